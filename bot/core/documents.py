@@ -1,0 +1,122 @@
+"""Turning typed entries into storage ``Document``s and back.
+
+One place decides what each kind contributes to search (title, body), to name lookup (names)
+and to the link graph (links), so every backend indexes the same things.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from bot.core.models import (
+    MODEL_BY_KIND,
+    Country,
+    Document,
+    Fact,
+    Kind,
+    Link,
+    Person,
+    Quote,
+    SizeClaim,
+    Source,
+    Summit,
+)
+
+__all__ = ["from_document", "key_of", "kind_of", "to_document"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_KIND_BY_MODEL: dict[type[BaseModel], Kind] = {model: kind for kind, model in MODEL_BY_KIND.items()}
+
+
+def kind_of(entry: BaseModel) -> Kind:
+    return _KIND_BY_MODEL[type(entry)]
+
+
+def key_of(entry: BaseModel) -> str:
+    """The stable key of an entry within its kind."""
+    match entry:
+        case Country() | Person():
+            return entry.slug
+        case Summit():
+            return str(entry.year)
+        case Source() | Quote() | Fact() | SizeClaim():
+            return entry.id
+    raise TypeError(f"not an entry: {type(entry).__name__}")
+
+
+def _citation_links(entry: BaseModel) -> list[Link]:
+    citations = getattr(entry, "citations", [])
+    return [Link(kind="source", key=c.source) for c in citations]
+
+
+def to_document(entry: BaseModel, guild_id: int = 0) -> Document:
+    """Describe ``entry`` for storage: searchable text, lookup names and links."""
+    links: list[Link] = _citation_links(entry)
+    names: list[str] = []
+    match entry:
+        case Source():
+            title = entry.title or entry.id
+            body = " ".join(x for x in (entry.publisher, entry.author, entry.notes) if x)
+        case Country():
+            title = entry.name
+            names = [entry.name, entry.slug, *entry.aliases, *entry.names.values()]
+            if entry.official_name:
+                names.append(entry.official_name)
+            body = " ".join([entry.membership, *names])
+        case Summit():
+            title = entry.name
+            names = [str(entry.year), entry.name] + ([entry.city] if entry.city else [])
+            body = " ".join([entry.city or "", entry.dates or "", *entry.highlights])
+            if entry.country:
+                links.append(Link(kind="country", key=entry.country))
+            links += [Link(kind="person", key=p) for p in entry.people]
+        case Person():
+            title = entry.name
+            names = [entry.name, entry.slug, *entry.aliases]
+            body = entry.role
+            if entry.country:
+                links.append(Link(kind="country", key=entry.country))
+        case Quote():
+            title = entry.text[:120]
+            body = " ".join(x for x in (entry.text, entry.context) if x)
+            links.append(Link(kind="person", key=entry.person))
+            links += [Link(kind="country", key=c) for c in entry.countries]
+            links += [Link(kind="topic", key=t) for t in entry.topics]
+            if entry.summit is not None:
+                links.append(Link(kind="summit", key=str(entry.summit)))
+        case Fact():
+            title = entry.text[:120]
+            body = entry.text
+            links += [Link(kind="country", key=c) for c in entry.countries]
+            links += [Link(kind="summit", key=str(y)) for y in entry.summits]
+            links += [Link(kind="person", key=p) for p in entry.people]
+            links += [Link(kind="topic", key=t) for t in entry.topics]
+        case SizeClaim():
+            title = f"Size on {entry.as_of.isoformat()}"
+            body = entry.text
+        case _:
+            raise TypeError(f"not an entry: {type(entry).__name__}")
+    # Excerpts are searchable too: a reader may remember the source's wording.
+    excerpts = " ".join(c.excerpt for c in getattr(entry, "citations", []))
+    unique_links = tuple(dict.fromkeys(links))
+    return Document(
+        kind=kind_of(entry),
+        key=key_of(entry),
+        guild_id=guild_id,
+        data=entry.model_dump(mode="json"),
+        title=title,
+        body=f"{body} {excerpts}".strip(),
+        links=unique_links,
+        names=tuple(dict.fromkeys(n for n in names if n)),
+    )
+
+
+def from_document(doc: Document, model: type[M]) -> M:
+    """Rebuild the typed entry a document stores."""
+    expected = MODEL_BY_KIND[doc.kind]
+    if expected is not model:
+        raise TypeError(f"{doc.kind} documents hold {expected.__name__}, not {model.__name__}")
+    return model.model_validate(doc.data)

@@ -1,0 +1,206 @@
+"""The domain models: what the curated store holds and what moderators add.
+
+Every model that states something about the world carries ``citations``: at least one
+``Citation`` naming a source id and a verbatim excerpt of that source. The provenance test
+(tests/test_curated_provenance.py) proves each excerpt occurs in its source text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+__all__ = [
+    "MODEL_BY_KIND",
+    "Citation",
+    "Country",
+    "CountryStatus",
+    "Document",
+    "Entity",
+    "Fact",
+    "Kind",
+    "Link",
+    "Person",
+    "Quote",
+    "QuoteKind",
+    "SizeClaim",
+    "Source",
+    "Summit",
+    "slugify",
+]
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII-ish slug: ``"Fan Xianrong"`` -> ``"fan-xianrong"``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+
+
+class Kind(StrEnum):
+    """The kinds of document the store holds; the value is the stored ``kind`` column."""
+
+    SOURCE = "source"
+    COUNTRY = "country"
+    SUMMIT = "summit"
+    PERSON = "person"
+    QUOTE = "quote"
+    FACT = "fact"
+    SIZE = "size"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Model):
+    """Where a statement comes from: a source id and a verbatim passage of that source."""
+
+    source: Slug
+    excerpt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=900)]
+
+
+class Source(_Model):
+    """A source document. Unknown metadata stays ``None``; nothing is guessed."""
+
+    id: Slug
+    file: str = Field(description="file name under data/sources/ holding the text")
+    title: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    published: date | None = None
+    language: str | None = None
+    url: str | None = None
+    notes: str | None = Field(default=None, description="what the document shows of itself")
+
+
+class CountryStatus(StrEnum):
+    MEMBER = "member"
+    OBSERVER = "observer"
+    DIALOGUE_PARTNER = "dialogue_partner"
+
+
+class Entity(_Model):
+    """Something with citations."""
+
+    citations: list[Citation] = Field(min_length=1)
+
+
+class Country(Entity):
+    slug: Slug
+    name: ShortText
+    official_name: ShortText | None = None
+    status: CountryStatus
+    founding_member: bool = False
+    joined_year: int | None = Field(default=None, ge=1990, le=2100)
+    membership: Text = Field(description="how and when it joined, as the sources say")
+    aliases: list[ShortText] = Field(default_factory=list)
+    names: dict[str, ShortText] = Field(
+        default_factory=dict, description="names by language code: ru, zh, ..."
+    )
+
+
+class SizeClaim(Entity):
+    """The organisation's size as one source states it, on one date."""
+
+    id: Slug
+    as_of: date
+    text: Text
+    member_states: int | None = None
+    observer_states: int | None = None
+    dialogue_partners: int | None = None
+    partners: int | None = None
+    total: int | None = None
+
+
+class Summit(Entity):
+    year: int = Field(ge=1996, le=2100)
+    name: ShortText
+    city: ShortText | None = None
+    country: Slug | None = None
+    dates: ShortText | None = Field(default=None, description="as the sources give them")
+    ordinal: int | None = Field(default=None, description="e.g. 25 for the 25th meeting")
+    highlights: list[Text] = Field(default_factory=list)
+    people: list[Slug] = Field(default_factory=list)
+
+
+class Person(Entity):
+    slug: Slug
+    name: ShortText
+    role: Text
+    country: Slug | None = None
+    aliases: list[ShortText] = Field(default_factory=list)
+
+
+class QuoteKind(StrEnum):
+    DIRECT = "direct"
+    REPORTED = "reported"
+
+
+class Quote(Entity):
+    id: Slug
+    person: Slug
+    kind: QuoteKind
+    text: Text
+    context: Text | None = None
+    summit: int | None = None
+    countries: list[Slug] = Field(default_factory=list)
+    topics: list[Slug] = Field(default_factory=list)
+
+
+class Fact(Entity):
+    id: Slug
+    text: Text
+    topics: list[Slug] = Field(default_factory=list)
+    countries: list[Slug] = Field(default_factory=list)
+    summits: list[int] = Field(default_factory=list)
+    people: list[Slug] = Field(default_factory=list)
+
+    @field_validator("text")
+    @classmethod
+    def _one_sentence_ish(cls, value: str) -> str:
+        if "\n" in value:
+            raise ValueError("a fact is one plain sentence, without line breaks")
+        return value
+
+
+MODEL_BY_KIND: dict[Kind, type[_Model]] = {
+    Kind.SOURCE: Source,
+    Kind.COUNTRY: Country,
+    Kind.SUMMIT: Summit,
+    Kind.PERSON: Person,
+    Kind.QUOTE: Quote,
+    Kind.FACT: Fact,
+    Kind.SIZE: SizeClaim,
+}
+
+
+class Link(_Model):
+    """An edge from a document to something it concerns (a country, summit, person, topic...)."""
+
+    kind: Literal["country", "summit", "person", "topic", "source"]
+    key: str
+
+
+class Document(_Model):
+    """The storage form of any entry: what a backend persists and indexes.
+
+    ``guild_id`` 0 means curated (shared by every server); otherwise the server that added it.
+    ``title``/``body`` feed full-text search; ``names`` feed name lookup; ``links`` let the
+    services ask for "facts about Belarus" without scanning.
+    """
+
+    kind: Kind
+    key: str
+    guild_id: int = 0
+    data: dict[str, Any]
+    title: str
+    body: str
+    links: tuple[Link, ...] = ()
+    names: tuple[str, ...] = ()

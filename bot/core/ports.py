@@ -1,0 +1,103 @@
+"""The Store protocol the services depend on. Backends in ``bot/store`` implement it.
+
+Kept free of any backend's dialect: the core passes plain search *terms* (never query syntax)
+and each backend quotes them for its own full-text engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.models import Document, Kind
+
+__all__ = ["SearchPage", "Store", "SyncReport"]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What loading the curated data changed."""
+
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of ranked hits; ``total`` is capped by the backend (see ``SEARCH_COUNT_CAP``)."""
+
+    total: int
+    hits: list[Document]
+
+
+class Store(Protocol):
+    """Persistence for documents. ``guild_id=None`` reads curated documents only; a guild id
+    reads curated plus that guild's own documents."""
+
+    async def migrate(self) -> int:
+        """Apply pending numbered migrations; return the schema version now in force."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def sync_curated(self, docs: Sequence[Document]) -> SyncReport:
+        """Make the curated documents (guild 0) equal ``docs``: add new, update changed,
+        remove those no longer present. Never touches any guild's own documents."""
+        ...
+
+    async def get(self, kind: Kind, key: str, guild_id: int | None = None) -> Document | None: ...
+
+    async def list(
+        self, kind: Kind, guild_id: int | None = None, *, limit: int = 1000, offset: int = 0
+    ) -> list[Document]:
+        """Documents of a kind ordered by key."""
+        ...
+
+    async def count(self, kind: Kind, guild_id: int | None = None) -> int: ...
+
+    async def linked(
+        self,
+        kind: Kind,
+        link_kind: str,
+        link_key: str,
+        guild_id: int | None = None,
+        *,
+        limit: int = 100,
+    ) -> list[Document]:
+        """Documents of ``kind`` that link to (``link_kind``, ``link_key``), ordered by key."""
+        ...
+
+    async def names(self, kind: Kind, guild_id: int | None = None) -> list[tuple[str, str]]:
+        """Every (key, name) pair of a kind, for name lookup and autocomplete."""
+        ...
+
+    async def link_keys(self, link_kind: str, guild_id: int | None = None) -> list[str]:
+        """Distinct keys of a link kind (e.g. every topic), sorted."""
+        ...
+
+    async def random(
+        self,
+        kind: Kind,
+        guild_id: int | None = None,
+        *,
+        link: tuple[str, str] | None = None,
+        seed: float | None = None,
+    ) -> Document | None:
+        """One document of ``kind`` (optionally linked to ``link``), chosen uniformly by
+        ``seed`` in [0, 1) (random when None)."""
+        ...
+
+    async def search(
+        self,
+        terms: Sequence[str],
+        guild_id: int | None = None,
+        *,
+        kinds: Sequence[Kind] | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Documents containing every term (as words/prefix-free phrases), best first."""
+        ...
