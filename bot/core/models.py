@@ -34,7 +34,8 @@ __all__ = [
 ]
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
+# 900 keeps one statement plus its citation line inside one embed field (1024).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=900)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 

@@ -6,6 +6,7 @@ and each backend quotes them for its own full-text engine.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -52,7 +53,7 @@ class Store(Protocol):
 
     async def list(
         self, kind: Kind, guild_id: int | None = None, *, limit: int = 1000, offset: int = 0
-    ) -> list[Document]:
+    ) -> builtins.list[Document]:
         """Documents of a kind ordered by key."""
         ...
 
@@ -66,15 +67,21 @@ class Store(Protocol):
         guild_id: int | None = None,
         *,
         limit: int = 100,
-    ) -> list[Document]:
+    ) -> builtins.list[Document]:
         """Documents of ``kind`` that link to (``link_kind``, ``link_key``), ordered by key."""
         ...
 
-    async def names(self, kind: Kind, guild_id: int | None = None) -> list[tuple[str, str]]:
+    async def count_linked(self, link_kind: str, link_key: str, guild_id: int | None = None) -> int:
+        """How many documents (of any kind) link to (``link_kind``, ``link_key``)."""
+        ...
+
+    async def names(
+        self, kind: Kind, guild_id: int | None = None
+    ) -> builtins.list[tuple[str, str]]:
         """Every (key, name) pair of a kind, for name lookup and autocomplete."""
         ...
 
-    async def link_keys(self, link_kind: str, guild_id: int | None = None) -> list[str]:
+    async def link_keys(self, link_kind: str, guild_id: int | None = None) -> builtins.list[str]:
         """Distinct keys of a link kind (e.g. every topic), sorted."""
         ...
 

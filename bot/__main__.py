@@ -1,0 +1,92 @@
+"""Command-line entry: ``python -m bot run | console | ask | sync | store ...``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.adapters.console import Console
+from bot.app import build_app
+from bot.settings import Settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="SCO Fact Bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the Discord bot (or the console when no token is set)")
+    sub.add_parser("console", help="an interactive prompt answering the bot's commands")
+    ask = sub.add_parser("ask", help="answer one command, or one per line of standard input")
+    ask.add_argument("line", nargs="?", help='e.g. "/summit 2024"; omit to read standard input')
+    ask.add_argument("--json", action="store_true", help="print Discord's message payload")
+    sync = sub.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, help="register in this server only (instant)")
+    store = sub.add_parser("store", help="manage the database")
+    store_sub = store.add_subparsers(dest="store_command", required=True)
+    store_sub.add_parser("load", help="load the curated data/ into the database")
+    return parser
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
+    async with build_app(settings) as app:
+        console = Console(app.facts, as_json=as_json)
+        if line is not None:
+            failures = await console.run_lines([line])
+            return 1 if failures else 0
+        # Batch mode: every line is answered, errors included, so the run itself succeeded.
+        await console.run_lines(sys.stdin)
+        return 0
+
+
+async def _console(settings: Settings) -> int:
+    async with build_app(settings) as app:
+        await Console(app.facts).interactive(Path.home() / ".sco_fact_bot_history")
+    return 0
+
+
+async def _store_load(settings: Settings) -> int:
+    async with build_app(settings) as app:
+        r = app.loaded
+        print(
+            f"curated: {r.added} added, {r.updated} updated, "
+            f"{r.removed} removed, {r.unchanged} unchanged"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    _configure_logging(settings.log_level if args.command != "ask" else "WARNING")
+    if args.command == "ask":
+        return asyncio.run(_ask(settings, args.line, args.json))
+    if args.command == "console" or (args.command == "run" and settings.token is None):
+        if args.command == "run":
+            log.info("DISCORD_TOKEN is not set: starting the console instead of the Discord bot")
+        return asyncio.run(_console(settings))
+    if args.command == "store":
+        return asyncio.run(_store_load(settings))
+    from bot.adapters.discord.runner import run_bot, sync_commands
+
+    if args.command == "run":
+        return run_bot(settings)
+    return sync_commands(settings, args.guild)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,34 @@
+"""The composition root: settings -> store -> services. The only place that picks a backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.core.ports import Store, SyncReport
+from bot.core.services import FactService
+from bot.settings import Settings
+from bot.store import open_store
+from bot.store.curated import load_curated
+
+__all__ = ["App", "build_app"]
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    facts: FactService
+    loaded: SyncReport
+
+
+@asynccontextmanager
+async def build_app(settings: Settings) -> AsyncIterator[App]:
+    """Open the store, load the curated data into it and build the services; close on exit."""
+    store = await open_store(settings.database_url)
+    try:
+        loaded = await load_curated(store, settings.data_dir)
+        yield App(settings=settings, store=store, facts=FactService(store), loaded=loaded)
+    finally:
+        await store.close()

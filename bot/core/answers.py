@@ -1,0 +1,104 @@
+"""What the services return: plain data that ``render`` turns into messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
+
+__all__ = [
+    "AboutAnswer",
+    "CountryAnswer",
+    "FactAnswer",
+    "MembershipAnswer",
+    "QuoteAnswer",
+    "SearchAnswer",
+    "SearchHit",
+    "SourceAnswer",
+    "SourceListAnswer",
+    "SummitAnswer",
+    "SummitListAnswer",
+]
+
+
+@dataclass(frozen=True)
+class _Sourced:
+    """Every answer carries the sources its entries cite, by id."""
+
+    sources: dict[str, Source] = field(default_factory=dict, kw_only=True)
+
+
+@dataclass(frozen=True)
+class CountryAnswer(_Sourced):
+    country: Country
+    facts: list[Fact]
+    quotes: list[Quote]
+    summits: list[Summit]
+    speakers: dict[str, Person]
+
+
+@dataclass(frozen=True)
+class MembershipAnswer(_Sourced):
+    members: list[Country]
+    sizes: list[SizeClaim]  # newest first
+
+
+@dataclass(frozen=True)
+class SummitAnswer(_Sourced):
+    summit: Summit
+    facts: list[Fact]
+    quotes: list[Quote]
+    speakers: dict[str, Person]
+
+
+@dataclass(frozen=True)
+class SummitListAnswer(_Sourced):
+    summits: list[Summit]
+
+
+@dataclass(frozen=True)
+class QuoteAnswer(_Sourced):
+    person: Person
+    quotes: list[Quote]
+    random_pick: bool = False
+
+
+@dataclass(frozen=True)
+class FactAnswer(_Sourced):
+    fact: Fact
+    topic: str | None
+    people: dict[str, Person]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    key: str
+    title: str
+    entry: Fact | Quote | Country | Summit | Person | SizeClaim | Source
+
+
+@dataclass(frozen=True)
+class SearchAnswer(_Sourced):
+    query: str
+    terms: list[str]
+    total: int
+    hits: list[SearchHit]
+    speakers: dict[str, Person]
+
+
+@dataclass(frozen=True)
+class SourceAnswer(_Sourced):
+    source: Source
+    cited_counts: dict[str, int]
+    examples: list[Fact | Quote]
+
+
+@dataclass(frozen=True)
+class SourceListAnswer(_Sourced):
+    cited_counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class AboutAnswer:
+    counts: dict[str, int]

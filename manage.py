@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Set up and run the project with nothing but Python 3.11+.
+
+    python3 manage.py run    # create .venv if needed, install, start the bot (console without a token)
+    python3 manage.py test   # create .venv if needed, install, then ruff, mypy and pytest
+
+Any further arguments go to the underlying command (``run`` -> ``python -m bot``, ``test`` -> pytest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def ensure_environment() -> None:
+    """Create the virtual environment and (re)install when pyproject.toml changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".installed-{digest}"
+    if stamp.exists():
+        return
+    if not PYTHON.exists():
+        print("Creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("Installing dependencies into .venv ...", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True, cwd=ROOT)
+    for old in VENV.glob(".installed-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def run(*cmd: str) -> int:
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test"}:
+        print(__doc__)
+        return 2
+    ensure_environment()
+    py = str(PYTHON)
+    if argv[0] == "run":
+        return run(py, "-m", "bot", *(argv[1:] or ["run"]))
+    steps = [
+        (py, "-m", "ruff", "check", "bot", "tests", "bench", "manage.py"),
+        (py, "-m", "ruff", "format", "--check", "bot", "tests", "bench", "manage.py"),
+        (py, "-m", "mypy", "bot"),
+        (py, "-m", "pytest", "-q", *argv[1:]),
+    ]
+    for step in steps:
+        code = run(*step)
+        if code:
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,84 @@
+"""Name resolution: exact names and aliases, words of a name, typos, and refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.errors import Invalid, NotFound
+from bot.core.lookup import Candidate, best_matches, normalise, resolve
+
+PEOPLE = [
+    Candidate("fan-xianrong", "Fan Xianrong"),
+    Candidate("fan-xianrong", "fan-xianrong"),
+    Candidate("xi-jinping", "Xi Jinping"),
+    Candidate("xi-jinping", "Xi"),
+    Candidate("xi-jinping", "习近平"),
+    Candidate("chen-xi", "Chen Xi"),
+    Candidate("vladimir-putin", "Vladimir Putin"),
+    Candidate("wang-yi", "Wang Yi"),
+]
+
+
+@pytest.mark.parametrize(
+    "typed", ["fan-xianrong", "Fan Xianrong", "fan xianrong", "FAN_XIANRONG", "  fan   xianrong "]
+)
+def test_spellings_of_a_slug_or_name_resolve(typed: str) -> None:
+    assert resolve(typed, PEOPLE, what="person") == "fan-xianrong"
+
+
+def test_a_typo_resolves_to_the_close_name() -> None:
+    assert resolve("fan xianrog", PEOPLE, what="person") == "fan-xianrong"
+
+
+def test_a_surname_alone_resolves_when_unique() -> None:
+    assert resolve("putin", PEOPLE, what="person") == "vladimir-putin"
+
+
+def test_an_alias_in_another_script_resolves() -> None:
+    assert resolve("习近平", PEOPLE, what="person") == "xi-jinping"
+
+
+def test_exact_alias_beats_a_shared_word() -> None:
+    # "Xi" is Xi Jinping's alias, although Chen Xi also has the word.
+    assert resolve("xi", PEOPLE, what="person") == "xi-jinping"
+
+
+def test_a_typo_equally_close_to_two_names_asks_instead_of_guessing() -> None:
+    with pytest.raises(NotFound) as caught:
+        resolve("wang yu", [*PEOPLE, Candidate("wang-yo", "Wang Yo")], what="person")
+    assert set(caught.value.suggestions) == {"Wang Yi", "Wang Yo"}
+
+
+def test_a_distant_spelling_is_suggested_not_accepted() -> None:
+    with pytest.raises(NotFound) as caught:
+        resolve("jinpin", PEOPLE, what="person")
+    assert caught.value.suggestions[0] == "Xi Jinping"
+
+
+def test_junk_gets_no_guess() -> None:
+    with pytest.raises(NotFound) as caught:
+        resolve("qqqqzzzz", PEOPLE, what="person")
+    assert caught.value.suggestions == []
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "<@123456789>", "@everyone", "!!!", "x" * 101])
+def test_unusable_input_is_invalid_with_a_reason(typed: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        resolve(typed, PEOPLE, what="person")
+    assert caught.value.message
+
+
+def test_normalise_folds_case_accents_and_punctuation() -> None:
+    assert normalise("  Ürümqi—CITY's ") == "urumqi city s"
+
+
+def test_best_matches_prefers_prefixes_and_dedupes_keys() -> None:
+    ranked = best_matches("fa", PEOPLE)
+    assert ranked[0].key == "fan-xianrong"
+    assert len({c.key for c in ranked}) == len(ranked)
+
+
+def test_best_matches_never_exceeds_the_limit() -> None:
+    many = [Candidate(f"k{i}", f"name {i}") for i in range(100)]
+    assert len(best_matches("name", many, limit=25)) == 25
+    assert len(best_matches("", many, limit=25)) == 25

@@ -1,0 +1,125 @@
+"""Rendering: Discord's limits hold for any input, citations are never cut, nothing pings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core.answers import FactAnswer, QuoteAnswer, SearchAnswer, SearchHit
+from bot.core.errors import NotFound
+from bot.core.models import Citation, Fact, Person, Quote, QuoteKind, Source
+from bot.core.render import embed_length, render, render_apology, render_error
+from bot.core.render.embeds import LIMITS, Item, inert, pager_components, paginate
+
+SOURCE = Source(
+    id="src", file="src.txt", title="A Title", publisher="Xinhua", published=date(2025, 9, 1)
+)
+UNTITLED = Source(id="untitled", file="u.txt")
+
+
+def _cite(n: int = 1) -> list[Citation]:
+    return [Citation(source="src", excerpt=f"excerpt number {i} " + "w" * 50) for i in range(n)]
+
+
+def _fact(i: int, text_len: int = 800, cites: int = 1) -> Fact:
+    return Fact(id=f"f{i}", text=f"fact {i} " + "x" * (text_len - 8), citations=_cite(cites))
+
+
+def _assert_within_limits(page: dict) -> None:
+    embeds = page["embeds"]
+    assert len(embeds) <= LIMITS.embeds
+    assert sum(embed_length(e) for e in embeds) <= LIMITS.message_total
+    for e in embeds:
+        assert len(e.get("title", "")) <= LIMITS.title
+        assert len(e.get("description", "")) <= LIMITS.description
+        assert len(e.get("fields", [])) <= LIMITS.fields
+        for f in e.get("fields", []):
+            assert 0 < len(f["name"]) <= LIMITS.field_name
+            assert 0 < len(f["value"]) <= LIMITS.field_value
+        assert len(e.get("footer", {}).get("text", "")) <= LIMITS.footer
+    assert page["allowed_mentions"]["parse"] == []
+
+
+def _search(hits: list[SearchHit]) -> SearchAnswer:
+    return SearchAnswer(
+        query="q", terms=["q"], total=len(hits), hits=hits, speakers={}, sources={"src": SOURCE}
+    )
+
+
+def test_many_long_items_split_into_pages_within_limits() -> None:
+    hits = [SearchHit("fact", f"f{i}", "t", _fact(i)) for i in range(25)]
+    reply = render(_search(hits))
+    assert len(reply.pages) > 1
+    for page in reply.pages:
+        _assert_within_limits(page)
+    shown = [f for p in reply.pages for f in p["embeds"][0].get("fields", [])]
+    assert len(shown) == 25  # nothing dropped
+
+
+def test_every_item_keeps_its_whole_citation_line() -> None:
+    hits = [SearchHit("fact", f"f{i}", "t", _fact(i, text_len=900, cites=6)) for i in range(3)]
+    for page in render(_search(hits)).pages:
+        for field in page["embeds"][0]["fields"]:
+            assert "Source: Xinhua, “A Title”, 2025-09-01 (`src`)" in field["value"]
+
+
+def test_unknown_source_metadata_is_said_not_invented() -> None:
+    fact = Fact(id="f", text="t", citations=[Citation(source="untitled", excerpt="0123456789 ab")])
+    reply = render(FactAnswer(fact=fact, topic=None, people={}, sources={"untitled": UNTITLED}))
+    text = reply.pages[0]["embeds"][0]["description"]
+    assert "publisher unknown, untitled, undated" in text
+
+
+def test_direct_and_reported_quotes_are_labelled_distinctly() -> None:
+    person = Person(slug="p", name="P Q", role="envoy", citations=_cite())
+    quotes = [
+        Quote(id="a", person="p", kind=QuoteKind.DIRECT, text="We agree.", citations=_cite()),
+        Quote(id="b", person="p", kind=QuoteKind.REPORTED, text="they agreed", citations=_cite()),
+    ]
+    reply = render(QuoteAnswer(person=person, quotes=quotes, sources={"src": SOURCE}))
+    names = [f["name"] for f in reply.pages[0]["embeds"][0]["fields"]]
+    assert names == ["P Q · direct quote", "P Q · reported statement"]
+    values = [f["value"] for f in reply.pages[0]["embeds"][0]["fields"]]
+    assert values[0].startswith("“We agree.”")
+    assert not values[1].startswith("“")
+
+
+def test_mentions_and_markdown_are_rendered_inert() -> None:
+    text = inert("hi <@123> @everyone **bold** <#9>")
+    assert "<@123>" not in text and "@everyone" not in text and "<#9>" not in text
+    assert "\\*\\*bold\\*\\*" in text
+
+
+def test_error_reply_is_ephemeral_with_suggestions() -> None:
+    reply = render_error(NotFound("No such country.", suggestions=["Belarus", "Russia"]))
+    assert reply.ephemeral
+    field = reply.pages[0]["embeds"][0]["fields"][0]
+    assert field["name"] == "Did you mean" and "Belarus" in field["value"]
+    _assert_within_limits(reply.pages[0])
+
+
+def test_apology_quotes_the_error_id() -> None:
+    reply = render_apology("abc123")
+    assert "abc123" in reply.pages[0]["content"] and reply.ephemeral
+
+
+def test_oversized_single_item_is_truncated_not_the_citation() -> None:
+    item = Item("n" * 300, "b" * 5000, "Source: kept whole")
+    field = item.field()
+    assert len(field["name"]) <= 256 and len(field["value"]) <= 1024
+    assert field["value"].endswith("Source: kept whole")
+
+
+def test_paginate_caps_fields_per_page_and_numbers_pages() -> None:
+    pages = paginate("T" * 300, "d" * 5000, [Item("n", "v")] * 60, color=1)
+    assert all(len(p["embeds"][0].get("fields", [])) <= LIMITS.fields_per_page for p in pages)
+    assert pages[0]["embeds"][0]["title"].endswith(f"(1/{len(pages)})")
+    for page in pages:
+        _assert_within_limits(page)
+
+
+def test_pager_buttons_disable_at_the_ends() -> None:
+    assert pager_components(0, 1) == []
+    first = pager_components(0, 3)[0]["components"]
+    last = pager_components(2, 3)[0]["components"]
+    assert first[0]["disabled"] and not first[2]["disabled"]
+    assert last[2]["disabled"] and not last[0]["disabled"]
