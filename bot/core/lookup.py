@@ -136,6 +136,6 @@ def resolve(text: str, candidates: Sequence[Candidate], *, what: str) -> str:
             f"“{cleaned}” is close to several {what}s.",
             suggestions=_display(candidates, close_keys),
         )
-    close = [c.key for c in best_matches(cleaned, candidates, limit=3)]
-    suggestions = _display(candidates, close)
+    nearby = [c.key for c in best_matches(cleaned, candidates, limit=3)]
+    suggestions = _display(candidates, nearby)
     raise NotFound(f"No {what} called “{cleaned}” is recorded.", suggestions=suggestions)

@@ -156,13 +156,11 @@ class FactService:
             raise Invalid(f"{year} is not a plausible summit year; the SCO dates from 2001.")
         doc = await self._store.get(Kind.SUMMIT, str(year), guild_id)
         if doc is None:
-            recorded = sorted(
-                int(k) for k, _ in await self._store.names(Kind.SUMMIT, guild_id) if k.isdigit()
-            )
+            recorded = await self.summit_years(guild_id)
             raise NotFound(
                 f"Nothing is recorded about a summit in {year}.",
-                suggestions=[str(y) for y in dict.fromkeys(recorded)],
-                hint=f"Recorded years are listed above. {ADD_HINT}",
+                suggestions=[str(y) for y in recorded],
+                hint=f"The suggestions are the recorded years. {ADD_HINT}",
             )
         found = from_document(doc, Summit)
         facts = await self._linked(Kind.FACT, Fact, "summit", str(year), guild_id)
@@ -174,6 +172,11 @@ class FactService:
             speakers=await self._people((q.person for q in quotes), guild_id),
             sources=await self._sources([found, *facts, *quotes]),
         )
+
+    async def summit_years(self, guild_id: int | None = None) -> list[int]:
+        """Every year with a recorded summit, ascending."""
+        names = await self._store.names(Kind.SUMMIT, guild_id)
+        return sorted({int(key) for key, _ in names if key.isdigit()})
 
     # -- /quote ------------------------------------------------------------------------------
 

@@ -1,0 +1,94 @@
+"""The discord.py client: intents, the tree, the cogs, and syncing only when needed."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.adapters.discord.facts_cog import FactsCog
+from bot.adapters.discord.respond import NO_PINGS
+from bot.adapters.discord.tree import FactTree
+from bot.app import App
+
+__all__ = ["FactBot", "command_schema_hash"]
+
+log = logging.getLogger(__name__)
+
+
+def command_schema_hash(tree: discord.app_commands.CommandTree[Any], guild: int | None) -> str:
+    """A hash of the command payload Discord would receive for ``guild`` (None: global)."""
+    target = discord.Object(guild) if guild else None
+    schema = [cmd.to_dict(tree) for cmd in tree.get_commands(guild=target)]
+    return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+
+
+class FactBot(commands.Bot):
+    """Slash commands only: the bot needs the ``guilds`` intent and nothing privileged."""
+
+    def __init__(self, app: App, *, sync_on_start: bool = True, **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=FactTree,
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+            **options,
+        )
+        self.app = app
+        self.sync_on_start = sync_on_start
+
+    @property
+    def fact_tree(self) -> FactTree:
+        assert isinstance(self.tree, FactTree)
+        return self.tree
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(FactsCog(self.app.facts))
+        guild = self.app.settings.dev_guild_id
+        if guild:
+            self.tree.copy_global_to(guild=discord.Object(guild))
+        if self.sync_on_start:
+            await self.sync_commands(guild, force=False)
+
+    async def sync_commands(self, guild: int | None, *, force: bool) -> bool:
+        """Register the commands unless the schema is unchanged since the last sync.
+
+        Restarts then cost no sync request, which keeps the bot clear of Discord's tight
+        rate limit on command registration. Returns whether a sync happened.
+        """
+        path: Path = self.app.settings.command_hash_file
+        key = f"{self.application_id}:{guild or 'global'}"
+        known = await asyncio.to_thread(_read_hashes, path)
+        current = command_schema_hash(self.tree, guild)
+        if not force and known.get(key) == current:
+            log.info("command schema unchanged since the last sync (%s); not syncing", key)
+            return False
+        synced = await self.tree.sync(guild=discord.Object(guild) if guild else None)
+        log.info("synced %d commands (%s)", len(synced), key)
+        known[key] = current
+        await asyncio.to_thread(_write_hashes, path, known)
+        return True
+
+
+def _read_hashes(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_hashes(path: Path, hashes: dict[str, str]) -> None:
+    try:
+        path.write_text(json.dumps(hashes, indent=1))
+    except OSError:
+        log.warning("could not record the command hash in %s", path)

@@ -1,0 +1,105 @@
+"""Running the Discord bot: start, sync, and stop gracefully on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+import discord
+
+from bot.adapters.discord.client import FactBot
+from bot.app import build_app
+from bot.settings import Settings
+
+__all__ = ["run_bot", "serve", "sync_commands"]
+
+log = logging.getLogger(__name__)
+DRAIN_SECONDS = 10.0
+REJECTED_TOKEN = (
+    "Discord rejected DISCORD_TOKEN; copy the bot token again from the Developer Portal."
+)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+async def drain_and_close(bot: FactBot, *, seconds: float = DRAIN_SECONDS) -> None:
+    """Stop taking new interactions, let those in flight finish, then close."""
+    bot.fact_tree.accepting = False
+    try:
+        await asyncio.wait_for(bot.fact_tree.idle.wait(), seconds)
+    except TimeoutError:
+        log.warning("closing with %d interactions still in flight", bot.fact_tree.in_flight)
+    await bot.close()
+
+
+async def serve(bot: FactBot, token: str, stop: asyncio.Event) -> None:
+    """Run ``bot`` until it ends or ``stop`` is set, then drain and close."""
+    runner = asyncio.create_task(bot.start(token))
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if stopper in done:
+        log.info("stopping: finishing in-flight interactions")
+        await drain_and_close(bot)
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+    else:
+        stopper.cancel()
+        await bot.close()
+        runner.result()  # re-raise what ended the bot
+
+
+async def _run(settings: Settings, token: str) -> int:
+    async with build_app(settings) as app:
+        bot = FactBot(app)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # not on Windows
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await serve(bot, token, stop)
+        except discord.LoginFailure:
+            return _fail(REJECTED_TOKEN)
+        except discord.PrivilegedIntentsRequired:
+            return _fail("Discord refused the requested intents for this application.")
+        except (OSError, discord.GatewayNotFound) as exc:
+            return _fail(f"could not reach Discord ({exc.__class__.__name__}: {exc}).")
+    return 0
+
+
+def run_bot(settings: Settings) -> int:
+    token = settings.token
+    if token is None:
+        return _fail("DISCORD_TOKEN is not set; put it in .env or the environment.")
+    return asyncio.run(_run(settings, token))
+
+
+async def _sync(settings: Settings, token: str, guild: int | None) -> int:
+    async with build_app(settings) as app:
+        bot = FactBot(app, sync_on_start=False)
+        try:
+            await bot.login(token)
+            if guild:
+                bot.tree.copy_global_to(guild=discord.Object(guild))
+            await bot.sync_commands(guild, force=True)
+        except discord.LoginFailure:
+            return _fail(REJECTED_TOKEN)
+        except discord.HTTPException as exc:
+            return _fail(f"Discord refused the sync ({exc.status}: {exc.text[:200]}).")
+        finally:
+            await bot.close()
+    print(f"commands registered {'in server ' + str(guild) if guild else 'globally'}")
+    return 0
+
+
+def sync_commands(settings: Settings, guild: int | None) -> int:
+    token = settings.token
+    if token is None:
+        return _fail("DISCORD_TOKEN is not set; put it in .env or the environment.")
+    return asyncio.run(_sync(settings, token, guild))

@@ -1,0 +1,91 @@
+"""The command tree: the one place that turns failures into replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord.respond import send_reply
+from bot.core.errors import BotError, Forbidden, Invalid
+from bot.core.render import Reply, render_apology, render_error
+
+__all__ = ["FactTree"]
+
+log = logging.getLogger(__name__)
+
+
+def _as_bot_error(error: app_commands.AppCommandError) -> BotError | None:
+    """The user-safe error behind ``error``, if it has one."""
+    if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, BotError):
+        return error.original
+    if isinstance(error, app_commands.TransformerError):
+        return Invalid(f"“{str(error.value)[:60]}” is not a valid {error.type.name.lower()} here.")
+    if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
+        return Forbidden(str(error) or "You don't have permission to use this command.")
+    if isinstance(error, app_commands.CommandNotFound):
+        return Invalid(
+            "That command no longer exists here; Discord may still be updating its list."
+        )
+    if isinstance(error, app_commands.CommandSignatureMismatch):
+        return Invalid("This command changed since Discord last synced it; try again in a minute.")
+    return None
+
+
+class FactTree(app_commands.CommandTree[Any]):
+    """Adds one ``on_error`` and counts interactions in flight for graceful shutdown."""
+
+    def __init__(self, client: discord.Client) -> None:
+        super().__init__(client)
+        self.in_flight = 0
+        self.accepting = True
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if self.accepting:
+            return True
+        if interaction.type is discord.InteractionType.application_command:
+            await interaction.response.send_message(
+                "I'm restarting; please try again in a moment.", ephemeral=True
+            )
+        return False
+
+    async def _call(self, interaction: discord.Interaction[Any]) -> None:
+        # discord.py runs each interaction in its own task through ``_call``; counting here is
+        # the narrowest hook that sees both commands and autocomplete start and finish.
+        self.in_flight += 1
+        self.idle.clear()
+        try:
+            await super()._call(interaction)
+        finally:
+            self.in_flight -= 1
+            if not self.in_flight:
+                self.idle.set()
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
+    ) -> None:
+        known = _as_bot_error(error)
+        if known is not None:
+            reply: Reply = render_error(known)
+        else:
+            error_id = uuid.uuid4().hex[:8]
+            original = getattr(error, "original", error)
+            log.error(
+                "unexpected error %s in /%s (guild %s, user %s)",
+                error_id,
+                interaction.command.qualified_name if interaction.command else "?",
+                interaction.guild_id,
+                interaction.user.id,
+                exc_info=original,
+            )
+            reply = render_apology(error_id)
+        try:
+            await send_reply(interaction, reply)
+        except discord.HTTPException:
+            log.exception("could not deliver the error reply for interaction %s", interaction.id)
