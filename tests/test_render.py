@@ -7,8 +7,9 @@ from datetime import date
 from bot.core.answers import FactAnswer, QuoteAnswer, SearchAnswer, SearchHit
 from bot.core.errors import NotFound
 from bot.core.models import Citation, Fact, Person, Quote, QuoteKind, Source
-from bot.core.render import embed_length, render, render_apology, render_error
+from bot.core.render import render, render_apology, render_error
 from bot.core.render.embeds import LIMITS, Item, inert, pager_components, paginate
+from tests.limits import assert_page_within_limits
 
 SOURCE = Source(
     id="src", file="src.txt", title="A Title", publisher="Xinhua", published=date(2025, 9, 1)
@@ -24,21 +25,6 @@ def _fact(i: int, text_len: int = 800, cites: int = 1) -> Fact:
     return Fact(id=f"f{i}", text=f"fact {i} " + "x" * (text_len - 8), citations=_cite(cites))
 
 
-def _assert_within_limits(page: dict) -> None:
-    embeds = page["embeds"]
-    assert len(embeds) <= LIMITS.embeds
-    assert sum(embed_length(e) for e in embeds) <= LIMITS.message_total
-    for e in embeds:
-        assert len(e.get("title", "")) <= LIMITS.title
-        assert len(e.get("description", "")) <= LIMITS.description
-        assert len(e.get("fields", [])) <= LIMITS.fields
-        for f in e.get("fields", []):
-            assert 0 < len(f["name"]) <= LIMITS.field_name
-            assert 0 < len(f["value"]) <= LIMITS.field_value
-        assert len(e.get("footer", {}).get("text", "")) <= LIMITS.footer
-    assert page["allowed_mentions"]["parse"] == []
-
-
 def _search(hits: list[SearchHit]) -> SearchAnswer:
     return SearchAnswer(
         query="q", terms=["q"], total=len(hits), hits=hits, speakers={}, sources={"src": SOURCE}
@@ -50,7 +36,7 @@ def test_many_long_items_split_into_pages_within_limits() -> None:
     reply = render(_search(hits))
     assert len(reply.pages) > 1
     for page in reply.pages:
-        _assert_within_limits(page)
+        assert_page_within_limits(page)
     shown = [f for p in reply.pages for f in p["embeds"][0].get("fields", [])]
     assert len(shown) == 25  # nothing dropped
 
@@ -94,7 +80,7 @@ def test_error_reply_is_ephemeral_with_suggestions() -> None:
     assert reply.ephemeral
     field = reply.pages[0]["embeds"][0]["fields"][0]
     assert field["name"] == "Did you mean" and "Belarus" in field["value"]
-    _assert_within_limits(reply.pages[0])
+    assert_page_within_limits(reply.pages[0])
 
 
 def test_apology_quotes_the_error_id() -> None:
@@ -114,7 +100,7 @@ def test_paginate_caps_fields_per_page_and_numbers_pages() -> None:
     assert all(len(p["embeds"][0].get("fields", [])) <= LIMITS.fields_per_page for p in pages)
     assert pages[0]["embeds"][0]["title"].endswith(f"(1/{len(pages)})")
     for page in pages:
-        _assert_within_limits(page)
+        assert_page_within_limits(page)
 
 
 def test_pager_buttons_disable_at_the_ends() -> None:
