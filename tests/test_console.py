@@ -1,0 +1,178 @@
+"""The console adapter: parsing as a person types, every command, every bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import Console, parse_command
+from bot.core.errors import Invalid, NotFound
+from bot.core.ports import Store
+from bot.core.services import FactService
+from tests.limits import assert_page_within_limits
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "args"),
+    [
+        ("/member belarus", "member", {"country": "belarus"}),
+        ("/member Kyrgyz Republic", "member", {"country": "Kyrgyz Republic"}),
+        ('/member country:"Kyrgyz Republic"', "member", {"country": "Kyrgyz Republic"}),
+        ("/summit 2024", "summit", {"year": 2024}),
+        ("/summit year:2019", "summit", {"year": 2019}),
+        ("/summit", "summit", {}),
+        ('/search "890 billion"', "search", {"query": "890 billion"}),
+        ("/search 890 billion", "search", {"query": "890 billion"}),
+        ("/search time:10 AND x", "search", {"query": "time:10 AND x"}),
+        ("quote fan-xianrong", "quote", {"person": "fan-xianrong"}),
+        ("/FACT trade", "fact", {"topic": "trade"}),
+        ("/about", "about", {}),
+    ],
+)
+def test_parse_as_typed(line: str, name: str, args: dict[str, object]) -> None:
+    parsed = parse_command(line)
+    assert (parsed.name, parsed.args) == (name, args)
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("/summit twenty", Invalid),
+        ("/summit 2024 2025", Invalid),
+        ("/search", Invalid),
+        ('/search "unbalanced', Invalid),
+        ("/about extra words", Invalid),
+        ("/membr belarus", NotFound),
+        ("", Invalid),
+    ],
+)
+def test_parse_refuses_with_a_reason(line: str, error: type[Exception]) -> None:
+    with pytest.raises(error) as caught:
+        parse_command(line)
+    assert str(caught.value)
+
+
+@pytest.fixture
+def console_out(curated_store: Store) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(FactService(curated_store), as_json=True, out=out), out
+
+
+EVERY_COMMAND = [
+    "/member belarus",
+    "/member",
+    "/summit 2024",
+    "/summit",
+    "/quote fan-xianrong",
+    "/quote",
+    "/search 890 billion",
+    "/fact",
+    "/fact trade",
+    "/source",
+    "/about",
+    "/help",
+]
+BAD_INPUT = [
+    "/member narnia",
+    "/member <@123>",
+    "/summit twenty",
+    "/summit 1850",
+    "/summit 2017",
+    "/quote nobody atall",
+    "/search " + "x" * 300,
+    '/search ""',
+    "/fact zzqqxx",
+    "/source nope-not-a-source",
+    "/nonsense",
+    '/member "unbalanced',
+]
+
+
+async def test_every_command_answers_within_limits(
+    console_out: tuple[Console, io.StringIO],
+) -> None:
+    console, out = console_out
+    failures = await console.run_lines(EVERY_COMMAND)
+    assert failures == 0
+    payloads = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(payloads) == len(EVERY_COMMAND)
+    for payload in payloads:
+        assert not payload["ephemeral"]
+        assert_page_within_limits(payload)
+
+
+async def test_every_bad_input_answers_ephemerally(
+    console_out: tuple[Console, io.StringIO],
+) -> None:
+    console, out = console_out
+    failures = await console.run_lines(BAD_INPUT)
+    assert failures == len(BAD_INPUT)
+    payloads = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(payloads) == len(BAD_INPUT)
+    for payload in payloads:
+        assert payload["ephemeral"]
+        assert_page_within_limits(payload)
+        assert "Traceback" not in json.dumps(payload)
+
+
+async def test_unexpected_failure_is_an_apology_with_an_id(curated_store: Store) -> None:
+    class Broken(FactService):
+        async def about(self, guild_id: int | None = None) -> object:  # type: ignore[override]
+            raise RuntimeError("boom")
+
+    out = io.StringIO()
+    failures = await Console(Broken(curated_store), as_json=True, out=out).run_lines(["/about"])
+    payload = json.loads(out.getvalue())
+    assert failures == 1 and payload["ephemeral"]
+    assert "logged as" in payload["content"] and "boom" not in payload["content"]
+
+
+async def test_text_mode_is_readable(curated_store: Store) -> None:
+    out = io.StringIO()
+    await Console(FactService(curated_store), out=out).run_lines(["/summit 2024"])
+    text = out.getvalue()
+    assert text.startswith("== 2024") and "Source:" in text and "\\" not in text
+
+
+def _cli(*args: str, stdin: str | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'cli.db'}", "DISCORD_TOKEN": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+
+
+def test_cli_ask_json_prints_one_payload_line(tmp_path: Path) -> None:
+    done = _cli("ask", "--json", "/summit 2024", tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1
+    payload = json.loads(lines[0])
+    assert set(payload) >= {"content", "embeds", "ephemeral", "components", "allowed_mentions"}
+
+
+def test_cli_batch_answers_every_line_and_exits_zero(tmp_path: Path) -> None:
+    done = _cli("ask", "--json", stdin="/summit twenty\n/member belarus\n/nope\n", tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    payloads = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [p["ephemeral"] for p in payloads] == [True, False, True]
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_single_failing_ask_exits_one(tmp_path: Path) -> None:
+    done = _cli("ask", "/summit twenty", tmp=tmp_path)
+    assert done.returncode == 1
+    assert "whole number" in done.stdout and "Traceback" not in done.stderr
