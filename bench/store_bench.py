@@ -1,0 +1,134 @@
+"""Store and service benchmarks: prints figures, asserts nothing.
+
+    python -m bench.store_bench [--facts 100000] [--calls 300] [--url sqlite:///:memory:]
+
+1. Time to load the curated store into a fresh database (best and median of 5).
+2. p50/p99 of each service call on the curated store.
+3. The same on a generated store of ``--facts`` facts (the curated entries plus generated facts
+   linked to the curated countries, summits, people and topics).
+Targets (issue 2): curated load under 0.5 s; every call's p99 under 5 ms at 100,000 facts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.core.documents import to_document
+from bot.core.models import Citation, Fact, Kind
+from bot.core.services import FactService
+from bot.store import open_store
+from bot.store.curated import Catalog, load_catalog
+
+WORDS = ["railway", "port", "trade", "corridor", "energy", "summit", "security", "agriculture", "culture", "heritage", "training", "investment", "digital", "economy", "youth", "exchange", "museum", "bridge", "pipeline", "customs", "logistics", "forum", "university", "research", "innovation", "tourism", "health", "water", "climate", "finance", "currency", "market"]
+
+
+def generated_facts(catalog: Catalog, count: int, rng: random.Random) -> list[Fact]:
+    countries = [c.slug for c in catalog.countries]
+    people = [p.slug for p in catalog.people]
+    years = [s.year for s in catalog.summits]
+    topics = sorted({t for f in catalog.facts for t in f.topics})
+    source = catalog.sources[0].id
+    excerpt = " ".join(catalog.texts[source].split()[:30])
+    facts = []
+    for i in range(count):
+        text = " ".join(rng.choice(WORDS) for _ in range(14)) + f" {rng.randint(1, 999)} billion."
+        facts.append(
+            Fact(
+                id=f"gen-{i}",
+                text=text.capitalize(),
+                topics=rng.sample(topics, 2),
+                countries=rng.sample(countries, 2),
+                summits=[rng.choice(years)],
+                people=[rng.choice(people)],
+                citations=[Citation(source=source, excerpt=excerpt)],
+            )
+        )
+    return facts
+
+
+async def timed(fn: Callable[[], Awaitable[Any]], calls: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        await fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def service_calls(
+    facts: FactService, rng: random.Random
+) -> dict[str, Callable[[], Awaitable[Any]]]:
+    countries = ["belarus", "Kyrgyz Republic", "china", "Россия", "india"]
+    return {
+        "member(country)": lambda: facts.member(rng.choice(countries)),
+        "member()": lambda: facts.member(),
+        "summit(year)": lambda: facts.summit(rng.choice([2018, 2019, 2024, 2025])),
+        "summit()": lambda: facts.summit(),
+        "quote(person)": lambda: facts.quote(rng.choice(["fan-xianrong", "Wang Yi", "xi jinping"])),
+        "quote()": lambda: facts.quote(),
+        "search(query)": lambda: facts.search(
+            rng.choice(["890 billion", "railway", "security centers", "Khiva"])
+        ),
+        "fact()": lambda: facts.fact(),
+        "fact(topic)": lambda: facts.fact(rng.choice(["trade", "security", "culture"])),
+        "source()": lambda: facts.source(),
+        "complete(country)": lambda: facts.complete(Kind.COUNTRY, "bel"),
+    }
+
+
+async def bench_calls(label: str, facts: FactService, calls: int) -> None:
+    rng = random.Random(7)
+    print(f"\n{label}: p50 / p99 in ms over {calls} calls")
+    for name, fn in service_calls(facts, rng).items():
+        await fn()  # warm
+        p50, p99 = await timed(fn, calls)
+        print(f"  {name:<20} {p50:7.3f} {p99:7.3f}")
+
+
+async def main(args: argparse.Namespace) -> None:
+    catalog = load_catalog()
+    docs = catalog.documents()
+    loads = []
+    for _ in range(5):
+        store = await open_store(args.url)
+        start = time.perf_counter()
+        await store.sync_curated(docs)
+        loads.append(time.perf_counter() - start)
+        await store.close()
+    print(
+        f"curated load ({len(docs)} documents): best {min(loads) * 1000:.1f} ms, "
+        f"median {statistics.median(loads) * 1000:.1f} ms"
+    )
+
+    store = await open_store(args.url)
+    await store.sync_curated(docs)
+    await bench_calls("curated store", FactService(store, rng=random.Random(1)), args.calls)
+    await store.close()
+
+    rng = random.Random(42)
+    big = docs + [to_document(f) for f in generated_facts(catalog, args.facts, rng)]
+    store = await open_store(args.url)
+    start = time.perf_counter()
+    await store.sync_curated(big)
+    print(f"\nloaded {len(big)} documents in {time.perf_counter() - start:.1f} s")
+    await bench_calls(
+        f"{args.facts} generated facts", FactService(store, rng=random.Random(1)), args.calls
+    )
+    await store.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--facts", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--url", default="sqlite:///:memory:")
+    asyncio.run(main(parser.parse_args()))
