@@ -25,7 +25,40 @@ from bot.core.services import FactService
 from bot.store import open_store
 from bot.store.curated import Catalog, load_catalog
 
-WORDS = ["railway", "port", "trade", "corridor", "energy", "summit", "security", "agriculture", "culture", "heritage", "training", "investment", "digital", "economy", "youth", "exchange", "museum", "bridge", "pipeline", "customs", "logistics", "forum", "university", "research", "innovation", "tourism", "health", "water", "climate", "finance", "currency", "market"]
+WORDS = [
+    "railway",
+    "port",
+    "trade",
+    "corridor",
+    "energy",
+    "summit",
+    "security",
+    "agriculture",
+    "culture",
+    "heritage",
+    "training",
+    "investment",
+    "digital",
+    "economy",
+    "youth",
+    "exchange",
+    "museum",
+    "bridge",
+    "pipeline",
+    "customs",
+    "logistics",
+    "forum",
+    "university",
+    "research",
+    "innovation",
+    "tourism",
+    "health",
+    "water",
+    "climate",
+    "finance",
+    "currency",
+    "market",
+]
 
 
 def generated_facts(catalog: Catalog, count: int, rng: random.Random) -> list[Fact]:
