@@ -141,7 +141,7 @@ class FakeGuild:
 
 
 def as_id(value: Any) -> int:
-    """Accepts an int, a numeric string or anything with an ``id`` attribute (fake or discord.py)."""
+    """An int, a numeric string or anything with an ``id`` (a fake or a discord.py object)."""
     if isinstance(value, bool):
         raise TypeError(f"expected an id, got {value!r}")
     if isinstance(value, int):
@@ -154,3 +154,11 @@ def as_id(value: Any) -> int:
     if isinstance(value, dict) and "id" in value:
         return as_id(value["id"])
     raise TypeError(f"expected an id, got {value!r}")
+
+
+def as_permissions(value: Any) -> int:
+    """An int, a numeric string or a ``discord.Permissions`` (anything with an int ``value``)."""
+    inner = getattr(value, "value", value)
+    if isinstance(inner, bool) or not isinstance(inner, int | str):
+        raise TypeError(f"expected permissions, got {value!r}")
+    return int(inner)

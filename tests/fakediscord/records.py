@@ -1,0 +1,73 @@
+"""What the fake records: requests, limit violations, injected API errors."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ApiError:
+    """An error answer in Discord's shape: ``{"message": ..., "code": ...}`` with a status."""
+
+    status: int
+    code: int
+    message: str
+
+
+MISSING_ACCESS = ApiError(403, 50001, "Missing Access")
+MISSING_PERMISSIONS = ApiError(403, 50013, "Missing Permissions")
+UNKNOWN_CHANNEL = ApiError(404, 10003, "Unknown Channel")
+UNKNOWN_GUILD = ApiError(404, 10004, "Unknown Guild")
+UNKNOWN_MEMBER = ApiError(404, 10007, "Unknown Member")
+UNKNOWN_MESSAGE = ApiError(404, 10008, "Unknown Message")
+UNKNOWN_USER = ApiError(404, 10013, "Unknown User")
+UNKNOWN_WEBHOOK = ApiError(404, 10015, "Unknown Webhook")
+UNKNOWN_INTERACTION = ApiError(404, 10062, "Unknown interaction")
+ALREADY_ACKNOWLEDGED = ApiError(400, 40060, "Interaction has already been acknowledged.")
+NOT_FOUND = ApiError(404, 0, "404: Not Found")
+UNAUTHORIZED = ApiError(401, 0, "401: Unauthorized")
+
+
+class Reject(Exception):
+    """Raised by a handler to answer with an API error."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str  # without /api/v10, e.g. "/channels/1/messages"
+    query: dict[str, str]
+    json: Any
+    headers: dict[str, str]
+    files: list[JSON] = field(default_factory=list)
+    at: float = field(default_factory=time.perf_counter)
+    status: int | None = None
+    response: Any = None
+
+
+@dataclass
+class Violation:
+    kind: str
+    request: RecordedRequest | None
+    errors: list[str]
+
+    def __str__(self) -> str:
+        where = f"{self.request.method} {self.request.path}" if self.request else "(no request)"
+        return f"{where} [{self.kind}]:\n    " + "\n    ".join(self.errors)
+
+
+@dataclass
+class Failure:
+    method: str
+    pattern: re.Pattern[str]
+    error: ApiError
+    times: int | None
