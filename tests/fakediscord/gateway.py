@@ -152,7 +152,9 @@ class Gateway:
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
-                    self.errors.append(f"gateway: unexpected {msg.type.name} message from the client")
+                    self.errors.append(
+                        f"gateway: unexpected {msg.type.name} message from the client"
+                    )
                     continue
                 try:
                     await self._received(conn, json.loads(msg.data))
