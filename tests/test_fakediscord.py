@@ -395,6 +395,26 @@ async def test_guild_and_context_menu_commands(fake: FakeDiscord, bot: commands.
     assert reply.content == f"owner {fake.owner.id}"
 
 
+async def test_dms_and_user_messages(
+    fake: FakeDiscord, bot: commands.Bot, guild: FakeGuild
+) -> None:
+    reply = await fake.invoke("about", dm=True)
+    assert (
+        reply.type == 4 and reply.interaction["context"] == 1 and "member" not in reply.interaction
+    )
+    assert (
+        reply.message is not None and reply.message["channel_id"] == reply.interaction["channel_id"]
+    )
+
+    general = guild.channel("general").id
+    in_general = lambda m: m.channel.id == general  # noqa: E731 (the bot's DM reply arrives too)
+    waiter = asyncio.ensure_future(bot.wait_for("message", check=in_general, timeout=5))
+    fake.post_user_message(general, "hello bot")
+    message = await waiter
+    assert message.channel.id == general and message.author.id == fake.default_user.id
+    assert message.content == ""  # the bot lacks the message content intent, as on Discord
+
+
 # --- components and modals -----------------------------------------------------------------------
 
 
