@@ -545,11 +545,15 @@ async def test_limit_violations_are_refused_and_recorded(
 ) -> None:
     reply = await fake.invoke("bad")
     assert reply.status == 400 and reply.callback is None
-    assert "26 items, more than maxItems 25" in reply.rejected[0][0]
+    assert reply.rejected == [["$.data.embeds[0].fields: 26 items, more than maxItems 25"]]
     assert [v.kind for v in fake.violations] == ["interaction_callback"]
+    # discord.py raised HTTPException in the command, and logged it.
+    await fake.wait_for(lambda: fake.log_errors, "discord.py to log the 400")
+    assert "Ignoring exception in command 'bad'" in fake.log_errors[0]
     with pytest.raises(AssertionError, match="fields"):
         fake.assert_clean()
     fake.violations.clear()
+    fake.log_errors.clear()
 
 
 async def test_a_silent_command_times_out_clearly(fake: FakeDiscord, bot: commands.Bot) -> None:
@@ -607,6 +611,7 @@ GOOD = [
 MODAL_ROW = {"type": 1, "components": [{"type": 4, "custom_id": "x", "style": 1, "label": "X"}]}
 BAD = [
     ("channel_message", message(embeds=[{"fields": [{"name": "n", "value": "v"}] * 26}]), "25"),
+    ("channel_message", message(content="x" * 2001), "more than 2000"),
     (
         "followup",
         message(
@@ -614,7 +619,7 @@ BAD = [
         ),
         "6001 characters",
     ),
-    ("followup", message(embeds=[{"title": "t"}] * 11), "more than 10"),
+    ("followup", message(embeds=[{"title": "t"}] * 11), "more than maxItems 10"),
     ("followup", {"content": "hi"}, "allowed_mentions: missing"),
     ("followup", message(allowed_mentions={"parse": ["everyone"]}), "must ping no one"),
     ("channel_message", message(allowed_mentions={"users": ["1"]}), "must ping no one"),
@@ -626,7 +631,7 @@ BAD = [
     (
         "interaction_callback",
         {"type": 8, "data": {"choices": [{"name": "", "value": "v"}]}},
-        "1-100",
+        "fewer than minLength 1",
     ),
     ("interaction_callback", {"type": 8, "data": {"choices": choices(1, 101)}}, "100"),
     (
@@ -642,8 +647,8 @@ BAD = [
     ("interaction_callback", {"type": 3}, "not an interaction callback type"),
     ("commands", [command(name="Member")], "lowercase"),
     ("commands", [command(name="mem ber")], "regex"),
-    ("commands", [command(name="m" * 33)], "1-32"),
-    ("commands", [command(description="")], "1-100"),
+    ("commands", [command(name="m" * 33)], "more than maxLength 32"),
+    ("commands", [command(description="")], "needs a description"),
     ("commands", [command(description="d" * 101)], "100"),
     ("commands", [command(options=[string_option(choices=choices(26))])], "26"),
     ("commands", [command(options=[string_option(choices=choices(1, 101))])], "100"),

@@ -150,10 +150,12 @@ class FakeBase:
         self.violations.append(Violation(kind, request, [message]))
 
     def assert_clean(self, *, unknown: bool = True) -> None:
-        """No limit violations, no protocol errors, (optionally) no requests to unknown routes."""
+        """No limit violations, no protocol errors, no errors logged by discord.py (such as an
+        exception in a command), and (optionally) no requests to unknown routes."""
         problems = [str(v) for v in self.violations]
         problems += self.gateway.errors
         problems += [f"fake Discord bug: {e}" for e in self.server_errors]
+        problems += [f"logged by discord.py: {e}" for e in self.log_errors]
         if unknown:
             problems += [f"unknown route {r.method} {r.path}" for r in self.unknown_requests]
         assert not problems, "fake Discord saw problems:\n" + "\n".join(problems)
