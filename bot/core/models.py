@@ -112,6 +112,11 @@ class SizeClaim(Entity):
 
     id: Slug
     as_of: date
+    later_same_day: bool = Field(
+        default=False,
+        description="on a date shared with another claim, this one is the later: e.g. a report "
+        "of the Sept 1, 2025 speech beside a report written that morning before the meeting",
+    )
     text: Text
     member_states: int | None = None
     observer_states: int | None = None

@@ -112,7 +112,7 @@ class FactService:
             )
             sizes = sorted(
                 (from_document(d, SizeClaim) for d in await self._store.list(Kind.SIZE, guild_id)),
-                key=lambda s: s.as_of,
+                key=lambda s: (s.as_of, s.later_same_day),
                 reverse=True,
             )
             return MembershipAnswer(

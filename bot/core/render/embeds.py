@@ -87,12 +87,13 @@ def citations_text(citations: Sequence[Citation], sources: dict[str, Source], bu
     """One line per cited source that fits in ``budget``; the rest are counted, never cut."""
     lines: list[str] = []
     used = 0
-    for index, citation in enumerate(citations):
-        line = "Source: " + cite_line(sources.get(citation.source), citation.source)
-        rest = len(citations) - index - 1
+    cited = list(dict.fromkeys(c.source for c in citations))  # one line per source
+    for index, source_id in enumerate(cited):
+        line = "Source: " + cite_line(sources.get(source_id), source_id)
+        rest = len(cited) - index - 1
         reserve = len(f"\n+{rest} more sources") if rest else 0
         if used + len(line) + 1 + reserve > budget:
-            lines.append(f"+{len(citations) - index} more sources")
+            lines.append(f"+{len(cited) - index} more sources")
             break
         lines.append(line)
         used += len(line) + 1
