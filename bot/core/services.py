@@ -70,14 +70,24 @@ class FactService:
     def __init__(self, store: Store, *, rng: random.Random | None = None) -> None:
         self._store = store
         self._rng = rng or random.Random()
+        self._source_cache: dict[str, Source] | None = None
 
     # -- helpers -----------------------------------------------------------------------------
 
+    async def all_sources(self) -> dict[str, Source]:
+        """Every source document, by id.
+
+        Sources are curated only and change only when the curated store is loaded, which
+        happens before the services are built, so reading them once per process is safe.
+        """
+        if self._source_cache is None:
+            docs = await self._store.list(Kind.SOURCE)
+            self._source_cache = {s.id: s for s in (from_document(d, Source) for d in docs)}
+        return self._source_cache
+
     async def _sources(self, entries: Iterable[BaseModel]) -> dict[str, Source]:
         wanted = _cited_ids(entries)
-        docs = await self._store.list(Kind.SOURCE)
-        found = (from_document(d, Source) for d in docs)
-        return {s.id: s for s in found if s.id in wanted}
+        return {sid: s for sid, s in (await self.all_sources()).items() if sid in wanted}
 
     async def _people(self, slugs: Iterable[str], guild_id: int | None) -> dict[str, Person]:
         people: dict[str, Person] = {}
@@ -269,9 +279,7 @@ class FactService:
     async def source(
         self, source_id: str | None = None, guild_id: int | None = None
     ) -> SourceAnswer | SourceListAnswer:
-        all_sources = {
-            s.id: s for s in (from_document(d, Source) for d in await self._store.list(Kind.SOURCE))
-        }
+        all_sources = await self.all_sources()
         counts = {
             sid: await self._store.count_linked("source", sid, guild_id) for sid in all_sources
         }
@@ -302,8 +310,7 @@ class FactService:
     ) -> list[Candidate]:
         """Autocomplete choices: (value, display name) pairs, best first, at most ``limit``."""
         if kind is Kind.SOURCE:
-            docs = await self._store.list(Kind.SOURCE)
-            sources = [from_document(d, Source) for d in docs]
+            sources = list((await self.all_sources()).values())
             cands = [Candidate(s.id, s.title or s.id) for s in sources]
             cands += [Candidate(s.id, s.id) for s in sources]
         elif kind is Kind.FACT:  # topics
