@@ -121,17 +121,19 @@ async def main(args: argparse.Namespace) -> None:
         )
         async with build_app(settings) as app:
             print(f"burst {args.burst}; sustained {args.rate}/s for {args.seconds}s")
-            print(
-                f"{'command':<24}{'burst/s':>10}{'rate/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs const':>10}"
-            )
+            header = ("command", "burst/s", "rate/s", "p50 ms", "p99 ms", "vs const")
+            print(f"{header[0]:<24}" + "".join(f"{h:>10}" for h in header[1:]))
             base = await measure(constant_bot, [("constant", {})], args)
             const_tp = base["constant"][0]
             real = await measure(lambda **o: FactBot(app, **o), COMMANDS, args)
             for label, (tp, rate, p50, p99) in {**base, **real}.items():
-                print(f"{label:<24}{tp:10.0f}{rate:9.0f}{p50:9.2f}{p99:9.2f}{tp / const_tp:10.2f}")
+                print(
+                    f"{label:<24}{tp:10.0f}{rate:10.0f}{p50:10.2f}{p99:10.2f}{tp / const_tp:10.2f}"
+                )
 
+            limit = args.connector_limit
             print(
-                f"\nconnector: burst of {args.burst} /about, default vs TCPConnector(limit={args.connector_limit})"
+                f"\nconnector: burst of {args.burst} /about, default vs TCPConnector(limit={limit})"
             )
             for name, make_options in (
                 ("default", dict),
