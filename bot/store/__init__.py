@@ -1,0 +1,78 @@
+"""Storage backends for the core's ``Store`` protocol, picked by ``open_store`` from a URL.
+
+``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``, ``sqlite://:memory:``,
+``sqlite:///:memory:`` (or ``sqlite://``) and a bare filesystem path open SQLite;
+``postgresql://`` / ``postgres://`` are reserved for the PostgreSQL backend (not built yet).
+Backends are imported when chosen, so SQLite users never import asyncpg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.core.ports import Store
+
+__all__ = ["UnsupportedBackend", "open_store", "sqlite_path"]
+
+_MEMORY = ":memory:"
+
+
+class UnsupportedBackend(NotImplementedError):
+    """The URL names a backend this build cannot open (yet)."""
+
+
+def sqlite_path(url: str) -> str:
+    """The file path (or ``:memory:``) a SQLite URL or bare path names."""
+    if "://" not in url:
+        if not url.strip():
+            raise ValueError("an empty database URL; try sqlite:///scofactbot.db")
+        return url
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() != "sqlite":
+        raise ValueError(f"not a SQLite URL: {url!r}")
+    if rest in ("", _MEMORY, "/" + _MEMORY):
+        return _MEMORY
+    if not rest.startswith("/"):
+        raise ValueError(
+            f"{url!r}: write sqlite:///relative.db or sqlite:////absolute.db (three or four '/')"
+        )
+    path = rest[1:]
+    if "?" in path:
+        raise ValueError(f"{url!r}: SQLite URL options are not supported")
+    return path
+
+
+async def _open_sqlite(url: str) -> Store:
+    from bot.store.sqlite import SqliteStore
+
+    store = await SqliteStore.open(sqlite_path(url))
+    try:
+        await store.migrate()
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+async def _open_postgres(url: str) -> Store:
+    raise UnsupportedBackend(
+        "PostgreSQL storage is not available in this version yet; "
+        "use DATABASE_URL=sqlite:///path/to/bot.db"
+    )
+
+
+_OPENERS: dict[str, Callable[[str], Awaitable[Store]]] = {
+    "sqlite": _open_sqlite,
+    "postgresql": _open_postgres,
+    "postgres": _open_postgres,
+}
+
+
+async def open_store(url: str) -> Store:
+    """Open the store ``url`` names, migrated to the current schema and ready to use."""
+    scheme = url.partition("://")[0].lower() if "://" in url else "sqlite"
+    opener = _OPENERS.get(scheme)
+    if opener is None:
+        known = ", ".join(f"{name}://" for name in _OPENERS)
+        raise ValueError(f"unknown database URL scheme {scheme!r}; expected one of {known}")
+    return await opener(url)

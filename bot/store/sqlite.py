@@ -1,0 +1,650 @@
+"""The SQLite backend: one aiosqlite connection, WAL for files, FTS5 for search.
+
+Visibility: ``guild_id=None`` (or 0) reads curated rows only (``guild_id = 0``); a guild id reads
+curated rows plus that guild's, and a guild row shadows the curated row of the same
+(kind, key). Key-ordered pages (``list``, ``linked``) merge two index-ordered branches, the
+guild's rows and the unshadowed curated ones (``_ordered_page``); ``search`` and ``names``
+filter row by row (``_visible``); ``count``, ``count_linked`` and ``random``, which must not
+scan, add up the two scopes and subtract the shadowed curated rows, found from the guild's own
+(few) rows.
+
+Guild documents are written with ``put`` and ``delete``, which the ``Store`` protocol does not
+list yet.
+
+Each aiosqlite call is a hop to the connection's thread (~50 us), so a read is one statement
+where it can be: a page query picks the page's ids first, then reads each document with its
+links and names as JSON (``_page_sql``). Every public method holds one lock (the connection is
+shared, and a write spans several statements); reads of several statements run in a
+transaction so they see one snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random as _random
+import re
+import sqlite3
+import unicodedata
+from bisect import bisect_left
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.core.models import Document, Kind, Link
+from bot.core.ports import SearchPage, SyncReport
+from bot.store.migrations import migrate_sqlite
+
+__all__ = [
+    "MEMORY",
+    "SEARCH_COUNT_CAP",
+    "TITLE_WEIGHT",
+    "SqliteStore",
+    "content_hash",
+    "fts_query",
+    "normalise_name",
+]
+
+MEMORY = ":memory:"
+SEARCH_COUNT_CAP = 1000
+TITLE_WEIGHT = 5.0
+"""bm25 weight of a title hit relative to a body hit (1.0)."""
+
+_NON_WORD = re.compile(r"[\W_]+")
+_DOC_COLUMNS = (
+    "d.kind, d.key, d.guild_id, d.data, d.title, d.body, "
+    "(SELECT json_group_array(json_array(link_kind, link_key)) FROM (SELECT link_kind, link_key "
+    "FROM document_links WHERE document_id = d.id ORDER BY position)), "
+    "(SELECT json_group_array(name) FROM "
+    "(SELECT name FROM document_names WHERE document_id = d.id ORDER BY position))"
+)
+
+Row = sqlite3.Row
+# Aliases for annotations inside SqliteStore, where ``list`` names the protocol method.
+Keys = list[str]
+Rows = list[Row]
+Docs = list[Document]
+Pairs = list[tuple[str, str]]
+Params = list[Any]
+LinkRef = tuple[str, str] | None
+
+
+def content_hash(doc: Document) -> str:
+    """sha256 of the canonical JSON of what a document says (not where it is stored)."""
+    canonical = json.dumps(
+        {
+            "data": doc.data,
+            "title": doc.title,
+            "body": doc.body,
+            "links": [[link.kind, link.key] for link in doc.links],
+            "names": list(doc.names),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def normalise_name(name: str) -> str:
+    """Casefolded, accent-free, punctuation-free, single-spaced (as ``core.lookup.normalise``)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", stripped.casefold()).split())
+
+
+def _has_token(term: str) -> bool:
+    """Whether FTS5's unicode61 tokenizer finds a word in ``term`` (letters, digits, Co)."""
+    categories = (unicodedata.category(ch) for ch in term)
+    return any(cat[0] in "LN" or cat == "Co" for cat in categories)
+
+
+def fts_query(terms: Sequence[str]) -> str | None:
+    """An FTS5 query matching documents that contain every term, each as a quoted phrase.
+
+    User text never reaches FTS5 syntax: each term is one string literal (``"`` doubled), so
+    ``*``, ``-``, ``:``, ``^``, ``AND``, ``NEAR(`` are just characters. Terms without any word
+    (``"*"``) are dropped; ``None`` when nothing is left to search for.
+    """
+    phrases = []
+    for term in terms:
+        clean = term.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
+        if _has_token(clean):
+            phrases.append('"' + clean.replace('"', '""') + '"')
+    return " AND ".join(phrases) if phrases else None
+
+
+async def _enable_wal(conn: aiosqlite.Connection) -> None:
+    """Switch a file database to WAL. Only the first switch of a new file needs the database
+    to itself, and SQLite answers BUSY at once rather than waiting: retry briefly."""
+    for attempt in range(100):
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or attempt == 99:
+                raise
+            await asyncio.sleep(0.01 + 0.001 * attempt)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _scope(guild_id: int | None) -> int:
+    return guild_id or 0
+
+
+def _unshadowed(alias: str) -> str:
+    """SQL condition, taking the guild id as parameter: no row of that guild has the same
+    (kind, key) as ``alias``'s row."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM documents s "
+        f"WHERE s.kind = {alias}.kind AND s.key = {alias}.key AND s.guild_id = ?)"
+    )
+
+
+def _visible(alias: str, guild: int) -> tuple[str, Params]:
+    """SQL condition (and its parameters) for the rows of ``alias`` that ``guild`` sees.
+    ``alias`` is any of the tables with kind, key and guild_id columns."""
+    if guild == 0:
+        return f"{alias}.guild_id = 0", []
+    return (
+        f"({alias}.guild_id = ? OR ({alias}.guild_id = 0 AND {_unshadowed(alias)}))",
+        [guild, guild],
+    )
+
+
+def _in_scope(kind: Kind, link: LinkRef) -> tuple[str, str, Params]:
+    """Table, condition and parameters of one kind's rows, or of those linked to ``link``.
+    Either table is indexed on (condition..., guild_id, key)."""
+    if link is None:
+        return "documents", "kind = ?", [kind.value]
+    return "document_links", "link_kind = ? AND link_key = ? AND kind = ?", [*link, kind.value]
+
+
+def _ordered_page(
+    kind: Kind, link: LinkRef, guild: int, limit: int, offset: int
+) -> tuple[str, Params]:
+    """An inner query for ``_page_sql``: one page, by key, of the documents of ``kind``
+    (linked to ``link``) that ``guild`` sees. For a guild, its own rows and the unshadowed
+    curated rows are two branches, each read in index order and cut at ``offset + limit``
+    before the merge, so the shadow check runs on at most that many rows."""
+    table, condition, params = _in_scope(kind, link)
+    ident = "document_id" if link else "id"
+    select = f"SELECT t.{ident} AS id, t.key AS sort, 0 AS tie FROM {table} t WHERE {condition}"
+    if guild == 0:
+        sql = f"{select} AND t.guild_id = 0 ORDER BY t.key LIMIT ? OFFSET ?"
+        return sql, [*params, limit, offset]
+    sql = (
+        f"SELECT * FROM ({select} AND t.guild_id = ? ORDER BY t.key LIMIT ?) UNION ALL "
+        f"SELECT * FROM ({select} AND t.guild_id = 0 AND {_unshadowed('t')} "
+        "ORDER BY t.key LIMIT ?) ORDER BY sort LIMIT ? OFFSET ?"
+    )
+    branch = limit + offset
+    return sql, [*params, guild, branch, *params, guild, branch, limit, offset]
+
+
+def _page_sql(inner: str) -> str:
+    """Rows for ``_document`` of the page ``inner`` selects as (id, sort, tie), in that order.
+    Links and names are gathered for the page's rows only."""
+    return (
+        f"SELECT {_DOC_COLUMNS} FROM ({inner}) AS p JOIN documents d ON d.id = p.id "
+        "ORDER BY p.sort, p.tie"
+    )
+
+
+def _document(row: Row) -> Document:
+    kind, key, guild_id, data, title, body, links, names = row
+    return Document(
+        kind=Kind(kind),
+        key=key,
+        guild_id=guild_id,
+        data=json.loads(data),
+        title=title,
+        body=body,
+        links=tuple(Link(kind=k, key=v) for k, v in json.loads(links)),
+        names=tuple(json.loads(names)),
+    )
+
+
+class SqliteStore:
+    """The ``Store`` protocol over SQLite. Build with ``await SqliteStore.open(path)``."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path = MEMORY) -> SqliteStore:
+        """Connect and set the pragmas; call ``migrate`` before use (``open_store`` does)."""
+        target = str(path)
+        conn = await aiosqlite.connect(target, isolation_level=None)
+        try:
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            if target != MEMORY:
+                await _enable_wal(conn)
+            await conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, target)
+
+    async def migrate(self) -> int:
+        async with self._lock:
+            return await migrate_sqlite(self._conn)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _transaction(self, begin: str) -> AsyncIterator[None]:
+        async with self._lock:
+            await self._conn.execute(begin)
+            try:
+                yield
+            except BaseException:
+                await self._conn.rollback()
+                raise
+            await self._conn.commit()
+
+    def _snapshot(self) -> AbstractAsyncContextManager[None]:
+        """A read of several statements."""
+        return self._transaction("BEGIN")
+
+    def _write(self) -> AbstractAsyncContextManager[None]:
+        return self._transaction("BEGIN IMMEDIATE")
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = await self._all(sql, params)
+        return rows[0][0] if rows else None
+
+    async def _page(self, inner: str, params: Sequence[Any]) -> Docs:
+        return [_document(row) for row in await self._all(_page_sql(inner), params)]
+
+    async def _read_page(self, inner: str, params: Sequence[Any]) -> Docs:
+        async with self._lock:
+            return await self._page(inner, params)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def _write_side_tables(self, docs: Iterable[tuple[int, Document]]) -> None:
+        """Insert the links and names of freshly written documents (old ones deleted first).
+        The identity columns are copied from ``documents`` itself, never from the caller."""
+        links: list[tuple[Any, ...]] = []
+        names: list[tuple[Any, ...]] = []
+        for doc_id, doc in docs:
+            for position, link in enumerate(dict.fromkeys(doc.links)):
+                links.append((position, link.kind, link.key, doc_id))
+            for position, name in enumerate(doc.names):
+                names.append((position, name, normalise_name(name), doc_id))
+        await self._conn.executemany(
+            "INSERT INTO document_links "
+            "(document_id, position, link_kind, link_key, kind, key, guild_id) "
+            "SELECT id, ?, ?, ?, kind, key, guild_id FROM documents WHERE id = ?",
+            links,
+        )
+        await self._conn.executemany(
+            "INSERT INTO document_names (document_id, position, name, norm, kind, key, guild_id) "
+            "SELECT id, ?, ?, ?, kind, key, guild_id FROM documents WHERE id = ?",
+            names,
+        )
+
+    async def _clear_side_tables(self, ids: Sequence[int]) -> None:
+        params = [(doc_id,) for doc_id in ids]
+        await self._conn.executemany("DELETE FROM document_links WHERE document_id = ?", params)
+        await self._conn.executemany("DELETE FROM document_names WHERE document_id = ?", params)
+
+    async def sync_curated(self, docs: Sequence[Document]) -> SyncReport:
+        incoming: dict[tuple[str, str], tuple[Document, str]] = {}
+        for doc in docs:
+            if doc.guild_id != 0:
+                raise ValueError(f"sync_curated takes curated documents only: {doc.kind}/{doc.key}")
+            ident = (doc.kind.value, doc.key)
+            if ident in incoming:
+                raise ValueError(f"duplicate curated document {doc.kind}/{doc.key}")
+            incoming[ident] = (doc, content_hash(doc))
+        async with self._write():
+            existing = {
+                (kind, key): (doc_id, digest)
+                for doc_id, kind, key, digest in await self._all(
+                    "SELECT id, kind, key, content_hash FROM documents WHERE guild_id = 0"
+                )
+            }
+            removed = [doc_id for ident, (doc_id, _) in existing.items() if ident not in incoming]
+            added: list[tuple[Document, str]] = []
+            changed: list[tuple[int, Document, str]] = []
+            for ident, (doc, digest) in incoming.items():
+                if ident not in existing:
+                    added.append((doc, digest))
+                elif existing[ident][1] != digest:
+                    changed.append((existing[ident][0], doc, digest))
+            now = _now()
+            await self._conn.executemany(
+                "DELETE FROM documents WHERE id = ?", [(doc_id,) for doc_id in removed]
+            )
+            await self._clear_side_tables([doc_id for doc_id, _, _ in changed])
+            await self._conn.executemany(
+                "UPDATE documents SET data = ?, title = ?, body = ?, content_hash = ?, "
+                "updated_at = ? WHERE id = ?",
+                [
+                    (json.dumps(d.data, ensure_ascii=False), d.title, d.body, h, now, doc_id)
+                    for doc_id, d, h in changed
+                ],
+            )
+            await self._conn.executemany(
+                "INSERT INTO documents "
+                "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
+                "VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d.kind.value,
+                        d.key,
+                        json.dumps(d.data, ensure_ascii=False),
+                        d.title,
+                        d.body,
+                        h,
+                        now,
+                        now,
+                    )
+                    for d, h in added
+                ],
+            )
+            written = [(doc_id, d) for doc_id, d, _ in changed]
+            if added:
+                ids = {
+                    (kind, key): doc_id
+                    for doc_id, kind, key in await self._all(
+                        "SELECT id, kind, key FROM documents WHERE guild_id = 0"
+                    )
+                }
+                written += [(ids[(d.kind.value, d.key)], d) for d, _ in added]
+            await self._write_side_tables(written)
+        return SyncReport(
+            added=len(added),
+            updated=len(changed),
+            removed=len(removed),
+            unchanged=len(incoming) - len(added) - len(changed),
+        )
+
+    async def put(self, doc: Document) -> None:
+        """Add or replace one guild's document. Not in the ``Store`` protocol yet."""
+        if doc.guild_id == 0:
+            raise ValueError("curated documents change only through sync_curated")
+        now = _now()
+        async with self._write():
+            doc_id = await self._scalar(
+                "INSERT INTO documents "
+                "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (kind, key, guild_id) DO UPDATE SET data = excluded.data, "
+                "title = excluded.title, body = excluded.body, "
+                "content_hash = excluded.content_hash, updated_at = excluded.updated_at "
+                "RETURNING id",
+                (
+                    doc.kind.value,
+                    doc.key,
+                    doc.guild_id,
+                    json.dumps(doc.data, ensure_ascii=False),
+                    doc.title,
+                    doc.body,
+                    content_hash(doc),
+                    now,
+                    now,
+                ),
+            )
+            await self._clear_side_tables([doc_id])
+            await self._write_side_tables([(doc_id, doc)])
+
+    async def delete(self, kind: Kind, key: str, guild_id: int) -> bool:
+        """Remove one guild's document; whether it existed. Not in the ``Store`` protocol yet."""
+        if guild_id == 0:
+            raise ValueError("curated documents change only through sync_curated")
+        async with self._write():
+            cursor = await self._conn.execute(
+                "DELETE FROM documents WHERE kind = ? AND key = ? AND guild_id = ?",
+                (kind.value, key, guild_id),
+            )
+            return cursor.rowcount > 0
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def get(self, kind: Kind, key: str, guild_id: int | None = None) -> Document | None:
+        docs = await self._read_page(
+            "SELECT id, -guild_id AS sort, 0 AS tie FROM documents "
+            "WHERE kind = ? AND key = ? AND guild_id IN (0, ?) ORDER BY guild_id DESC LIMIT 1",
+            (kind.value, key, _scope(guild_id)),
+        )
+        return docs[0] if docs else None
+
+    async def list(
+        self, kind: Kind, guild_id: int | None = None, *, limit: int = 1000, offset: int = 0
+    ) -> Docs:
+        if limit <= 0:
+            return []
+        return await self._read_page(
+            *_ordered_page(kind, None, _scope(guild_id), limit, max(offset, 0))
+        )
+
+    async def count(self, kind: Kind, guild_id: int | None = None) -> int:
+        async with self._snapshot():
+            total, _, _ = await self._census(kind, _scope(guild_id), None)
+        return total
+
+    async def linked(
+        self,
+        kind: Kind,
+        link_kind: str,
+        link_key: str,
+        guild_id: int | None = None,
+        *,
+        limit: int = 100,
+    ) -> Docs:
+        if limit <= 0:
+            return []
+        link = (link_kind, link_key)
+        return await self._read_page(*_ordered_page(kind, link, _scope(guild_id), limit, 0))
+
+    async def count_linked(self, link_kind: str, link_key: str, guild_id: int | None = None) -> int:
+        """How many documents (of any kind) link to (``link_kind``, ``link_key``): the links
+        of both scopes, less the curated ones shadowed, found from the guild's own rows."""
+        guild = _scope(guild_id)
+        sql = (
+            "SELECT count(*) FROM document_links "
+            "WHERE link_kind = ? AND link_key = ? AND guild_id IN (0, ?)"
+        )
+        params: Params = [link_kind, link_key, guild]
+        if guild:
+            kinds = [kind.value for kind in Kind]
+            sql = (
+                f"SELECT ({sql}) - (SELECT count(*) FROM documents g JOIN document_links c "
+                "ON c.link_kind = ? AND c.link_key = ? AND c.kind = g.kind AND c.guild_id = 0 "
+                f"AND c.key = g.key WHERE g.kind IN ({', '.join('?' for _ in kinds)}) "
+                "AND g.guild_id = ?)"
+            )
+            params += [link_kind, link_key, *kinds, guild]
+        async with self._lock:
+            total = await self._scalar(sql, params)
+        return int(total)
+
+    async def names(self, kind: Kind, guild_id: int | None = None) -> Pairs:
+        visible, params = _visible("n", _scope(guild_id))
+        async with self._lock:
+            rows = await self._all(
+                f"SELECT n.key, n.name FROM document_names n WHERE n.kind = ? AND {visible} "
+                "ORDER BY n.key, n.position",
+                (kind.value, *params),
+            )
+        return [(key, name) for key, name in rows]
+
+    async def link_keys(self, link_kind: str, guild_id: int | None = None) -> Keys:
+        # Distinct keys by hopping through the index (one seek per key, not a scan of every
+        # link), each kept when a row the guild sees has it.
+        visible, params = _visible("l", _scope(guild_id))
+        async with self._lock:
+            rows = await self._all(
+                "WITH RECURSIVE k (link_key) AS ("
+                "SELECT min(link_key) FROM document_links WHERE link_kind = ? UNION ALL "
+                "SELECT (SELECT min(link_key) FROM document_links "
+                "WHERE link_kind = ? AND link_key > k.link_key) FROM k "
+                "WHERE k.link_key IS NOT NULL) "
+                "SELECT k.link_key FROM k WHERE k.link_key IS NOT NULL AND EXISTS ("
+                "SELECT 1 FROM document_links l WHERE l.link_kind = ? "
+                f"AND l.link_key = k.link_key AND {visible}) ORDER BY k.link_key",
+                (link_kind, link_kind, link_kind, *params),
+            )
+        return [key for (key,) in rows]
+
+    # -- random ---------------------------------------------------------------------------
+
+    async def _census(self, kind: Kind, guild: int, link: LinkRef) -> tuple[int, int, Keys]:
+        """(visible total, the guild's own count, sorted keys of the curated rows it shadows)
+        for one kind, or only those linked to ``link``. Without scans: counts come from
+        ``document_counts`` or a range of the link index, shadows from the guild's own rows."""
+        counts = {
+            int(scope): int(n)
+            for scope, n in await self._all(
+                "SELECT guild_id, n FROM document_counts WHERE kind = ? AND guild_id IN (0, ?)",
+                (kind.value, guild),
+            )
+        }
+        has_own = bool(guild and counts.get(guild))  # any row of this kind, linked or not
+        if link is not None and counts:
+            linked = await self._all(
+                "SELECT guild_id, count(*) FROM document_links WHERE link_kind = ? "
+                "AND link_key = ? AND kind = ? AND guild_id IN (0, ?) GROUP BY guild_id",
+                (*link, kind.value, guild),
+            )
+            counts = {int(scope): int(n) for scope, n in linked}
+        curated, own = counts.get(0, 0), counts.get(guild, 0) if guild else 0
+        shadowed: Keys = []
+        if has_own and curated:
+            # Curated rows in scope with a guild twin, whatever the twin links to.
+            table, condition, params = _in_scope(kind, link)
+            rows = await self._all(
+                f"SELECT key FROM {table} WHERE {condition} AND guild_id = 0 AND key IN "
+                "(SELECT key FROM documents WHERE kind = ? AND guild_id = ?) ORDER BY key",
+                (*params, kind.value, guild),
+            )
+            shadowed = [key for (key,) in rows]
+        return curated + own - len(shadowed), own, shadowed
+
+    async def _keys_at(self, kind: Kind, guild: int, link: LinkRef, offset: int, n: int) -> Keys:
+        """``n`` keys from ``offset`` in key order of one scope (guild 0 or one guild); the
+        offset walks an index, never the table."""
+        table, condition, params = _in_scope(kind, link)
+        rows = await self._all(
+            f"SELECT key FROM {table} WHERE {condition} AND guild_id = ? "
+            "ORDER BY key LIMIT ? OFFSET ?",
+            (*params, guild, n, offset),
+        )
+        return [key for (key,) in rows]
+
+    async def _nth_unshadowed(self, kind: Kind, link: LinkRef, nth: int, shadowed: Keys) -> str:
+        """The ``nth`` curated key in scope, not counting ``shadowed`` (sorted, all in scope).
+        It lies within len(shadowed) rows after position ``nth``: read that window and walk
+        it, counting the shadowed keys before the window and inside it."""
+        window = await self._keys_at(kind, 0, link, nth, len(shadowed) + 1)
+        before = bisect_left(shadowed, window[0]) if window else 0
+        skip = set(shadowed)
+        inside = 0
+        for position, key in enumerate(window):
+            if key in skip:
+                inside += 1
+            elif position - inside == before:
+                return key
+        raise LookupError(f"no curated {kind} at {nth} past {len(shadowed)} shadowed")
+
+    async def random(
+        self,
+        kind: Kind,
+        guild_id: int | None = None,
+        *,
+        link: LinkRef = None,
+        seed: float | None = None,
+    ) -> Document | None:
+        """The visible documents are numbered, the guild's own first (by key), then the
+        curated ones it does not shadow (by key), and ``seed`` picks a number uniformly."""
+        if seed is None:
+            seed = _random.random()
+        if not 0.0 <= seed < 1.0:
+            raise ValueError(f"seed must be in [0, 1), not {seed}")
+        guild = _scope(guild_id)
+        async with self._snapshot():
+            total, own, shadowed = await self._census(kind, guild, link)
+            if total <= 0:
+                return None
+            index = min(int(seed * total), total - 1)
+            if index < own:
+                scope, offset = guild, index
+            else:
+                scope, offset = 0, index - own
+                if shadowed:
+                    key = await self._nth_unshadowed(kind, link, offset, shadowed)
+                    return await self._exact(kind, key, 0)
+            table, condition, params = _in_scope(kind, link)
+            docs = await self._page(
+                "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE kind = ? AND guild_id = ? "
+                f"AND key = (SELECT key FROM {table} WHERE {condition} AND guild_id = ? "
+                "ORDER BY key LIMIT 1 OFFSET ?)",
+                (kind.value, scope, *params, scope, offset),
+            )
+        return docs[0] if docs else None
+
+    async def _exact(self, kind: Kind, key: str, guild: int) -> Document | None:
+        docs = await self._page(
+            "SELECT id, 0 AS sort, 0 AS tie FROM documents "
+            "WHERE kind = ? AND key = ? AND guild_id = ?",
+            (kind.value, key, guild),
+        )
+        return docs[0] if docs else None
+
+    # -- search ---------------------------------------------------------------------------
+
+    async def search(
+        self,
+        terms: Sequence[str],
+        guild_id: int | None = None,
+        *,
+        kinds: Sequence[Kind] | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> SearchPage:
+        query = fts_query(terms)
+        if query is None or (kinds is not None and not kinds):
+            return SearchPage(total=0, hits=[])
+        visible, params = _visible("d", _scope(guild_id))
+        matches = (
+            "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
+            f"WHERE documents_fts MATCH ? AND {visible}"
+        )
+        args: Params = [query, *params]
+        if kinds is not None:
+            matches += f" AND d.kind IN ({', '.join('?' for _ in kinds)})"
+            args += [Kind(k).value for k in kinds]
+        async with self._snapshot():
+            total = int(
+                await self._scalar(
+                    f"SELECT count(*) FROM (SELECT 1 {matches} LIMIT ?)", (*args, SEARCH_COUNT_CAP)
+                )
+            )
+            hits: Docs = []
+            if limit > 0 and (offset < total or total >= SEARCH_COUNT_CAP):
+                hits = await self._page(
+                    f"SELECT d.id, bm25(documents_fts, {TITLE_WEIGHT}, 1.0) AS sort, "
+                    f"d.kind || ' ' || d.key AS tie {matches} ORDER BY sort, tie LIMIT ? OFFSET ?",
+                    (*args, limit, max(offset, 0)),
+                )
+        return SearchPage(total=total, hits=hits)
