@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -25,56 +26,34 @@ from bot.core.services import FactService
 from bot.store import open_store
 from bot.store.curated import Catalog, load_catalog
 
-WORDS = [
-    "railway",
-    "port",
-    "trade",
-    "corridor",
-    "energy",
-    "summit",
-    "security",
-    "agriculture",
-    "culture",
-    "heritage",
-    "training",
-    "investment",
-    "digital",
-    "economy",
-    "youth",
-    "exchange",
-    "museum",
-    "bridge",
-    "pipeline",
-    "customs",
-    "logistics",
-    "forum",
-    "university",
-    "research",
-    "innovation",
-    "tourism",
-    "health",
-    "water",
-    "climate",
-    "finance",
-    "currency",
-    "market",
-]
+
+def vocabulary(catalog: Catalog) -> list[str]:
+    """The sources' own words, most frequent first, so generated text reads like the real."""
+    counts: dict[str, int] = {}
+    for text in catalog.texts.values():
+        for word in re.findall(r"[A-Za-z]{3,}", text):
+            counts[word.lower()] = counts.get(word.lower(), 0) + 1
+    return sorted(counts, key=lambda w: -counts[w])
 
 
 def generated_facts(catalog: Catalog, count: int, rng: random.Random) -> list[Fact]:
+    """``count`` facts of 12-20 words drawn Zipf-like from the sources' vocabulary, each
+    linked to curated countries, a summit, a person and two topics."""
     countries = [c.slug for c in catalog.countries]
     people = [p.slug for p in catalog.people]
     years = [s.year for s in catalog.summits]
     topics = sorted({t for f in catalog.facts for t in f.topics})
     source = catalog.sources[0].id
     excerpt = " ".join(catalog.texts[source].split()[:30])
+    words = vocabulary(catalog)
+    weights = [1 / (rank + 10) for rank in range(len(words))]
     facts = []
     for i in range(count):
-        text = " ".join(rng.choice(WORDS) for _ in range(14)) + f" {rng.randint(1, 999)} billion."
+        text = " ".join(rng.choices(words, weights, k=rng.randint(12, 20)))
         facts.append(
             Fact(
                 id=f"gen-{i}",
-                text=text.capitalize(),
+                text=f"{text.capitalize()} {rng.randint(1, 9999)}.",
                 topics=rng.sample(topics, 2),
                 countries=rng.sample(countries, 2),
                 summits=[rng.choice(years)],
@@ -106,6 +85,7 @@ def service_calls(
         "summit()": lambda: facts.summit(),
         "quote(person)": lambda: facts.quote(rng.choice(["fan-xianrong", "Wang Yi", "xi jinping"])),
         "quote()": lambda: facts.quote(),
+        "search(common word)": lambda: facts.search("cooperation"),
         "search(query)": lambda: facts.search(
             rng.choice(["890 billion", "railway", "security centers", "Khiva"])
         ),

@@ -1,16 +1,21 @@
 """Shared fixtures: a fresh, migrated store per test, once per backend in ``BACKENDS``.
 
-To add a backend, append its name to ``BACKENDS`` and teach ``open_backend`` to open it; a
-backend that needs a server should ``pytest.skip`` when none answers, e.g.::
+``postgres`` runs in a throwaway schema of the server at ``TEST_POSTGRES_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/test``), created for the test and dropped after it.
+When no server answers, the postgres cases skip and say why; under ``CI=true`` they fail
+instead, so a CI machine without its database cannot pass by skipping. ``-m "not postgres"``
+leaves them out on purpose.
 
-    if backend == "postgres":
-        url = os.environ.get("TEST_DATABASE_URL") or pytest.skip("no PostgreSQL server")
-        ...  # a throwaway schema, dropped after the test
+To add a backend, append its name to ``BACKENDS`` and teach ``backend_url`` to make a URL
+for a fresh, empty store of it.
 """
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -19,16 +24,83 @@ from bot.core.ports import Store
 from bot.store import open_store
 from bot.store.curated import load_curated
 
-BACKENDS = ["sqlite-memory", "sqlite-file"]
+BACKENDS = [
+    "sqlite-memory",
+    "sqlite-file",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+
+_postgres_probe: dict[str, str | None] = {}
 
 
-async def open_backend(backend: str, tmp_path: Path) -> Store:
-    """A fresh, migrated, empty store of ``backend``."""
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs the PostgreSQL server at TEST_POSTGRES_URL")
+
+
+async def _postgres_down() -> str | None:
+    """Why the test server cannot be used, or None when it answers (asked once per run)."""
+    if POSTGRES_URL not in _postgres_probe:
+        reason: str | None = None
+        try:
+            import asyncpg
+        except ImportError:
+            reason = "asyncpg is not installed (pip install '.[dev]')"
+        else:
+            try:
+                conn = await asyncpg.connect(POSTGRES_URL, timeout=5)
+                await conn.close()
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+        _postgres_probe[POSTGRES_URL] = reason
+    return _postgres_probe[POSTGRES_URL]
+
+
+async def require_postgres() -> None:
+    """Skip the test when no PostgreSQL server answers; fail it under ``CI=true``."""
+    reason = await _postgres_down()
+    if reason is None:
+        return
+    message = (
+        f"no PostgreSQL server answers at {POSTGRES_URL} ({reason}); "
+        "start one (see .ci/run) or point TEST_POSTGRES_URL at one"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}. CI=true: the PostgreSQL tests must run in CI", pytrace=False)
+    pytest.skip(message)
+
+
+@asynccontextmanager
+async def postgres_schema_url() -> AsyncIterator[str]:
+    """The URL of a store in a new schema of the test server, dropped on exit."""
+    await require_postgres()
+    import asyncpg
+
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    joiner = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{joiner}schema={schema}"
+    finally:
+        conn = await asyncpg.connect(POSTGRES_URL, timeout=10)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
+
+
+@asynccontextmanager
+async def backend_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A URL ``open_store`` opens as a fresh, empty store of ``backend``."""
     if backend == "sqlite-memory":
-        return await open_store("sqlite://:memory:")
-    if backend == "sqlite-file":
-        return await open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    raise ValueError(f"unknown test backend {backend!r}")
+        yield "sqlite://:memory:"
+    elif backend == "sqlite-file":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+    elif backend == "postgres":
+        async with postgres_schema_url() as url:
+            yield url
+    else:
+        raise ValueError(f"unknown test backend {backend!r}")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -39,11 +111,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def store(backend: str, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_backend(backend, tmp_path)
-    try:
-        yield opened
-    finally:
-        await opened.close()
+    async with backend_url(backend, tmp_path) as url:
+        opened = await open_store(url)
+        try:
+            yield opened
+        finally:
+            await opened.close()
 
 
 @pytest.fixture
@@ -51,3 +124,10 @@ async def curated_store(store: Store) -> Store:
     """``store`` with the curated data/ loaded (whatever data/ holds so far)."""
     await load_curated(store)
     return store
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """The URL of an empty PostgreSQL store in a throwaway schema (skips without a server)."""
+    async with postgres_schema_url() as url:
+        yield url

@@ -7,7 +7,9 @@ but the protocol does not list yet.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -58,8 +60,8 @@ def keys(docs: list[Document]) -> list[str]:
 # -- migrations and opening ---------------------------------------------------------------
 
 
-async def test_migrate_is_idempotent_and_reports_the_version(store: Store) -> None:
-    latest = len(load_migrations("sqlite"))
+async def test_migrate_is_idempotent_and_reports_the_version(store: Store, backend: str) -> None:
+    latest = len(load_migrations("postgres" if backend == "postgres" else "sqlite"))
     assert await store.migrate() == latest
     assert await store.migrate() == latest
 
@@ -122,9 +124,12 @@ def test_sqlite_urls(url: str, path: str) -> None:
     assert sqlite_path(url) == path
 
 
-async def test_postgres_urls_say_not_yet() -> None:
+async def test_postgres_without_asyncpg_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # import asyncpg -> ImportError
     for url in ("postgresql://bot@localhost/bot", "postgres://localhost/bot"):
-        with pytest.raises(UnsupportedBackend, match="PostgreSQL"):
+        with pytest.raises(UnsupportedBackend, match=re.escape("pip install '.[postgres]'")):
             await open_store(url)
     assert issubclass(UnsupportedBackend, NotImplementedError)
 

@@ -26,6 +26,8 @@ class _Sourced:
     """Every answer carries the sources its entries cite, by id."""
 
     sources: dict[str, Source] = field(default_factory=dict, kw_only=True)
+    # Linked entries were left out to keep the answer short; render points at /search.
+    more: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True)

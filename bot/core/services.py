@@ -48,7 +48,11 @@ M = TypeVar("M", bound=BaseModel)
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 SEARCH_LIMIT = 25
-LINKED_LIMIT = 50
+# How many linked entries an answer shows at most (pages of eight); past that the answer says
+# more are recorded and points at /search, which keeps every call cheap on a large store.
+FACTS_SHOWN = 32
+QUOTES_SHOWN = 16
+PERSON_QUOTES_SHOWN = 96
 ADD_HINT = "Moderators can add a sourced entry with `/entry add`."
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -98,10 +102,19 @@ class FactService:
         return people
 
     async def _linked(
-        self, kind: Kind, model: type[M], link_kind: str, key: str, guild_id: int | None
+        self,
+        kind: Kind,
+        model: type[M],
+        link: tuple[str, str],
+        guild_id: int | None,
+        limit: int,
+        more: list[bool],
     ) -> list[M]:
-        docs = await self._store.linked(kind, link_kind, key, guild_id, limit=LINKED_LIMIT)
-        return [from_document(d, model) for d in docs]
+        """Up to ``limit`` entries linked to ``link``; appends to ``more`` whether any were
+        left out (one extra is fetched to know)."""
+        docs = await self._store.linked(kind, link[0], link[1], guild_id, limit=limit + 1)
+        more.append(len(docs) > limit)
+        return [from_document(d, model) for d in docs[:limit]]
 
     async def _candidates(self, kind: Kind, guild_id: int | None) -> list[Candidate]:
         return [Candidate(k, n) for k, n in await self._store.names(kind, guild_id)]
@@ -133,9 +146,11 @@ class FactService:
         if doc is None:  # names and documents disagree: treat as not found, never guess
             raise NotFound(f"No country called “{country.strip()}” is recorded.", hint=ADD_HINT)
         found = from_document(doc, Country)
-        facts = await self._linked(Kind.FACT, Fact, "country", slug, guild_id)
-        quotes = await self._linked(Kind.QUOTE, Quote, "country", slug, guild_id)
-        summits = await self._linked(Kind.SUMMIT, Summit, "country", slug, guild_id)
+        more: list[bool] = []
+        link = ("country", slug)
+        facts = await self._linked(Kind.FACT, Fact, link, guild_id, FACTS_SHOWN, more)
+        quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, QUOTES_SHOWN, more)
+        summits = await self._linked(Kind.SUMMIT, Summit, link, guild_id, QUOTES_SHOWN, more)
         for year in sorted({y for f in facts for y in f.summits}):
             if all(s.year != year for s in summits):
                 summit_doc = await self._store.get(Kind.SUMMIT, str(year), guild_id)
@@ -149,6 +164,7 @@ class FactService:
             summits=summits,
             speakers=await self._people((q.person for q in quotes), guild_id),
             sources=await self._sources([found, *facts, *quotes, *summits]),
+            more=any(more),
         )
 
     # -- /summit -----------------------------------------------------------------------------
@@ -173,14 +189,17 @@ class FactService:
                 hint=f"The suggestions are the recorded years. {ADD_HINT}",
             )
         found = from_document(doc, Summit)
-        facts = await self._linked(Kind.FACT, Fact, "summit", str(year), guild_id)
-        quotes = await self._linked(Kind.QUOTE, Quote, "summit", str(year), guild_id)
+        more: list[bool] = []
+        link = ("summit", str(year))
+        facts = await self._linked(Kind.FACT, Fact, link, guild_id, FACTS_SHOWN, more)
+        quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, QUOTES_SHOWN, more)
         return SummitAnswer(
             summit=found,
             facts=facts,
             quotes=quotes,
             speakers=await self._people((q.person for q in quotes), guild_id),
             sources=await self._sources([found, *facts, *quotes]),
+            more=any(more),
         )
 
     async def summit_years(self, guild_id: int | None = None) -> list[int]:
@@ -209,7 +228,9 @@ class FactService:
         people = await self._people([slug], guild_id)
         if slug not in people:
             raise NotFound(f"No person called “{person.strip()}” is recorded.", hint=ADD_HINT)
-        quotes = await self._linked(Kind.QUOTE, Quote, "person", slug, guild_id)
+        more: list[bool] = []
+        link = ("person", slug)
+        quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, PERSON_QUOTES_SHOWN, more)
         quotes = [q for q in quotes if q.person == slug]
         if not quotes:
             raise NotFound(
@@ -218,7 +239,10 @@ class FactService:
             )
         quotes.sort(key=lambda q: (q.kind != "direct", q.id))
         return QuoteAnswer(
-            person=people[slug], quotes=quotes, sources=await self._sources([people[slug], *quotes])
+            person=people[slug],
+            quotes=quotes,
+            sources=await self._sources([people[slug], *quotes]),
+            more=any(more),
         )
 
     # -- /search -----------------------------------------------------------------------------
@@ -280,10 +304,10 @@ class FactService:
         self, source_id: str | None = None, guild_id: int | None = None
     ) -> SourceAnswer | SourceListAnswer:
         all_sources = await self.all_sources()
-        counts = {
-            sid: await self._store.count_linked("source", sid, guild_id) for sid in all_sources
-        }
         if source_id is None or not source_id.strip():
+            counts = {
+                sid: await self._store.count_linked("source", sid, guild_id) for sid in all_sources
+            }
             return SourceListAnswer(cited_counts=counts, sources=all_sources)
         check_name_input(source_id, "source")
         candidates = [Candidate(s.id, s.id) for s in all_sources.values()]
@@ -295,7 +319,7 @@ class FactService:
             examples += [from_document(d, model) for d in docs]  # type: ignore[misc]
         return SourceAnswer(
             source=all_sources[sid],
-            cited_counts={sid: counts[sid]},
+            cited_counts={sid: await self._store.count_linked("source", sid, guild_id)},
             examples=examples,
             sources=all_sources,
         )

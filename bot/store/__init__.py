@@ -2,8 +2,9 @@
 
 ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``, ``sqlite://:memory:``,
 ``sqlite:///:memory:`` (or ``sqlite://``) and a bare filesystem path open SQLite;
-``postgresql://`` / ``postgres://`` are reserved for the PostgreSQL backend (not built yet).
-Backends are imported when chosen, so SQLite users never import asyncpg.
+``postgresql://user:password@host:5432/dbname`` (or ``postgres://``) opens PostgreSQL, with
+``?schema=NAME`` to keep the store in its own schema (created when missing). Backends are
+imported when chosen, so SQLite users never import asyncpg, an optional extra.
 """
 
 from __future__ import annotations
@@ -12,13 +13,19 @@ from collections.abc import Awaitable, Callable
 
 from bot.core.ports import Store
 
-__all__ = ["UnsupportedBackend", "open_store", "sqlite_path"]
+__all__ = ["POSTGRES_INSTALL_HINT", "UnsupportedBackend", "open_store", "sqlite_path"]
 
 _MEMORY = ":memory:"
 
+POSTGRES_INSTALL_HINT = (
+    "PostgreSQL storage needs the asyncpg package, which is not installed. Install the "
+    "postgres extra from the bot's checkout with: pip install '.[postgres]' "
+    "(or: pip install 'asyncpg>=0.29')"
+)
+
 
 class UnsupportedBackend(NotImplementedError):
-    """The URL names a backend this build cannot open (yet)."""
+    """The URL names a backend this installation cannot open (its optional extra is missing)."""
 
 
 def sqlite_path(url: str) -> str:
@@ -55,10 +62,19 @@ async def _open_sqlite(url: str) -> Store:
 
 
 async def _open_postgres(url: str) -> Store:
-    raise UnsupportedBackend(
-        "PostgreSQL storage is not available in this version yet; "
-        "use DATABASE_URL=sqlite:///path/to/bot.db"
-    )
+    try:
+        import asyncpg  # noqa: F401  (the optional extra; checked before the backend loads)
+    except ImportError as exc:
+        raise UnsupportedBackend(POSTGRES_INSTALL_HINT) from exc
+    from bot.store.postgres import PostgresStore
+
+    store = await PostgresStore.open(url)
+    try:
+        await store.migrate()
+    except BaseException:
+        await store.close()
+        raise
+    return store
 
 
 _OPENERS: dict[str, Callable[[str], Awaitable[Store]]] = {

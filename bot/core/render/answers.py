@@ -17,6 +17,7 @@ from bot.core.answers import (
     SourceListAnswer,
     SummitAnswer,
     SummitListAnswer,
+    _Sourced,
 )
 from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
 from bot.core.render.embeds import (
@@ -27,6 +28,7 @@ from bot.core.render.embeds import (
     cite_line,
     inert,
     paginate,
+    provenance_line,
     truncate,
 )
 
@@ -38,8 +40,15 @@ ERROR_RED = 0xC0392B
 CITE_BUDGET = 360
 
 
+def _cited(entry: Fact | Quote, sources: dict[str, Source]) -> str:
+    """The citation lines, then (a server's own entry) who added it: kept whole together."""
+    lines = citations_text(entry.citations, sources, CITE_BUDGET)
+    added = provenance_line(entry.added)
+    return f"{lines}\n{added}" if added else lines
+
+
 def _fact_item(fact: Fact, sources: dict[str, Source], label: str = "Fact") -> Item:
-    return Item(label, inert(fact.text), citations_text(fact.citations, sources, CITE_BUDGET))
+    return Item(label, inert(fact.text), _cited(fact, sources))
 
 
 def _quote_item(quote: Quote, speaker: Person | None, sources: dict[str, Source]) -> Item:
@@ -47,9 +56,13 @@ def _quote_item(quote: Quote, speaker: Person | None, sources: dict[str, Source]
     kind = "direct quote" if quote.kind == "direct" else "reported statement"
     body = f"“{inert(quote.text)}”" if quote.kind == "direct" else inert(quote.text)
     context = f"*{inert(quote.context)}*" if quote.context else ""
-    return Item(
-        f"{who} · {kind}", body, citations_text(quote.citations, sources, CITE_BUDGET), context
-    )
+    return Item(f"{who} · {kind}", body, _cited(quote, sources), context)
+
+
+def _more_line(answer: _Sourced, search: str) -> str:
+    if not answer.more:
+        return ""
+    return f"\nMore entries are recorded than shown here: try `/search {inert(search)}`."
 
 
 def _quote_items(
@@ -87,6 +100,7 @@ def _(answer: CountryAnswer) -> Reply:
     items += _quote_items(answer.quotes, answer.speakers, answer.sources)
     if not items:
         lines.append("The sources record no further facts about this country yet.")
+    lines.append(_more_line(answer, c.name))
     pages = paginate(
         c.name, "\n".join(lines), items, color=SCO_BLUE, footer="/member · SCO Fact Bot"
     )
@@ -165,6 +179,7 @@ def _(answer: SummitAnswer) -> Reply:
     lines.append(citations_text(s.citations, answer.sources, 800))
     items = [_fact_item(f, answer.sources) for f in answer.facts]
     items += _quote_items(answer.quotes, answer.speakers, answer.sources)
+    lines.append(_more_line(answer, f"{s.city or ''} {s.year}".strip()))
     pages = paginate(
         _summit_title(s), "\n".join(lines), items, color=SCO_BLUE, footer="/summit · SCO Fact Bot"
     )
@@ -198,7 +213,8 @@ def _(answer: QuoteAnswer) -> Reply:
     )
     direct = sum(q.kind == "direct" for q in answer.quotes)
     if not answer.random_pick:
-        desc += f"\n{direct} direct quote(s), {len(answer.quotes) - direct} reported statement(s)."
+        shown = f"{direct} direct quote(s), {len(answer.quotes) - direct} reported statement(s)"
+        desc += f"\n{shown}." + _more_line(answer, p.name)
     title = f"A quote from {p.name}" if answer.random_pick else f"Quotes: {p.name}"
     items = _quote_items(answer.quotes, {p.slug: p}, answer.sources)
     return Reply(paginate(title, desc, items, color=QUOTE_GOLD, footer="/quote · SCO Fact Bot"))
@@ -213,6 +229,8 @@ def _(answer: FactAnswer) -> Reply:
         lines.append("— " + cite_line(answer.sources.get(citation.source), citation.source))
     if len(f.citations) > 2:
         lines.append(f"+{len(f.citations) - 2} more sources")
+    if f.added:
+        lines.append(provenance_line(f.added))
     title = "Did you know?" + (f" · {answer.topic.replace('-', ' ')}" if answer.topic else "")
     lead = []
     if answer.people:

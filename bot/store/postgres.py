@@ -1,0 +1,754 @@
+"""The PostgreSQL backend: an asyncpg connection pool, a ``tsvector`` column for search.
+
+It behaves as ``SqliteStore`` does, answer for answer (``tests/test_backends_agree.py`` holds
+them to it): the same visibility (``guild_id=None`` or 0 reads curated rows only; a guild reads
+curated rows plus its own, and its row shadows the curated row of the same kind and key), the
+same ``sync_curated`` counts, keys in byte order (the key columns are ``COLLATE "C"``), and the
+same numbering behind ``random`` so a seed picks the same document on both. Search matches the
+same words: documents are indexed through ``search_words``, which splits text as SQLite's
+unicode61 tokenizer does, with accents ignored through ``unaccent`` where the server has it;
+only the ranking differs (``ts_rank`` with title words weighted ``TITLE_WEIGHT`` times body
+words, where SQLite uses bm25), so pages may order equal-looking hits differently.
+
+A read is one statement where it can be (each is a network round trip); ``random`` reads
+several in one read-only REPEATABLE READ transaction so they see one snapshot. ``put`` is one
+statement too: the document, its links and names in data-modifying CTEs. Writes of many
+documents (``sync_curated``, ``import_rows``) are one transaction; ``sync_curated`` also holds
+a transaction advisory lock, so processes starting at once take turns instead of colliding.
+
+The URL is libpq's, plus ``?schema=NAME``: the store then lives in that schema (created on
+``migrate`` when missing), which is how the tests get a throwaway store per test.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import json
+import random as _random
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from bot.core.models import Document, Kind, Link
+from bot.core.ports import SearchPage, SyncReport
+from bot.store.migrations import migrate_postgres
+from bot.store.portable import (
+    DOCUMENT_AREA,
+    ImportReport,
+    Row,
+    document_row,
+    row_document,
+    row_times,
+)
+from bot.store.sqlite import SEARCH_COUNT_CAP, TITLE_WEIGHT, content_hash, normalise_name
+
+__all__ = ["PostgresStore", "parse_postgres_url", "search_terms"]
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+# ts_rank's weights for D, C, B, A: titles are A, bodies B.
+_RANK_WEIGHTS = f"'{{0.1, 0.1, {1.0 / TITLE_WEIGHT}, 1.0}}'::float4[]"
+
+_DOC_COLUMNS = (
+    "d.kind, d.key, d.guild_id, d.data, d.title, d.body, "
+    "ARRAY(SELECT l.link_kind FROM document_links l WHERE l.document_id = d.id "
+    "ORDER BY l.position), "
+    "ARRAY(SELECT l.link_key FROM document_links l WHERE l.document_id = d.id "
+    "ORDER BY l.position), "
+    "ARRAY(SELECT n.name FROM document_names n WHERE n.document_id = d.id ORDER BY n.position)"
+)
+
+# One document with its links and names in one statement: no position of the new version is
+# both deleted and written, so the CTEs never touch the same row twice.
+_PUT = """
+WITH doc AS (
+    INSERT INTO documents AS d
+        (kind, key, guild_id, data, title, body, content_hash, created_at, updated_at)
+    VALUES ($1, $2, $3, $4::json, $5, $6, $7, now(), now())
+    ON CONFLICT (kind, key, guild_id) DO UPDATE SET data = excluded.data,
+        title = excluded.title, body = excluded.body, content_hash = excluded.content_hash,
+        updated_at = excluded.updated_at
+    RETURNING d.id, d.kind, d.key, d.guild_id
+), links AS (
+    INSERT INTO document_links AS l
+        (document_id, position, link_kind, link_key, kind, key, guild_id)
+    SELECT doc.id, t.n - 1, t.link_kind, t.link_key, doc.kind, doc.key, doc.guild_id
+    FROM doc, unnest($8::text[], $9::text[]) WITH ORDINALITY AS t (link_kind, link_key, n)
+    ON CONFLICT (document_id, position) DO UPDATE
+        SET link_kind = excluded.link_kind, link_key = excluded.link_key
+), stale_links AS (
+    DELETE FROM document_links l USING doc
+    WHERE l.document_id = doc.id AND l.position >= cardinality($8::text[])
+), names AS (
+    INSERT INTO document_names AS m (document_id, position, name, norm, kind, key, guild_id)
+    SELECT doc.id, t.n - 1, t.name, t.norm, doc.kind, doc.key, doc.guild_id
+    FROM doc, unnest($10::text[], $11::text[]) WITH ORDINALITY AS t (name, norm, n)
+    ON CONFLICT (document_id, position) DO UPDATE SET name = excluded.name, norm = excluded.norm
+), stale_names AS (
+    DELETE FROM document_names m USING doc
+    WHERE m.document_id = doc.id AND m.position >= cardinality($10::text[])
+)
+SELECT id FROM doc
+"""
+
+_INSERT_DOCUMENTS = """
+INSERT INTO documents
+    (kind, key, guild_id, data, title, body, content_hash, created_at, updated_at)
+SELECT kind, key, guild_id, data::json, title, body, content_hash, created_at, updated_at
+FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::timestamptz[], $9::timestamptz[])
+    AS u (kind, key, guild_id, data, title, body, content_hash, created_at, updated_at)
+RETURNING id, kind, key, guild_id
+"""
+
+_UPDATE_DOCUMENTS = """
+UPDATE documents d SET data = u.data::json, title = u.title, body = u.body,
+    content_hash = u.content_hash, updated_at = u.updated_at
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+    AS u (id, data, title, body, content_hash, updated_at)
+WHERE d.id = u.id
+"""
+
+_LINK_COLUMNS = ("document_id", "position", "link_kind", "link_key", "kind", "key", "guild_id")
+_NAME_COLUMNS = ("document_id", "position", "name", "norm", "kind", "key", "guild_id")
+
+Conn = asyncpg.Connection | PoolConnectionProxy
+"""A connection, bare or lent by the pool."""
+Docs = list[Document]
+Keys = list[str]
+Pairs = list[tuple[str, str]]
+LinkRef = tuple[str, str] | None
+After = tuple[int, str, str]
+
+
+def parse_postgres_url(url: str) -> tuple[str, str | None]:
+    """(the DSN for asyncpg, the schema ``?schema=NAME`` names or None).
+
+    Other query parameters stay in the DSN (``sslmode``, ``options=-csearch_path=...``...).
+    A schema name is lowercase letters, digits and ``_``: it goes into ``search_path``."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("postgresql", "postgres"):
+        raise ValueError(f"not a PostgreSQL URL: {url!r}")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for name, value in query if name == "schema"]
+    if len(schemas) > 1:
+        raise ValueError(f"{url!r}: give ?schema= once")
+    schema = schemas[0] if schemas else None
+    if schema is not None and not _SCHEMA_NAME.match(schema):
+        raise ValueError(
+            f"{url!r}: a schema name is lowercase letters, digits and '_' (at most 63), "
+            "starting with a letter or '_'"
+        )
+    rest = urlencode([(name, value) for name, value in query if name != "schema"])
+    return urlunsplit(parts._replace(scheme="postgresql", query=rest)), schema
+
+
+def _has_word(term: str) -> bool:
+    return any(unicodedata.category(ch)[0] in "LN" for ch in term)
+
+
+def search_terms(terms: Sequence[str]) -> list[str]:
+    """The terms worth searching, made safe to send: invalid UTF-8 replaced, NUL (which
+    PostgreSQL text cannot hold) made a space, and terms without any letter or digit dropped,
+    as the SQLite backend drops them. Each term is still only ever a query *parameter*."""
+    clean = (t.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ") for t in terms)
+    return [term for term in clean if _has_word(term)]
+
+
+def _scope(guild_id: int | None) -> int:
+    return guild_id or 0
+
+
+class _Args:
+    """Query parameters, numbered as they are added."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values: list[Any] = list(values)
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+def _visible(alias: str, guild: int, args: _Args) -> str:
+    """SQL condition for the rows of ``alias`` (any table with kind, key and guild_id) that
+    ``guild`` sees: its own, and the curated ones it does not shadow."""
+    if guild == 0:
+        return f"{alias}.guild_id = 0"
+    g = args(guild)
+    return (
+        f"({alias}.guild_id = {g} OR ({alias}.guild_id = 0 AND NOT EXISTS (SELECT 1 FROM "
+        f"documents s WHERE s.kind = {alias}.kind AND s.key = {alias}.key AND s.guild_id = {g})))"
+    )
+
+
+def _in_scope(kind: Kind, link: LinkRef, args: _Args) -> tuple[str, str, str]:
+    """Table, document-id column and condition of one kind's rows, or of those linked to
+    ``link``; either table is indexed on (condition..., guild_id, key)."""
+    if link is None:
+        return "documents", "id", f"t.kind = {args(kind.value)}"
+    condition = (
+        f"t.link_kind = {args(link[0])} AND t.link_key = {args(link[1])} "
+        f"AND t.kind = {args(kind.value)}"
+    )
+    return "document_links", "document_id", condition
+
+
+def _ordered_page(
+    kind: Kind, link: LinkRef, guild: int, limit: int, offset: int, args: _Args
+) -> str:
+    """An inner query for ``_page_sql``: one page, by key, of what ``guild`` sees of ``kind``
+    (linked to ``link``). For a guild, its rows and the unshadowed curated rows are two
+    branches, each read in index order and cut at ``offset + limit`` before the merge."""
+    table, ident, condition = _in_scope(kind, link, args)
+    select = f"SELECT t.{ident} AS id, t.key AS sort, 0 AS tie FROM {table} t WHERE {condition}"
+    if guild == 0:
+        return (
+            f"{select} AND t.guild_id = 0 ORDER BY t.key LIMIT {args(limit)} OFFSET {args(offset)}"
+        )
+    branch = args(limit + offset)
+    g = args(guild)
+    unshadowed = (
+        "NOT EXISTS (SELECT 1 FROM documents s "
+        f"WHERE s.kind = t.kind AND s.key = t.key AND s.guild_id = {g})"
+    )
+    return (
+        f"SELECT * FROM ({select} AND t.guild_id = {g} ORDER BY t.key LIMIT {branch}) AS own "
+        f"UNION ALL SELECT * FROM ({select} AND t.guild_id = 0 AND {unshadowed} "
+        f"ORDER BY t.key LIMIT {branch}) AS curated "
+        f"ORDER BY sort LIMIT {args(limit)} OFFSET {args(offset)}"
+    )
+
+
+def _page_sql(inner: str) -> str:
+    """Rows for ``_document`` of the page ``inner`` selects as (id, sort, tie), in that order."""
+    return (
+        f"SELECT {_DOC_COLUMNS} FROM ({inner}) AS p JOIN documents d ON d.id = p.id "
+        "ORDER BY p.sort, p.tie"
+    )
+
+
+def _document(row: asyncpg.Record | tuple[Any, ...]) -> Document:
+    kind, key, guild_id, data, title, body, link_kinds, link_keys, names = row
+    return Document(
+        kind=Kind(kind),
+        key=key,
+        guild_id=guild_id,
+        data=json.loads(data),
+        title=title,
+        body=body,
+        links=tuple(Link(kind=k, key=v) for k, v in zip(link_kinds, link_keys, strict=True)),
+        names=tuple(names),
+    )
+
+
+def _json(doc: Document) -> str:
+    return json.dumps(doc.data, ensure_ascii=False)
+
+
+def _side_records(
+    written: Iterable[tuple[int, Document]],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Link and name rows of freshly written documents, identity copied from each document."""
+    links: list[tuple[Any, ...]] = []
+    names: list[tuple[Any, ...]] = []
+    for doc_id, doc in written:
+        ident = (doc.kind.value, doc.key, doc.guild_id)
+        for position, link in enumerate(dict.fromkeys(doc.links)):
+            links.append((doc_id, position, link.kind, link.key, *ident))
+        for position, name in enumerate(doc.names):
+            names.append((doc_id, position, name, normalise_name(name), *ident))
+    return links, names
+
+
+class PostgresStore:
+    """The ``Store`` protocol over PostgreSQL. Build with ``await PostgresStore.open(url)``."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str | None) -> None:
+        self._pool = pool
+        self.schema = schema
+
+    @classmethod
+    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
+        """Connect a pool; call ``migrate`` before use (``open_store`` does)."""
+        dsn, schema = parse_postgres_url(url)
+        settings = {"application_name": "sco-fact-bot"}
+        if schema is not None:
+            settings["search_path"] = f'"{schema}"'
+        pool = await asyncpg.create_pool(
+            dsn, min_size=min_size, max_size=max_size, server_settings=settings
+        )
+        return cls(pool, schema)
+
+    async def migrate(self) -> int:
+        async with self._pool.acquire() as conn:
+            if self.schema is not None:
+                # Another process may create it at the same moment.
+                with contextlib.suppress(asyncpg.UniqueViolationError):
+                    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            return await migrate_postgres(conn)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The connection pool, for the backends of other tables in the same schema."""
+        return self._pool
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    async def _page(self, conn: Conn | asyncpg.Pool, inner: str, args: _Args) -> Docs:
+        return [_document(row) for row in await conn.fetch(_page_sql(inner), *args.values)]
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def _insert(
+        self, conn: Conn, docs: Sequence[tuple[Document, str, datetime, datetime]]
+    ) -> list[tuple[int, Document]]:
+        """Insert new documents (without links and names); their ids, paired with them."""
+        if not docs:
+            return []
+        rows = await conn.fetch(
+            _INSERT_DOCUMENTS,
+            [d.kind.value for d, _, _, _ in docs],
+            [d.key for d, _, _, _ in docs],
+            [d.guild_id for d, _, _, _ in docs],
+            [_json(d) for d, _, _, _ in docs],
+            [d.title for d, _, _, _ in docs],
+            [d.body for d, _, _, _ in docs],
+            [h for _, h, _, _ in docs],
+            [created for _, _, created, _ in docs],
+            [updated for _, _, _, updated in docs],
+        )
+        by_ident = {(d.kind.value, d.key, d.guild_id): d for d, _, _, _ in docs}
+        return [(r["id"], by_ident[(r["kind"], r["key"], r["guild_id"])]) for r in rows]
+
+    async def _update(
+        self, conn: Conn, docs: Sequence[tuple[int, Document, str, datetime]]
+    ) -> None:
+        """Rewrite changed documents in place; their links and names are cleared for
+        ``_write_side_tables`` to write again."""
+        if not docs:
+            return
+        ids = [doc_id for doc_id, _, _, _ in docs]
+        await conn.execute("DELETE FROM document_links WHERE document_id = ANY($1::bigint[])", ids)
+        await conn.execute("DELETE FROM document_names WHERE document_id = ANY($1::bigint[])", ids)
+        await conn.execute(
+            _UPDATE_DOCUMENTS,
+            ids,
+            [_json(d) for _, d, _, _ in docs],
+            [d.title for _, d, _, _ in docs],
+            [d.body for _, d, _, _ in docs],
+            [h for _, _, h, _ in docs],
+            [updated for _, _, _, updated in docs],
+        )
+
+    async def _write_side_tables(self, conn: Conn, written: Iterable[tuple[int, Document]]) -> None:
+        links, names = _side_records(written)
+        if links:
+            await conn.copy_records_to_table("document_links", records=links, columns=_LINK_COLUMNS)
+        if names:
+            await conn.copy_records_to_table("document_names", records=names, columns=_NAME_COLUMNS)
+
+    async def sync_curated(self, docs: Sequence[Document]) -> SyncReport:
+        incoming: dict[tuple[str, str], tuple[Document, str]] = {}
+        for doc in docs:
+            if doc.guild_id != 0:
+                raise ValueError(f"sync_curated takes curated documents only: {doc.kind}/{doc.key}")
+            ident = (doc.kind.value, doc.key)
+            if ident in incoming:
+                raise ValueError(f"duplicate curated document {doc.kind}/{doc.key}")
+            incoming[ident] = (doc, content_hash(doc))
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock("
+                "hashtext('sco-fact-bot curated ' || coalesce(current_schema(), '')))"
+            )
+            now = await conn.fetchval("SELECT now()")
+            existing = {
+                (r["kind"], r["key"]): (r["id"], r["content_hash"])
+                for r in await conn.fetch(
+                    "SELECT id, kind, key, content_hash FROM documents WHERE guild_id = 0"
+                )
+            }
+            removed = [doc_id for ident, (doc_id, _) in existing.items() if ident not in incoming]
+            added: list[tuple[Document, str, datetime, datetime]] = []
+            changed: list[tuple[int, Document, str, datetime]] = []
+            for ident, (doc, digest) in incoming.items():
+                if ident not in existing:
+                    added.append((doc, digest, now, now))
+                elif existing[ident][1] != digest:
+                    changed.append((existing[ident][0], doc, digest, now))
+            if removed:
+                await conn.execute("DELETE FROM documents WHERE id = ANY($1::bigint[])", removed)
+            await self._update(conn, changed)
+            written = [(doc_id, d) for doc_id, d, _, _ in changed]
+            written += await self._insert(conn, added)
+            await self._write_side_tables(conn, written)
+        return SyncReport(
+            added=len(added),
+            updated=len(changed),
+            removed=len(removed),
+            unchanged=len(incoming) - len(added) - len(changed),
+        )
+
+    async def put(self, doc: Document) -> None:
+        """Add or replace one guild's document. Not in the ``Store`` protocol yet."""
+        if doc.guild_id == 0:
+            raise ValueError("curated documents change only through sync_curated")
+        links = list(dict.fromkeys(doc.links))
+        await self._pool.execute(
+            _PUT,
+            doc.kind.value,
+            doc.key,
+            doc.guild_id,
+            _json(doc),
+            doc.title,
+            doc.body,
+            content_hash(doc),
+            [link.kind for link in links],
+            [link.key for link in links],
+            list(doc.names),
+            [normalise_name(name) for name in doc.names],
+        )
+
+    async def delete(self, kind: Kind, key: str, guild_id: int) -> bool:
+        """Remove one guild's document; whether it existed. Not in the ``Store`` protocol yet."""
+        if guild_id == 0:
+            raise ValueError("curated documents change only through sync_curated")
+        status = await self._pool.execute(
+            "DELETE FROM documents WHERE kind = $1 AND key = $2 AND guild_id = $3",
+            kind.value,
+            key,
+            guild_id,
+        )
+        return status != "DELETE 0"
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def get(self, kind: Kind, key: str, guild_id: int | None = None) -> Document | None:
+        args = _Args(kind.value, key, _scope(guild_id))
+        docs = await self._page(
+            self._pool,
+            "SELECT id, -guild_id AS sort, 0 AS tie FROM documents "
+            "WHERE kind = $1 AND key = $2 AND guild_id IN (0, $3) ORDER BY guild_id DESC LIMIT 1",
+            args,
+        )
+        return docs[0] if docs else None
+
+    async def list(
+        self, kind: Kind, guild_id: int | None = None, *, limit: int = 1000, offset: int = 0
+    ) -> Docs:
+        if limit <= 0:
+            return []
+        args = _Args()
+        inner = _ordered_page(kind, None, _scope(guild_id), limit, max(offset, 0), args)
+        return await self._page(self._pool, inner, args)
+
+    async def count(self, kind: Kind, guild_id: int | None = None) -> int:
+        total, _, _ = await self._census(self._pool, kind, _scope(guild_id), None)
+        return total
+
+    async def linked(
+        self,
+        kind: Kind,
+        link_kind: str,
+        link_key: str,
+        guild_id: int | None = None,
+        *,
+        limit: int = 100,
+    ) -> Docs:
+        if limit <= 0:
+            return []
+        args = _Args()
+        inner = _ordered_page(kind, (link_kind, link_key), _scope(guild_id), limit, 0, args)
+        return await self._page(self._pool, inner, args)
+
+    async def count_linked(self, link_kind: str, link_key: str, guild_id: int | None = None) -> int:
+        """How many documents (of any kind) link to (``link_kind``, ``link_key``): the links
+        of both scopes, less the curated ones shadowed, found from the guild's own rows."""
+        guild = _scope(guild_id)
+        sql = (
+            "SELECT count(*) FROM document_links "
+            "WHERE link_kind = $1 AND link_key = $2 AND guild_id IN (0, $3)"
+        )
+        if guild:
+            sql = (
+                f"SELECT ({sql}) - (SELECT count(*) FROM documents g JOIN document_links c "
+                "ON c.link_kind = $1 AND c.link_key = $2 AND c.kind = g.kind AND c.guild_id = 0 "
+                "AND c.key = g.key WHERE g.kind = ANY($4::text[]) AND g.guild_id = $3)"
+            )
+            return int(
+                await self._pool.fetchval(sql, link_kind, link_key, guild, [k.value for k in Kind])
+            )
+        return int(await self._pool.fetchval(sql, link_kind, link_key, guild))
+
+    async def names(self, kind: Kind, guild_id: int | None = None) -> Pairs:
+        args = _Args(kind.value)
+        visible = _visible("n", _scope(guild_id), args)
+        rows = await self._pool.fetch(
+            f"SELECT n.key, n.name FROM document_names n WHERE n.kind = $1 AND {visible} "
+            "ORDER BY n.key, n.position",
+            *args.values,
+        )
+        return [(key, name) for key, name in rows]
+
+    async def link_keys(self, link_kind: str, guild_id: int | None = None) -> Keys:
+        # Distinct keys by hopping through the index (one seek per key, not a scan of every
+        # link), each kept when a row the guild sees has it.
+        args = _Args(link_kind)
+        visible = _visible("l", _scope(guild_id), args)
+        rows = await self._pool.fetch(
+            "WITH RECURSIVE k (link_key) AS ("
+            "SELECT min(link_key) FROM document_links WHERE link_kind = $1 UNION ALL "
+            "SELECT (SELECT min(link_key) FROM document_links "
+            "WHERE link_kind = $1 AND link_key > k.link_key) FROM k "
+            "WHERE k.link_key IS NOT NULL) "
+            "SELECT k.link_key FROM k WHERE k.link_key IS NOT NULL AND EXISTS ("
+            "SELECT 1 FROM document_links l WHERE l.link_kind = $1 "
+            f"AND l.link_key = k.link_key AND {visible}) ORDER BY k.link_key",
+            *args.values,
+        )
+        return [key for (key,) in rows]
+
+    # -- random ---------------------------------------------------------------------------
+
+    async def _census(
+        self, conn: Conn | asyncpg.Pool, kind: Kind, guild: int, link: LinkRef
+    ) -> tuple[int, int, Keys]:
+        """(visible total, the guild's own count, sorted keys of the curated rows it shadows)
+        for one kind, or only those linked to ``link``, in one statement and without scans:
+        counts come from ``document_counts`` or a range of the link index, shadows from the
+        guild's own rows."""
+        args = _Args(kind.value)
+        if link is None:
+            counted = "FROM document_counts WHERE kind = $1"
+            total = "coalesce(sum(n), 0)"
+        else:
+            counted = (
+                f"FROM document_links WHERE link_kind = {args(link[0])} "
+                f"AND link_key = {args(link[1])} AND kind = $1"
+            )
+            total = "count(*)"
+
+        def count(scope: str) -> str:
+            return f"(SELECT {total} {counted} AND guild_id = {scope})"
+
+        if not guild:
+            curated = int(await conn.fetchval(f"SELECT {count('0')}", *args.values))
+            return curated, 0, []
+        table, _, condition = _in_scope(kind, link, args)
+        g = args(guild)
+        row = await conn.fetchrow(
+            f"SELECT {count('0')}, {count(g)}, "
+            f"ARRAY(SELECT t.key FROM {table} t WHERE {condition} AND t.guild_id = 0 "
+            f"AND t.key IN (SELECT o.key FROM documents o WHERE o.kind = $1 AND o.guild_id = {g}) "
+            "ORDER BY t.key)",
+            *args.values,
+        )
+        assert row is not None
+        curated, own, shadowed = int(row[0]), int(row[1]), list(row[2])
+        return curated + own - len(shadowed), own, shadowed
+
+    async def _keys_at(
+        self, conn: Conn, kind: Kind, guild: int, link: LinkRef, offset: int, n: int
+    ) -> Keys:
+        """``n`` keys from ``offset`` in key order of one scope; the offset walks an index."""
+        args = _Args()
+        table, _, condition = _in_scope(kind, link, args)
+        rows = await conn.fetch(
+            f"SELECT t.key FROM {table} t WHERE {condition} AND t.guild_id = {args(guild)} "
+            f"ORDER BY t.key LIMIT {args(n)} OFFSET {args(offset)}",
+            *args.values,
+        )
+        return [key for (key,) in rows]
+
+    async def _nth_unshadowed(
+        self, conn: Conn, kind: Kind, link: LinkRef, nth: int, shadowed: Keys
+    ) -> str:
+        """The ``nth`` curated key in scope, not counting ``shadowed`` (sorted, all in scope):
+        it lies within len(shadowed) rows after position ``nth``; read that window, walk it."""
+        window = await self._keys_at(conn, kind, 0, link, nth, len(shadowed) + 1)
+        before = bisect_left(shadowed, window[0]) if window else 0
+        skip = set(shadowed)
+        inside = 0
+        for position, key in enumerate(window):
+            if key in skip:
+                inside += 1
+            elif position - inside == before:
+                return key
+        raise LookupError(f"no curated {kind} at {nth} past {len(shadowed)} shadowed")
+
+    async def random(
+        self,
+        kind: Kind,
+        guild_id: int | None = None,
+        *,
+        link: LinkRef = None,
+        seed: float | None = None,
+    ) -> Document | None:
+        """The visible documents are numbered, the guild's own first (by key), then the
+        curated ones it does not shadow (by key), and ``seed`` picks a number uniformly."""
+        if seed is None:
+            seed = _random.random()
+        if not 0.0 <= seed < 1.0:
+            raise ValueError(f"seed must be in [0, 1), not {seed}")
+        guild = _scope(guild_id)
+        async with (
+            self._pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            total, own, shadowed = await self._census(conn, kind, guild, link)
+            if total <= 0:
+                return None
+            index = min(int(seed * total), total - 1)
+            if index < own:
+                scope, offset = guild, index
+            else:
+                scope, offset = 0, index - own
+                if shadowed:
+                    key = await self._nth_unshadowed(conn, kind, link, offset, shadowed)
+                    args = _Args(kind.value, key)
+                    docs = await self._page(
+                        conn,
+                        "SELECT id, 0 AS sort, 0 AS tie FROM documents "
+                        "WHERE kind = $1 AND key = $2 AND guild_id = 0",
+                        args,
+                    )
+                    return docs[0] if docs else None
+            args = _Args(kind.value, scope)
+            table, _, condition = _in_scope(kind, link, args)
+            docs = await self._page(
+                conn,
+                "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE kind = $1 AND guild_id = $2 "
+                f"AND key = (SELECT t.key FROM {table} t WHERE {condition} AND t.guild_id = $2 "
+                f"ORDER BY t.key LIMIT 1 OFFSET {args(offset)})",
+                args,
+            )
+        return docs[0] if docs else None
+
+    # -- search ---------------------------------------------------------------------------
+
+    async def search(
+        self,
+        terms: Sequence[str],
+        guild_id: int | None = None,
+        *,
+        kinds: Sequence[Kind] | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Each term is one parameter, made a phrase query by ``phraseto_tsquery`` over its
+        ``search_words``; the terms are ANDed. Nothing the user typed is query syntax."""
+        words = search_terms(terms)
+        if not words or (kinds is not None and not kinds):
+            return SearchPage(total=0, hits=[])
+        args = _Args()
+        query = " && ".join(
+            f"phraseto_tsquery('search_config', search_words({args(word)}))" for word in words
+        )
+        visible = _visible("d", _scope(guild_id), args)
+        matches = f"FROM documents d WHERE d.search @@ ({query}) AND {visible}"
+        if kinds is not None:
+            matches += f" AND d.kind = ANY({args([Kind(k).value for k in kinds])}::text[])"
+        cap = args(SEARCH_COUNT_CAP)
+        page_limit, page_offset = args(max(limit, 0)), args(max(offset, 0))
+        rows = await self._pool.fetch(
+            f"WITH total AS (SELECT count(*) AS n FROM (SELECT 1 {matches} LIMIT {cap}) AS c), "
+            f"page AS (SELECT d.id, -ts_rank({_RANK_WEIGHTS}, d.search, ({query})) AS sort, "
+            f"(d.kind || ' ' || d.key) COLLATE \"C\" AS tie {matches} "
+            f"ORDER BY sort, tie LIMIT {page_limit} OFFSET {page_offset}) "
+            f"SELECT total.n, {_DOC_COLUMNS} FROM total "
+            "LEFT JOIN (page JOIN documents d ON d.id = page.id) ON true "
+            "ORDER BY page.sort, page.tie",
+            *args.values,
+        )
+        total = int(rows[0][0]) if rows else 0
+        hits = [_document(row[1:]) for row in rows if row[1] is not None]
+        return SearchPage(total=total, hits=hits)
+
+    # -- copying (bot.store.portable) -----------------------------------------------------
+
+    def copy_areas(self) -> tuple[str, ...]:
+        return (DOCUMENT_AREA,)
+
+    async def export_rows(
+        self, area: str, *, batch: int = 1000
+    ) -> AsyncIterator[builtins.list[Row]]:
+        """Every document, curated and every guild's, by (guild_id, kind, key)."""
+        if area != DOCUMENT_AREA:
+            raise ValueError(f"the PostgreSQL store has no {area!r} area to export")
+        after: After = (-1, "", "")
+        while True:
+            rows = await self._pool.fetch(
+                f"SELECT {_DOC_COLUMNS}, d.created_at, d.updated_at FROM documents d "
+                "WHERE (d.guild_id, d.kind, d.key) > ($1, $2, $3) "
+                "ORDER BY d.guild_id, d.kind, d.key LIMIT $4",
+                *after,
+                batch,
+            )
+            if not rows:
+                return
+            yield [document_row(_document(row[:9]), row[9], row[10]) for row in rows]
+            last = rows[-1]
+            after = (last["guild_id"], last["kind"], last["key"])
+
+    async def import_rows(self, area: str, rows: Sequence[Row]) -> ImportReport:
+        """Write documents by (kind, key, guild_id), keeping their times: new ones added,
+        changed ones (by content hash) rewritten, identical ones left alone. Curated documents
+        included: this is a copy, not an edit."""
+        if area != DOCUMENT_AREA:
+            raise ValueError(f"the PostgreSQL store has no {area!r} area to import")
+        incoming: dict[tuple[str, str, int], tuple[Document, str, datetime, datetime]] = {}
+        for row in rows:
+            doc = row_document(row)
+            incoming[(doc.kind.value, doc.key, doc.guild_id)] = (
+                doc,
+                content_hash(doc),
+                *row_times(row),
+            )
+        if not incoming:
+            return ImportReport()
+        idents = list(incoming)
+        async with self._pool.acquire() as conn, conn.transaction():
+            existing = {
+                (r["kind"], r["key"], r["guild_id"]): (r["id"], r["content_hash"])
+                for r in await conn.fetch(
+                    "SELECT d.id, d.kind, d.key, d.guild_id, d.content_hash FROM documents d "
+                    "JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS u (kind, key, guild_id) "
+                    "ON d.kind = u.kind AND d.key = u.key AND d.guild_id = u.guild_id",
+                    [i[0] for i in idents],
+                    [i[1] for i in idents],
+                    [i[2] for i in idents],
+                )
+            }
+            added = [v for ident, v in incoming.items() if ident not in existing]
+            changed = [
+                (existing[ident][0], doc, digest, updated)
+                for ident, (doc, digest, _, updated) in incoming.items()
+                if ident in existing and existing[ident][1] != digest
+            ]
+            await self._update(conn, changed)
+            written = [(doc_id, d) for doc_id, d, _, _ in changed]
+            written += await self._insert(conn, added)
+            await self._write_side_tables(conn, written)
+        return ImportReport(
+            added=len(added),
+            updated=len(changed),
+            unchanged=len(incoming) - len(added) - len(changed),
+        )
+
+    # -- maintenance ----------------------------------------------------------------------
+
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics (worth it after loading many documents)."""
+        await self._pool.execute("ANALYZE documents, document_links, document_names")
