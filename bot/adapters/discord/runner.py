@@ -14,10 +14,11 @@ from bot.adapters.discord.client import FactBot
 from bot.app import build_app
 from bot.settings import Settings
 
-__all__ = ["run_bot", "serve", "sync_commands"]
+__all__ = ["run_async", "run_bot", "serve", "sync_async", "sync_commands"]
 
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 10.0
+MISSING_TOKEN = "DISCORD_TOKEN is not set; put it in .env or the environment."
 REJECTED_TOKEN = (
     "Discord rejected DISCORD_TOKEN; copy the bot token again from the Developer Portal."
 )
@@ -73,11 +74,17 @@ async def _run(settings: Settings, token: str) -> int:
     return 0
 
 
-def run_bot(settings: Settings) -> int:
+async def run_async(settings: Settings) -> int:
     token = settings.token
     if token is None:
-        return _fail("DISCORD_TOKEN is not set; put it in .env or the environment.")
-    return asyncio.run(_run(settings, token))
+        return _fail(MISSING_TOKEN)
+    return await _run(settings, token)
+
+
+def run_bot(settings: Settings) -> int:
+    if settings.token is None:
+        return _fail(MISSING_TOKEN)
+    return asyncio.run(run_async(settings))
 
 
 async def _sync(settings: Settings, token: str, guild: int | None) -> int:
@@ -98,8 +105,14 @@ async def _sync(settings: Settings, token: str, guild: int | None) -> int:
     return 0
 
 
-def sync_commands(settings: Settings, guild: int | None) -> int:
+async def sync_async(settings: Settings, guild: int | None) -> int:
     token = settings.token
     if token is None:
-        return _fail("DISCORD_TOKEN is not set; put it in .env or the environment.")
-    return asyncio.run(_sync(settings, token, guild))
+        return _fail(MISSING_TOKEN)
+    return await _sync(settings, token, guild)
+
+
+def sync_commands(settings: Settings, guild: int | None) -> int:
+    if settings.token is None:
+        return _fail(MISSING_TOKEN)
+    return asyncio.run(sync_async(settings, guild))
