@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Set up and run the project with nothing but Python 3.11+.
 
-    python3 manage.py run    # create .venv if needed, install, start the bot (console without a token)
-    python3 manage.py test   # create .venv if needed, install, then ruff, mypy and pytest
+    python3 manage.py run    # make .venv if needed, install, start the bot (or the console)
+    python3 manage.py test   # make .venv if needed, install, then ruff, mypy and pytest
 
-Any further arguments go to the underlying command (``run`` -> ``python -m bot``, ``test`` -> pytest).
+Further arguments go to the underlying command (``run`` -> ``python -m bot``, ``test`` -> pytest).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 def ensure_environment() -> None:
     """Create the virtual environment and (re)install when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    # This file runs under whatever python3 the user has, so it checks before anything else.
+    if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{digest}"
