@@ -176,3 +176,26 @@ def test_cli_single_failing_ask_exits_one(tmp_path: Path) -> None:
     done = _cli("ask", "/summit twenty", tmp=tmp_path)
     assert done.returncode == 1
     assert "whole number" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_run_without_a_token_starts_the_interactive_console(tmp_path: Path) -> None:
+    env_home = {"HOME": str(tmp_path)}  # the console keeps its history file in $HOME
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        input="/summit 2024\n/summit twenty\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            **env_home,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+            "DISCORD_TOKEN": "",
+            "PYTHONPATH": str(ROOT),
+        },
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "== 2024" in done.stdout and "whole number" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / ".sco_fact_bot_history").exists()

@@ -9,11 +9,18 @@ imported when chosen, so SQLite users never import asyncpg, an optional extra.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 
-from bot.core.ports import Store
+from bot.core.ports import DigestStore, Store
 
-__all__ = ["POSTGRES_INSTALL_HINT", "UnsupportedBackend", "open_store", "sqlite_path"]
+__all__ = [
+    "POSTGRES_INSTALL_HINT",
+    "UnsupportedBackend",
+    "digest_store",
+    "open_store",
+    "sqlite_path",
+]
 
 _MEMORY = ":memory:"
 
@@ -92,3 +99,20 @@ async def open_store(url: str) -> Store:
         known = ", ".join(f"{name}://" for name in _OPENERS)
         raise ValueError(f"unknown database URL scheme {scheme!r}; expected one of {known}")
     return await opener(url)
+
+
+def digest_store(store: Store) -> DigestStore:
+    """The daily digests' store on the same database (and connection or pool) as ``store``."""
+    from bot.store.sqlite import SqliteStore
+
+    if isinstance(store, SqliteStore):
+        from bot.store.sqlite_digest import SqliteDigestStore
+
+        return SqliteDigestStore(store)
+    # Only a loaded PostgreSQL backend can have made ``store``: no asyncpg import otherwise.
+    postgres = sys.modules.get("bot.store.postgres")
+    if postgres is not None and isinstance(store, postgres.PostgresStore):
+        from bot.store.postgres_digest import PostgresDigestStore
+
+        return PostgresDigestStore(store)
+    raise UnsupportedBackend(f"daily digests have no backend for {type(store).__name__}")
