@@ -22,6 +22,7 @@ from bot.core.models import (
     SizeClaim,
     Source,
     Summit,
+    is_url,
 )
 
 __all__ = ["from_document", "key_of", "kind_of", "to_document"]
@@ -48,8 +49,9 @@ def key_of(entry: BaseModel) -> str:
 
 
 def _citation_links(entry: BaseModel) -> list[Link]:
+    # A link cited by a server's entry is not a source document: nothing to link to.
     citations = getattr(entry, "citations", [])
-    return [Link(kind="source", key=c.source) for c in citations]
+    return [Link(kind="source", key=c.source) for c in citations if not is_url(c.source)]
 
 
 def to_document(entry: BaseModel, guild_id: int = 0) -> Document:
@@ -102,11 +104,14 @@ def to_document(entry: BaseModel, guild_id: int = 0) -> Document:
     # Excerpts are searchable too: a reader may remember the source's wording.
     excerpts = " ".join(c.excerpt for c in getattr(entry, "citations", []))
     unique_links = tuple(dict.fromkeys(links))
+    data = entry.model_dump(mode="json")
+    if data.get("added", ...) is None:
+        del data["added"]  # curated entries: stored exactly as before provenance existed
     return Document(
         kind=kind_of(entry),
         key=key_of(entry),
         guild_id=guild_id,
-        data=entry.model_dump(mode="json"),
+        data=data,
         title=title,
         body=f"{body} {excerpts}".strip(),
         links=unique_links,

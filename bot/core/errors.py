@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["BotError", "Conflict", "Forbidden", "Invalid", "NotFound", "RateLimited"]
+__all__ = [
+    "BotError",
+    "Conflict",
+    "Forbidden",
+    "Invalid",
+    "NearDuplicate",
+    "NotFound",
+    "RateLimited",
+]
 
 
 class BotError(Exception):
@@ -50,6 +58,18 @@ class Conflict(BotError):
     """Someone else changed the thing first."""
 
     title = "Changed meanwhile"
+
+
+class NearDuplicate(Conflict):
+    """What was typed is very close to an existing entry; saving needs a confirmation."""
+
+    title = "Possible duplicate"
+
+    def __init__(self, message: str, *, key: str, text: str, score: float) -> None:
+        super().__init__(message, hint="Save it anyway only if it says something new.")
+        self.key = key
+        self.text = text
+        self.score = score
 
 
 class RateLimited(BotError):

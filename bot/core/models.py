@@ -8,11 +8,19 @@ Every model that states something about the world carries ``citations``: at leas
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 __all__ = [
     "MODEL_BY_KIND",
@@ -25,11 +33,13 @@ __all__ = [
     "Kind",
     "Link",
     "Person",
+    "Provenance",
     "Quote",
     "QuoteKind",
     "SizeClaim",
     "Source",
     "Summit",
+    "is_url",
     "slugify",
 ]
 
@@ -37,6 +47,39 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", m
 # 900 keeps one statement plus its citation line inside one embed field (1024).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=900)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_URL_LENGTH = 300
+# Characters that would end or restyle a link in Discord's markdown; real URLs percent-encode them.
+_URL_FORBIDDEN = re.compile(r"[\s<>`|\\\"]")
+
+
+def is_url(value: str) -> bool:
+    """Whether a citation's ``source`` is a link (anything with a scheme) rather than an id."""
+    return "://" in value or value.casefold().startswith(("http:", "https:", "javascript:"))
+
+
+def _source_ref(value: str) -> str:
+    """A known source's id (a slug) or, for server entries, an http(s) link."""
+    if not is_url(value):
+        if not _SLUG.match(value) or len(value) > 80:
+            raise ValueError(
+                "a source is a known source's id (lowercase words joined by '-', e.g. "
+                "xinhua-grand-plan-2025) or a link starting with https://"
+            )
+        return value
+    if len(value) > MAX_URL_LENGTH:
+        raise ValueError(f"a source link is at most {MAX_URL_LENGTH} characters")
+    parts = urlsplit(value)
+    if parts.scheme.casefold() not in ("http", "https"):
+        raise ValueError("a source link must start with http:// or https://")
+    if not parts.hostname or "." not in parts.hostname or _URL_FORBIDDEN.search(value):
+        raise ValueError("that source link is malformed; paste the page's full address")
+    return value
+
+
+SourceRef = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_source_ref)]
 
 
 def slugify(text: str) -> str:
@@ -61,9 +104,12 @@ class _Model(BaseModel):
 
 
 class Citation(_Model):
-    """Where a statement comes from: a source id and a verbatim passage of that source."""
+    """Where a statement comes from: a source id and a verbatim passage of that source.
 
-    source: Slug
+    Curated entries cite a known source id (the catalog loader refuses links); a server's own
+    entries may cite an http(s) link instead."""
+
+    source: SourceRef
     excerpt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=900)]
 
 
@@ -87,10 +133,24 @@ class CountryStatus(StrEnum):
     DIALOGUE_PARTNER = "dialogue_partner"
 
 
+class Provenance(_Model):
+    """Who added a server's entry and when (curated entries have none): the first version's
+    moderator, and the moderator and time of the version in force when it has changed since."""
+
+    added_by: ShortText
+    added_by_id: int
+    added_at: datetime
+    version: int = Field(ge=1)
+    changed_by: ShortText | None = None
+    changed_at: datetime | None = None
+    suggested_by: ShortText | None = None
+
+
 class Entity(_Model):
-    """Something with citations."""
+    """Something with citations; ``added`` marks an entry a server's moderators added."""
 
     citations: list[Citation] = Field(min_length=1)
+    added: Provenance | None = None
 
 
 class Country(Entity):

@@ -12,6 +12,7 @@ never touches entries that servers added themselves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,27 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.core.documents import to_document
-from bot.core.models import Country, Document, Fact, Person, Quote, SizeClaim, Source, Summit
+from bot.core.models import (
+    Country,
+    Document,
+    Fact,
+    Person,
+    Quote,
+    SizeClaim,
+    Source,
+    Summit,
+    is_url,
+)
 from bot.core.ports import Store, SyncReport
 
-__all__ = ["DEFAULT_DATA_DIR", "Catalog", "CatalogError", "load_catalog", "load_curated"]
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "SERVER_KEY",
+    "Catalog",
+    "CatalogError",
+    "load_catalog",
+    "load_curated",
+]
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -93,12 +111,35 @@ def load_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> Catalog:
         quotes=_read_list(data_dir / "quotes.yaml", Quote),
         facts=_read_list(data_dir / "facts.yaml", Fact),
     )
+    _check_curated(catalog)
     for source in catalog.sources:
         path = sources_dir / source.file
         if not path.exists():
             raise CatalogError(f"sources.yaml: {source.id} names missing file {source.file}")
         catalog.texts[source.id] = path.read_text(encoding="utf-8")
     return catalog
+
+
+SERVER_KEY = re.compile(r"^s\d+$")
+"""Keys of the entries servers add (``s1``, ``s2``...); curated entries never use them."""
+
+
+def _check_curated(catalog: Catalog) -> None:
+    """What the models allow server entries but never curated ones: links as sources,
+    provenance, the server key space."""
+    known = {source.id for source in catalog.sources}
+    for entry in catalog.entries():
+        label = f"{type(entry).__name__} {getattr(entry, 'id', getattr(entry, 'slug', ''))}"
+        if getattr(entry, "added", None) is not None:
+            raise CatalogError(f"{label}: curated entries carry no 'added' provenance")
+        if SERVER_KEY.match(str(getattr(entry, "id", ""))):
+            raise CatalogError(f"{label}: ids like s1, s2 are reserved for servers' entries")
+        for citation in getattr(entry, "citations", []):
+            if is_url(citation.source) or citation.source not in known:
+                raise CatalogError(
+                    f"{label}: cites {citation.source!r}; curated entries cite a source id "
+                    "from sources/sources.yaml"
+                )
 
 
 async def load_curated(store: Store, data_dir: Path = DEFAULT_DATA_DIR) -> SyncReport:

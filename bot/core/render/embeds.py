@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.models import Citation, Source
+from bot.core.models import Citation, Provenance, Source, is_url
 
 __all__ = [
     "ALLOWED_MENTIONS_NONE",
@@ -25,6 +25,7 @@ __all__ = [
     "inert",
     "pager_components",
     "paginate",
+    "provenance_line",
     "truncate",
 ]
 
@@ -74,7 +75,10 @@ def truncate(text: str, limit: int) -> str:
 
 
 def cite_line(source: Source | None, source_id: str) -> str:
-    """``Publisher, “Title”, 2025-09-01`` with unknown parts said to be unknown."""
+    """``Publisher, “Title”, 2025-09-01`` with unknown parts said to be unknown; a link (which
+    only a server's own entries cite) as a link, validated by the model to hold no markdown."""
+    if source is None and is_url(source_id):
+        return f"<{source_id}>"
     if source is None:
         return f"source `{source_id}`"
     title = f"“{truncate(source.title, 90)}”" if source.title else "untitled"
@@ -98,6 +102,19 @@ def citations_text(citations: Sequence[Citation], sources: dict[str, Source], bu
         lines.append(line)
         used += len(line) + 1
     return "\n".join(lines)
+
+
+def provenance_line(added: Provenance | None) -> str:
+    """How a server's own entry is marked apart from curated ones: who added it, and when."""
+    if added is None:
+        return ""
+    who, when = inert(added.added_by), f"{added.added_at:%Y-%m-%d}"
+    line = f"➕ Added by this server's moderators: {who}, {when}"
+    if added.suggested_by:
+        line += f" (suggested by {inert(added.suggested_by)})"
+    if added.changed_by and added.changed_at:
+        line += f"; v{added.version} by {inert(added.changed_by)}, {added.changed_at:%Y-%m-%d}"
+    return line
 
 
 @dataclass(frozen=True)
