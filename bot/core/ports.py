@@ -14,12 +14,22 @@ from typing import Any, Protocol
 
 from bot.core.digest import Outcome, PostRecord, Subscription
 from bot.core.models import Document, Kind
+from bot.core.records import (
+    AuditRecord,
+    EntryVersion,
+    GuildExport,
+    HiddenEntry,
+    Suggestion,
+    SuggestionStatus,
+)
 
 __all__ = [
     "Clock",
     "DeliveryFailed",
     "DigestPoster",
     "DigestStore",
+    "EntryChange",
+    "ModerationStore",
     "SearchPage",
     "Store",
     "SyncReport",
@@ -117,6 +127,114 @@ class Store(Protocol):
         offset: int = 0,
     ) -> SearchPage:
         """Documents containing every term (as words/prefix-free phrases), best first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EntryChange:
+    """One moderation step, written atomically by ``ModerationStore.commit``.
+
+    ``versions``: new versions, each numbered one past its entry's latest (1 for a new entry);
+    if any entry has moved on meanwhile, nothing is written and ``Conflict`` is raised.
+    ``put``/``delete``: the server's documents made to match (the read path serves those).
+    ``decided``: a suggestion leaving the queue with this step (``Conflict`` if it already left).
+    """
+
+    versions: tuple[EntryVersion, ...] = ()
+    put: tuple[Document, ...] = ()
+    delete: tuple[tuple[Kind, str], ...] = ()
+    audit: tuple[AuditRecord, ...] = ()
+    decided: Suggestion | None = None
+
+
+class ModerationStore(Protocol):
+    """What moderation persists for each server: versions, hidden curated entries, suggestions,
+    the audit log and the moderator role. Every write is one transaction with its audit lines;
+    the documents of a server's entries are written in the same transaction, so the read path
+    (``Store``) always shows the latest active version and nothing else."""
+
+    async def moderator_role(self, guild_id: int) -> int | None: ...
+
+    async def set_moderator_role(
+        self, guild_id: int, role_id: int | None, audit: AuditRecord
+    ) -> None: ...
+
+    async def commit(self, change: EntryChange) -> None:
+        """Write ``change`` atomically; ``Conflict`` when a version or decision is stale."""
+        ...
+
+    async def versions(self, guild_id: int, kind: Kind, key: str) -> builtins.list[EntryVersion]:
+        """Every version of one entry, oldest first (empty when it is not a server entry)."""
+        ...
+
+    async def heads(self, guild_id: int, *, key: str | None = None) -> builtins.list[EntryVersion]:
+        """The latest version of each of the server's entries (of ``key`` only, when given),
+        ordered by kind and key."""
+        ...
+
+    async def next_number(self, guild_id: int) -> int:
+        """One past the highest n among the server's entry keys ``s<n>``."""
+        ...
+
+    async def hidden(self, guild_id: int) -> builtins.list[HiddenEntry]: ...
+
+    async def hide(self, entry: HiddenEntry, audit: AuditRecord) -> None:
+        """Hide a curated entry from one server; ``Conflict`` if it is hidden already."""
+        ...
+
+    async def unhide(self, guild_id: int, kind: Kind, key: str, audit: AuditRecord) -> None:
+        """Show it again; ``Conflict`` if it was not hidden."""
+        ...
+
+    async def add_suggestion(self, suggestion: Suggestion, audit: AuditRecord) -> Suggestion:
+        """Queue ``suggestion`` under the server's next number (its own ``number`` is
+        ignored), with ``audit`` (``{number}`` in its detail replaced by that number)."""
+        ...
+
+    async def suggestion(self, guild_id: int, number: int) -> Suggestion | None: ...
+
+    async def suggestions(
+        self,
+        guild_id: int,
+        status: SuggestionStatus = SuggestionStatus.PENDING,
+        *,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> builtins.list[Suggestion]:
+        """Suggestions of one status, oldest first."""
+        ...
+
+    async def count_suggestions(
+        self, guild_id: int, status: SuggestionStatus = SuggestionStatus.PENDING
+    ) -> int: ...
+
+    async def suggestion_times(
+        self, guild_id: int, user_id: int, since: datetime
+    ) -> builtins.list[datetime]:
+        """When ``user_id`` suggested something in this server after ``since``, oldest first
+        (for the rate limit)."""
+        ...
+
+    async def audit_log(
+        self,
+        guild_id: int,
+        *,
+        entry: tuple[Kind, str] | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> builtins.list[AuditRecord]:
+        """The server's audit log (about one ``entry`` only, when given), newest first."""
+        ...
+
+    async def count_audit(self, guild_id: int) -> int: ...
+
+    async def export_guild(self, guild_id: int, at: datetime) -> GuildExport:
+        """Everything the server added, as of ``at``."""
+        ...
+
+    async def import_guild(self, export: GuildExport, documents: Sequence[Document]) -> None:
+        """Restore ``export`` and the documents of its active entries; ``Conflict`` when the
+        database already holds anything of that server."""
         ...
 
 

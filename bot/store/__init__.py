@@ -12,12 +12,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 
-from bot.core.ports import DigestStore, Store
+from bot.core.ports import DigestStore, ModerationStore, Store
 
 __all__ = [
     "POSTGRES_INSTALL_HINT",
     "UnsupportedBackend",
     "digest_store",
+    "moderation_store",
     "open_store",
     "sqlite_path",
 ]
@@ -116,3 +117,20 @@ def digest_store(store: Store) -> DigestStore:
 
         return PostgresDigestStore(store)
     raise UnsupportedBackend(f"daily digests have no backend for {type(store).__name__}")
+
+
+def moderation_store(store: Store) -> ModerationStore:
+    """Moderation's store (versions, suggestions, audit log...) on the same database as
+    ``store``, so a server's documents change in the same transactions as their versions."""
+    from bot.store.sqlite import SqliteStore
+
+    if isinstance(store, SqliteStore):
+        from bot.store.sqlite_moderation import SqliteModerationStore
+
+        return SqliteModerationStore(store)
+    postgres = sys.modules.get("bot.store.postgres")
+    if postgres is not None and isinstance(store, postgres.PostgresStore):
+        from bot.store.postgres_moderation import PostgresModerationStore
+
+        return PostgresModerationStore(store)
+    raise UnsupportedBackend(f"moderation has no backend for {type(store).__name__}")

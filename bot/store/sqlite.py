@@ -2,14 +2,16 @@
 
 Visibility: ``guild_id=None`` (or 0) reads curated rows only (``guild_id = 0``); a guild id reads
 curated rows plus that guild's, and a guild row shadows the curated row of the same
-(kind, key). Key-ordered pages (``list``, ``linked``) merge two index-ordered branches, the
-guild's rows and the unshadowed curated ones (``_ordered_page``); ``search`` and ``names``
-filter row by row (``_visible``); ``count``, ``count_linked`` and ``random``, which must not
-scan, add up the two scopes and subtract the shadowed curated rows, found from the guild's own
-(few) rows.
+(kind, key), and so does a row of ``hidden_entries`` (migration 0003: a curated entry the guild
+hid from itself), which shows nothing in its place. Key-ordered pages (``list``, ``linked``)
+merge two index-ordered branches, the guild's rows and the unshadowed curated ones
+(``_ordered_page``); ``search`` and ``names`` filter row by row (``_visible``); ``count``,
+``count_linked`` and ``random``, which must not scan, add up the two scopes and subtract the
+shadowed curated rows, found from the guild's own (few) rows and hidden entries.
 
 Guild documents are written with ``put`` and ``delete``, which the ``Store`` protocol does not
-list yet.
+list yet, or inside another table's transaction (``shared``) with ``put_in_transaction`` and
+``delete_in_transaction`` (``bot.store.sqlite_moderation``).
 
 Each aiosqlite call is a hop to the connection's thread (~50 us), so a read is one statement
 where it can be: a page query picks the page's ids first, then reads each document with its
@@ -21,6 +23,7 @@ transaction so they see one snapshot.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import hashlib
 import json
 import random as _random
@@ -32,13 +35,21 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
 from bot.core.models import Document, Kind, Link
 from bot.core.ports import SearchPage, SyncReport
 from bot.store.migrations import migrate_sqlite
+from bot.store.portable import (
+    DOCUMENT_AREA,
+    ImportReport,
+    document_row,
+    row_document,
+    row_times,
+)
+from bot.store.portable import Row as PortableRow
 
 __all__ = [
     "MEMORY",
@@ -141,11 +152,13 @@ def _scope(guild_id: int | None) -> int:
 
 
 def _unshadowed(alias: str) -> str:
-    """SQL condition, taking the guild id as parameter: no row of that guild has the same
-    (kind, key) as ``alias``'s row."""
+    """SQL condition, taking the guild id as parameter twice: no row of that guild has the same
+    (kind, key) as ``alias``'s row, and the guild has not hidden it."""
     return (
         "NOT EXISTS (SELECT 1 FROM documents s "
-        f"WHERE s.kind = {alias}.kind AND s.key = {alias}.key AND s.guild_id = ?)"
+        f"WHERE s.kind = {alias}.kind AND s.key = {alias}.key AND s.guild_id = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM hidden_entries h "
+        f"WHERE h.guild_id = ? AND h.kind = {alias}.kind AND h.key = {alias}.key)"
     )
 
 
@@ -156,7 +169,7 @@ def _visible(alias: str, guild: int) -> tuple[str, Params]:
         return f"{alias}.guild_id = 0", []
     return (
         f"({alias}.guild_id = ? OR ({alias}.guild_id = 0 AND {_unshadowed(alias)}))",
-        [guild, guild],
+        [guild, guild, guild],
     )
 
 
@@ -187,7 +200,7 @@ def _ordered_page(
         "ORDER BY t.key LIMIT ?) ORDER BY sort LIMIT ? OFFSET ?"
     )
     branch = limit + offset
-    return sql, [*params, guild, branch, *params, guild, branch, limit, offset]
+    return sql, [*params, guild, branch, *params, guild, guild, branch, limit, offset]
 
 
 def _page_sql(inner: str) -> str:
@@ -388,51 +401,61 @@ class SqliteStore:
 
     async def put(self, doc: Document) -> None:
         """Add or replace one guild's document. Not in the ``Store`` protocol yet."""
+        async with self._write():
+            await self.put_in_transaction(doc)
+
+    async def put_in_transaction(self, doc: Document) -> None:
+        """``put`` inside a write transaction already open (``shared(write=True)``)."""
         if doc.guild_id == 0:
             raise ValueError("curated documents change only through sync_curated")
         now = _now()
-        async with self._write():
-            doc_id = await self._scalar(
-                "INSERT INTO documents "
-                "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (kind, key, guild_id) DO UPDATE SET data = excluded.data, "
-                "title = excluded.title, body = excluded.body, "
-                "content_hash = excluded.content_hash, updated_at = excluded.updated_at "
-                "RETURNING id",
-                (
-                    doc.kind.value,
-                    doc.key,
-                    doc.guild_id,
-                    json.dumps(doc.data, ensure_ascii=False),
-                    doc.title,
-                    doc.body,
-                    content_hash(doc),
-                    now,
-                    now,
-                ),
-            )
-            await self._clear_side_tables([doc_id])
-            await self._write_side_tables([(doc_id, doc)])
+        doc_id = await self._scalar(
+            "INSERT INTO documents "
+            "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (kind, key, guild_id) DO UPDATE SET data = excluded.data, "
+            "title = excluded.title, body = excluded.body, "
+            "content_hash = excluded.content_hash, updated_at = excluded.updated_at "
+            "RETURNING id",
+            (
+                doc.kind.value,
+                doc.key,
+                doc.guild_id,
+                json.dumps(doc.data, ensure_ascii=False),
+                doc.title,
+                doc.body,
+                content_hash(doc),
+                now,
+                now,
+            ),
+        )
+        await self._clear_side_tables([doc_id])
+        await self._write_side_tables([(doc_id, doc)])
 
     async def delete(self, kind: Kind, key: str, guild_id: int) -> bool:
         """Remove one guild's document; whether it existed. Not in the ``Store`` protocol yet."""
+        async with self._write():
+            return await self.delete_in_transaction(kind, key, guild_id)
+
+    async def delete_in_transaction(self, kind: Kind, key: str, guild_id: int) -> bool:
+        """``delete`` inside a write transaction already open (``shared(write=True)``)."""
         if guild_id == 0:
             raise ValueError("curated documents change only through sync_curated")
-        async with self._write():
-            cursor = await self._conn.execute(
-                "DELETE FROM documents WHERE kind = ? AND key = ? AND guild_id = ?",
-                (kind.value, key, guild_id),
-            )
-            return cursor.rowcount > 0
+        cursor = await self._conn.execute(
+            "DELETE FROM documents WHERE kind = ? AND key = ? AND guild_id = ?",
+            (kind.value, key, guild_id),
+        )
+        return cursor.rowcount > 0
 
     # -- reads ----------------------------------------------------------------------------
 
     async def get(self, kind: Kind, key: str, guild_id: int | None = None) -> Document | None:
         docs = await self._read_page(
-            "SELECT id, -guild_id AS sort, 0 AS tie FROM documents "
-            "WHERE kind = ? AND key = ? AND guild_id IN (0, ?) ORDER BY guild_id DESC LIMIT 1",
-            (kind.value, key, _scope(guild_id)),
+            "SELECT id, -guild_id AS sort, 0 AS tie FROM documents d "
+            "WHERE kind = ? AND key = ? AND guild_id IN (0, ?) AND NOT (guild_id = 0 AND EXISTS "
+            "(SELECT 1 FROM hidden_entries h WHERE h.guild_id = ? AND h.kind = d.kind "
+            "AND h.key = d.key)) ORDER BY guild_id DESC LIMIT 1",
+            (kind.value, key, _scope(guild_id), _scope(guild_id)),
         )
         return docs[0] if docs else None
 
@@ -466,7 +489,8 @@ class SqliteStore:
 
     async def count_linked(self, link_kind: str, link_key: str, guild_id: int | None = None) -> int:
         """How many documents (of any kind) link to (``link_kind``, ``link_key``): the links
-        of both scopes, less the curated ones shadowed, found from the guild's own rows."""
+        of both scopes, less the curated ones shadowed, found from the guild's own rows and
+        the curated entries it hid (those without a guild twin, not to count them twice)."""
         guild = _scope(guild_id)
         sql = (
             "SELECT count(*) FROM document_links "
@@ -479,9 +503,13 @@ class SqliteStore:
                 f"SELECT ({sql}) - (SELECT count(*) FROM documents g JOIN document_links c "
                 "ON c.link_kind = ? AND c.link_key = ? AND c.kind = g.kind AND c.guild_id = 0 "
                 f"AND c.key = g.key WHERE g.kind IN ({', '.join('?' for _ in kinds)}) "
-                "AND g.guild_id = ?)"
+                "AND g.guild_id = ?) - (SELECT count(*) FROM hidden_entries h "
+                "JOIN document_links c ON c.link_kind = ? AND c.link_key = ? "
+                "AND c.kind = h.kind AND c.guild_id = 0 AND c.key = h.key WHERE h.guild_id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM documents g "
+                "WHERE g.kind = h.kind AND g.key = h.key AND g.guild_id = h.guild_id))"
             )
-            params += [link_kind, link_key, *kinds, guild]
+            params += [link_kind, link_key, *kinds, guild, link_kind, link_key, guild]
         async with self._lock:
             total = await self._scalar(sql, params)
         return int(total)
@@ -519,15 +547,19 @@ class SqliteStore:
     async def _census(self, kind: Kind, guild: int, link: LinkRef) -> tuple[int, int, Keys]:
         """(visible total, the guild's own count, sorted keys of the curated rows it shadows)
         for one kind, or only those linked to ``link``. Without scans: counts come from
-        ``document_counts`` or a range of the link index, shadows from the guild's own rows."""
+        ``document_counts`` or a range of the link index, shadows from the guild's own rows and
+        hidden entries (counted as scope -1)."""
         counts = {
             int(scope): int(n)
             for scope, n in await self._all(
-                "SELECT guild_id, n FROM document_counts WHERE kind = ? AND guild_id IN (0, ?)",
-                (kind.value, guild),
+                "SELECT guild_id, n FROM document_counts WHERE kind = ? AND guild_id IN (0, ?) "
+                "UNION ALL SELECT -1, count(*) FROM hidden_entries WHERE kind = ? AND guild_id = ?",
+                (kind.value, guild, kind.value, guild),
             )
         }
-        has_own = bool(guild and counts.get(guild))  # any row of this kind, linked or not
+        hides = counts.pop(-1, 0)
+        # Any row of this kind, linked or not, or any hidden entry: then shadows are looked up.
+        has_own = bool(guild and (counts.get(guild) or hides))
         if link is not None and counts:
             linked = await self._all(
                 "SELECT guild_id, count(*) FROM document_links WHERE link_kind = ? "
@@ -542,8 +574,9 @@ class SqliteStore:
             table, condition, params = _in_scope(kind, link)
             rows = await self._all(
                 f"SELECT key FROM {table} WHERE {condition} AND guild_id = 0 AND key IN "
-                "(SELECT key FROM documents WHERE kind = ? AND guild_id = ?) ORDER BY key",
-                (*params, kind.value, guild),
+                "(SELECT key FROM documents WHERE kind = ? AND guild_id = ? UNION "
+                "SELECT key FROM hidden_entries WHERE kind = ? AND guild_id = ?) ORDER BY key",
+                (*params, kind.value, guild, kind.value, guild),
             )
             shadowed = [key for (key,) in rows]
         return curated + own - len(shadowed), own, shadowed
@@ -671,3 +704,104 @@ class SqliteStore:
                     f"{ranked} ORDER BY sort, tie LIMIT ? OFFSET ?", (*args, *page)
                 )
         return SearchPage(total=total, hits=hits)
+
+    # -- copying (bot.store.portable) -----------------------------------------------------
+
+    def copy_areas(self) -> tuple[str, ...]:
+        return (DOCUMENT_AREA,)
+
+    async def export_rows(
+        self, area: str, *, batch: int = 1000
+    ) -> AsyncIterator[builtins.list[PortableRow]]:
+        """Every document, curated and every guild's, by (kind, guild_id, key): a batch is
+        one read along the ``documents_scope`` index, continuing after the last key."""
+        if area != DOCUMENT_AREA:
+            raise ValueError(f"the SQLite store has no {area!r} area to export")
+        after: tuple[str, int, str] = ("", -1, "")
+        while True:
+            async with self._lock:
+                rows = await self._all(
+                    f"SELECT {_DOC_COLUMNS}, d.created_at, d.updated_at FROM documents d "
+                    "WHERE (d.kind, d.guild_id, d.key) > (?, ?, ?) "
+                    "ORDER BY d.kind, d.guild_id, d.key LIMIT ?",
+                    (*after, batch),
+                )
+            if not rows:
+                return
+            yield [
+                document_row(
+                    _document(cast(Row, row[:8])),
+                    datetime.fromisoformat(row[8]),
+                    datetime.fromisoformat(row[9]),
+                )
+                for row in rows
+            ]
+            after = (rows[-1][0], rows[-1][2], rows[-1][1])
+
+    async def import_rows(self, area: str, rows: Sequence[PortableRow]) -> ImportReport:
+        """Write documents by (kind, key, guild_id), keeping their times: new ones added,
+        changed ones (by content hash) rewritten, identical ones left alone. Curated documents
+        included: this is a copy, not an edit."""
+        if area != DOCUMENT_AREA:
+            raise ValueError(f"the SQLite store has no {area!r} area to import")
+        incoming: dict[tuple[str, str, int], tuple[Document, str, str, str]] = {}
+        for row in rows:
+            doc = row_document(row)
+            created, updated = (t.isoformat(timespec="microseconds") for t in row_times(row))
+            ident = (doc.kind.value, doc.key, doc.guild_id)
+            incoming[ident] = (doc, content_hash(doc), created, updated)
+        if not incoming:
+            return ImportReport()
+        async with self._write():
+            existing = await self._ids_of(list(incoming))
+            added = [ident for ident in incoming if ident not in existing]
+            changed = [
+                ident
+                for ident, (_, digest, _, _) in incoming.items()
+                if ident in existing and existing[ident][1] != digest
+            ]
+            await self._clear_side_tables([existing[ident][0] for ident in changed])
+            await self._conn.executemany(
+                "UPDATE documents SET data = ?, title = ?, body = ?, content_hash = ?, "
+                "updated_at = ? WHERE id = ?",
+                [
+                    (json.dumps(d.data, ensure_ascii=False), d.title, d.body, h, updated, ident_id)
+                    for ident_id, (d, h, _, updated) in (
+                        (existing[ident][0], incoming[ident]) for ident in changed
+                    )
+                ],
+            )
+            await self._conn.executemany(
+                "INSERT INTO documents "
+                "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*ident, json.dumps(d.data, ensure_ascii=False), d.title, d.body, h, c, u)
+                    for ident, (d, h, c, u) in ((ident, incoming[ident]) for ident in added)
+                ],
+            )
+            ids = await self._ids_of(added) if added else {}
+            written = [(existing[ident][0], incoming[ident][0]) for ident in changed]
+            written += [(ids[ident][0], incoming[ident][0]) for ident in added]
+            await self._write_side_tables(written)
+        return ImportReport(
+            added=len(added),
+            updated=len(changed),
+            unchanged=len(incoming) - len(added) - len(changed),
+        )
+
+    async def _ids_of(
+        self, idents: Sequence[tuple[str, str, int]]
+    ) -> dict[tuple[str, str, int], tuple[int, str]]:
+        """(id, content hash) of the stored documents among ``idents``, by identity."""
+        found: dict[tuple[str, str, int], tuple[int, str]] = {}
+        for start in range(0, len(idents), 300):
+            chunk = idents[start : start + 300]
+            values = ", ".join("(?, ?, ?)" for _ in chunk)
+            for doc_id, kind, key, guild_id, digest in await self._all(
+                "SELECT id, kind, key, guild_id, content_hash FROM documents "
+                f"WHERE (kind, key, guild_id) IN (VALUES {values})",
+                [part for ident in chunk for part in ident],
+            ):
+                found[(kind, key, guild_id)] = (doc_id, digest)
+        return found

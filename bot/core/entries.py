@@ -1,0 +1,305 @@
+"""The plumbing shared by the moderation services: versions -> documents, entry ids ->
+entries, near-duplicate detection, and writing a new server entry under the next free key.
+
+A server's entry is a list of ``EntryVersion``s; the latest active one is also written as a
+``Document`` of that server (``document_of``), stamped with its provenance, so the read path
+(``Store``) serves it like any other entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from pydantic import BaseModel
+from rapidfuzz import fuzz, process
+
+from bot.core.documents import to_document
+from bot.core.drafts import ENTRY_KINDS, Built, Draft, build
+from bot.core.errors import Conflict, Invalid, NearDuplicate, NotFound
+from bot.core.lookup import Candidate, best_matches, normalise
+from bot.core.models import MODEL_BY_KIND, Document, Fact, Kind, Provenance, Quote
+from bot.core.moderation_answers import EntryRef, Saved
+from bot.core.permissions import Permissions
+from bot.core.ports import EntryChange, ModerationStore, Store
+from bot.core.records import (
+    Actor,
+    AuditRecord,
+    EntryStatus,
+    EntryVersion,
+    Suggestion,
+    VersionAction,
+)
+
+__all__ = [
+    "DUPLICATE_SCORE",
+    "MAX_REASON",
+    "Clock",
+    "EntryServiceBase",
+    "UtcClock",
+    "document_of",
+    "entry_of",
+    "reason_text",
+]
+
+
+class Clock(Protocol):
+    """What these services need of a clock (``bot.core.ports.Clock`` satisfies it)."""
+
+    def now(self) -> datetime: ...
+
+
+class UtcClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+DUPLICATE_SCORE = 90.0
+DUPLICATE_SCAN = 20_000
+MAX_REASON = 300
+_KEY_ATTEMPTS = 5
+
+
+def entry_of(version: EntryVersion) -> BaseModel:
+    return MODEL_BY_KIND[version.kind].model_validate(version.data)
+
+
+def document_of(versions: Sequence[EntryVersion]) -> Document | None:
+    """The document serving the latest of ``versions`` (one entry's, oldest first), stamped
+    with who added it and when; None when it is retired."""
+    head, first = versions[-1], versions[0]
+    if head.status is EntryStatus.RETIRED:
+        return None
+    changed = head.version > 1
+    provenance = Provenance(
+        added_by=first.actor.name,
+        added_by_id=first.actor.id,
+        added_at=first.at,
+        version=head.version,
+        changed_by=head.actor.name if changed else None,
+        changed_at=head.at if changed else None,
+        suggested_by=first.suggested_by.name if first.suggested_by else None,
+    )
+    entry = MODEL_BY_KIND[head.kind].model_validate({**head.data, "added": provenance})
+    return to_document(entry, head.guild_id)
+
+
+def reason_text(text: str | None, *, required: bool) -> str:
+    value = " ".join((text or "").split())
+    if required and not value:
+        raise Invalid("Give a reason; it is kept in the entry's history and the audit log.")
+    if len(value) > MAX_REASON:
+        raise Invalid(f"The reason is {len(value)} characters long; keep it under {MAX_REASON}.")
+    return value
+
+
+class EntryServiceBase:
+    """What every moderation service shares: the stores, the permission check, the clock, and
+    the plumbing of versions, documents and audit lines."""
+
+    def __init__(
+        self,
+        store: Store,
+        moderation: ModerationStore,
+        *,
+        permissions: Permissions | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = store
+        self.mods = moderation
+        self.permissions = permissions or Permissions(moderation)
+        self.clock = clock or UtcClock()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def audit(
+        self,
+        guild: int,
+        actor: Actor,
+        action: str,
+        ref: EntryRef | None = None,
+        version: int | None = None,
+        detail: str = "",
+    ) -> AuditRecord:
+        return AuditRecord(
+            guild_id=guild,
+            at=self.clock.now(),
+            actor=actor,
+            action=action,
+            kind=ref.kind if ref else None,
+            key=ref.key if ref else None,
+            version=version,
+            detail=detail,
+        )
+
+    async def locate(self, guild: int, ident: str) -> tuple[EntryRef, list[EntryVersion]]:
+        """The entry ``ident`` names (``s3``, a curated id, or ``quote:<id>``) and, for a
+        server's own entry, its versions."""
+        text = ident.strip()
+        kind_text, colon, key = text.partition(":")
+        kinds: Sequence[Kind] = ENTRY_KINDS
+        if colon and kind_text.strip().casefold() in ("fact", "quote", "person"):
+            kinds, text = (Kind(kind_text.strip().casefold()),), key.strip()
+        key = text.casefold()
+        if not key:
+            raise Invalid("Give an entry id, e.g. `s3` or a curated fact's id.")
+        heads = await self.mods.heads(guild, key=key)
+        own = [h for h in heads if h.kind in kinds or not colon]  # a server's speakers too
+        found = [EntryRef(h.kind, h.key, False) for h in own]
+        for kind in kinds:
+            if kind in ENTRY_KINDS and await self.store.get(kind, key) is not None:
+                found.append(EntryRef(kind, key, True))
+        if len(found) > 1:
+            raise NotFound(
+                f"Several entries have the id “{key}”.",
+                suggestions=[f"{r.kind.value}:{r.key}" for r in found],
+            )
+        if not found:
+            candidates = [Candidate(h.key, h.key) for h in await self.mods.heads(guild)]
+            nearby = [c.key for c in best_matches(key, candidates, limit=5)]
+            if not nearby:  # nothing alike: the newest of the server's own entries
+                newest = sorted(candidates, key=lambda c: (len(c.key), c.key), reverse=True)
+                nearby = [c.key for c in newest[:5]]
+            raise NotFound(
+                f"No entry with the id “{key[:80]}” exists here.",
+                suggestions=nearby,
+                hint="Server entries are numbered s1, s2...; `/entry log` lists recent ones.",
+            )
+        ref = found[0]
+        versions = [] if ref.curated else await self.mods.versions(guild, ref.kind, ref.key)
+        return ref, versions
+
+    async def near_duplicate(
+        self, guild: int, entry: Fact | Quote, *, exclude: str | None = None
+    ) -> NearDuplicate | None:
+        """The closest existing entry of the same kind this server sees, if it is nearly the
+        same text (rapidfuzz token-sort ratio at least ``DUPLICATE_SCORE``)."""
+        kind = Kind.FACT if isinstance(entry, Fact) else Kind.QUOTE
+        docs = await self.store.list(kind, guild, limit=DUPLICATE_SCAN)
+        pairs = [(d.key, str(d.data.get("text", ""))) for d in docs if d.key != exclude]
+        if not pairs:
+            return None
+        best = process.extractOne(
+            normalise(entry.text),
+            [normalise(text) for _, text in pairs],
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=DUPLICATE_SCORE,
+        )
+        if best is None:
+            return None
+        key, text = pairs[best[2]]
+        return NearDuplicate(
+            f"This is very close to {kind.value} `{key}` ({best[1]:.0f}% alike): “{text[:300]}”",
+            key=key,
+            text=text,
+            score=float(best[1]),
+        )
+
+    def new_version(
+        self,
+        guild: int,
+        entry: BaseModel,
+        *,
+        kind: Kind,
+        key: str,
+        number: int,
+        status: EntryStatus,
+        action: VersionAction,
+        actor: Actor,
+        reason: str,
+        suggested_by: Actor | None = None,
+    ) -> EntryVersion:
+        return EntryVersion(
+            guild_id=guild,
+            kind=kind,
+            key=key,
+            version=number,
+            status=status,
+            data=entry.model_dump(mode="json", exclude={"added"}),
+            action=action,
+            actor=actor,
+            reason=reason,
+            at=self.clock.now(),
+            suggested_by=suggested_by,
+        )
+
+    async def create(
+        self,
+        guild: int,
+        draft: Draft | None,
+        actor: Actor,
+        *,
+        action: VersionAction,
+        reason: str = "",
+        confirm: bool = False,
+        prebuilt: Callable[[str], Built] | None = None,
+        suggested_by: Actor | None = None,
+        decided: Callable[[str], Suggestion] | None = None,
+    ) -> Saved:
+        """A new server entry under the next free key ``s<n>`` (retrying when another
+        moderator took that key first), with its new speaker if any. ``decided`` gives the
+        suggestion that leaves the queue with it, given the key; then a ``Conflict`` is
+        raised to the caller, who knows whether the suggestion or the key was stale."""
+        for attempt in range(_KEY_ATTEMPTS):
+            key = f"s{await self.mods.next_number(guild)}"
+            if prebuilt is not None:
+                built = prebuilt(key)
+            else:
+                assert draft is not None
+                built = await build(self.store, guild, draft, key=key)
+            if not confirm:
+                duplicate = await self.near_duplicate(guild, built.entry)
+                if duplicate is not None:
+                    raise duplicate
+            kind = Kind.FACT if isinstance(built.entry, Fact) else Kind.QUOTE
+            ref = EntryRef(kind, key, False)
+            versions: list[EntryVersion] = []
+            audit: list[AuditRecord] = []
+            if built.new_person is not None:
+                person_ref = EntryRef(Kind.PERSON, built.new_person.slug, False)
+                versions.append(
+                    self.new_version(
+                        guild,
+                        built.new_person,
+                        kind=Kind.PERSON,
+                        key=person_ref.key,
+                        number=1,
+                        status=EntryStatus.ACTIVE,
+                        action=action,
+                        actor=actor,
+                        reason=f"speaker of {key}",
+                        suggested_by=suggested_by,
+                    )
+                )
+                audit.append(self.audit(guild, actor, action, person_ref, 1, f"speaker of {key}"))
+            versions.append(
+                self.new_version(
+                    guild,
+                    built.entry,
+                    kind=kind,
+                    key=key,
+                    number=1,
+                    status=EntryStatus.ACTIVE,
+                    action=action,
+                    actor=actor,
+                    reason=reason,
+                    suggested_by=suggested_by,
+                )
+            )
+            audit.append(self.audit(guild, actor, action, ref, 1, reason))
+            put = tuple(d for d in (document_of([v]) for v in versions) if d is not None)
+            change = EntryChange(
+                versions=tuple(versions),
+                put=put,
+                audit=tuple(audit),
+                decided=decided(key) if decided else None,
+            )
+            try:
+                await self.mods.commit(change)
+            except Conflict:
+                if decided is not None or attempt == _KEY_ATTEMPTS - 1:
+                    raise
+                continue  # someone took the key (or the speaker's slug) first: next one
+            return Saved(ref, versions[-1], built.entry, built.new_person)
+        raise AssertionError("unreachable")

@@ -1,0 +1,131 @@
+"""What moderation keeps: entry versions, the audit log, suggestions, hidden curated entries,
+and the export file that carries one server's share of all of them.
+
+Plain frozen pydantic models: the ``ModerationStore`` reads and writes them, the services build
+them, and ``GuildExport`` validates an export file before anything is imported.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.core.models import Kind
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "Actor",
+    "AuditRecord",
+    "EntryStatus",
+    "EntryVersion",
+    "GuildExport",
+    "HiddenEntry",
+    "Suggestion",
+    "SuggestionStatus",
+    "VersionAction",
+]
+
+EXPORT_FORMAT = "sco-fact-bot/guild-export"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Actor(_Record):
+    """Who did something: a Discord user id and the name shown at the time."""
+
+    id: int
+    name: str = Field(min_length=1, max_length=100)
+
+
+class EntryStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+VersionAction = Literal["add", "edit", "retire", "restore", "approve"]
+
+
+class EntryVersion(_Record):
+    """One version of a server's entry. Versions are numbered 1, 2, 3... per entry and never
+    change once written; the highest is the entry's state now. ``data`` is the entry's model
+    dump without provenance (that is derived from the versions)."""
+
+    guild_id: int
+    kind: Kind
+    key: str
+    version: int = Field(ge=1)
+    status: EntryStatus
+    data: dict[str, Any]
+    action: VersionAction
+    actor: Actor
+    reason: str = ""
+    at: datetime
+    suggested_by: Actor | None = None
+
+
+class AuditRecord(_Record):
+    """One line of a server's audit log."""
+
+    guild_id: int
+    at: datetime
+    actor: Actor
+    action: str  # add edit retire restore hide unhide suggest approve reject config import
+    kind: Kind | None = None
+    key: str | None = None
+    version: int | None = None
+    detail: str = ""
+
+
+class SuggestionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Suggestion(_Record):
+    """A member's proposed entry, numbered per server (``#1``, ``#2``...)."""
+
+    guild_id: int
+    number: int = Field(ge=1)
+    kind: Kind
+    data: dict[str, Any]  # the entry's model dump; its key is assigned on approval
+    new_person: dict[str, Any] | None = None  # a quote's speaker nobody recorded yet
+    author: Actor
+    at: datetime
+    duplicate_of: str | None = None
+    status: SuggestionStatus = SuggestionStatus.PENDING
+    reviewer: Actor | None = None
+    decided_at: datetime | None = None
+    reason: str = ""
+    entry_key: str | None = None
+
+
+class HiddenEntry(_Record):
+    """A curated entry one server has hidden from its own answers."""
+
+    guild_id: int
+    kind: Kind
+    key: str
+    actor: Actor
+    reason: str
+    at: datetime
+
+
+class GuildExport(_Record):
+    """Everything one server added: ``python -m bot store export`` writes it, ``store import``
+    restores it exactly into a database that holds nothing for that server."""
+
+    format: Literal["sco-fact-bot/guild-export"] = "sco-fact-bot/guild-export"
+    format_version: Literal[1] = 1
+    guild_id: int
+    exported_at: datetime
+    moderator_role_id: int | None = None
+    versions: list[EntryVersion] = Field(default_factory=list)
+    hidden: list[HiddenEntry] = Field(default_factory=list)
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    audit: list[AuditRecord] = Field(default_factory=list)
