@@ -1,6 +1,12 @@
 """Store and service benchmarks: prints figures, asserts nothing.
 
     python -m bench.store_bench [--facts 100000] [--calls 300] [--url sqlite:///:memory:]
+    python -m bench.store_bench --url postgresql://postgres@127.0.0.1:5432/test
+
+Every load goes into a fresh store (``fresh_store``): a new SQLite file beside the one a file
+URL names, or a new schema in the PostgreSQL database (``?schema=bench_...``), dropped after.
+PostgreSQL stores get ``VACUUM ANALYZE`` after the big load, the state autovacuum reaches a
+minute later, so the figures are the steady state's, not those of a table without statistics.
 
 1. Time to load the curated store into a fresh database (best and median of 5).
 2. p50/p99 of each service call on the curated store.
@@ -17,14 +23,63 @@ import random
 import re
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from bot.core.documents import to_document
 from bot.core.models import Citation, Fact, Kind
+from bot.core.ports import Store
 from bot.core.services import FactService
-from bot.store import open_store
+from bot.store import open_store, sqlite_path
 from bot.store.curated import Catalog, load_catalog
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+@asynccontextmanager
+async def fresh_store(url: str) -> AsyncIterator[Store]:
+    """An empty, migrated store of the backend ``url`` names, removed on exit."""
+    if url.startswith(POSTGRES_SCHEMES):
+        import asyncpg
+
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        store = await open_store(f"{url}{'&' if '?' in url else '?'}schema={schema}")
+        try:
+            yield store
+        finally:
+            await store.close()
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            finally:
+                await conn.close()
+        return
+    path = sqlite_path(url)
+    if path == ":memory:":
+        store = await open_store(url)
+        try:
+            yield store
+        finally:
+            await store.close()
+        return
+    fresh = Path(path).with_name(f"{Path(path).stem}-bench-{uuid.uuid4().hex[:8]}.db")
+    store = await open_store(str(fresh))
+    try:
+        yield store
+    finally:
+        await store.close()
+        for leftover in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+async def settle(store: Store) -> None:
+    """Bring a freshly loaded store to its steady state (statistics, visibility map)."""
+    pool = getattr(store, "pool", None)
+    if pool is not None:  # PostgreSQL
+        await pool.execute("VACUUM ANALYZE documents, document_links, document_names")
 
 
 def vocabulary(catalog: Catalog) -> list[str]:
@@ -110,31 +165,29 @@ async def main(args: argparse.Namespace) -> None:
     docs = catalog.documents()
     loads = []
     for _ in range(5):
-        store = await open_store(args.url)
-        start = time.perf_counter()
-        await store.sync_curated(docs)
-        loads.append(time.perf_counter() - start)
-        await store.close()
+        async with fresh_store(args.url) as store:
+            start = time.perf_counter()
+            await store.sync_curated(docs)
+            loads.append(time.perf_counter() - start)
     print(
         f"curated load ({len(docs)} documents): best {min(loads) * 1000:.1f} ms, "
         f"median {statistics.median(loads) * 1000:.1f} ms"
     )
 
-    store = await open_store(args.url)
-    await store.sync_curated(docs)
-    await bench_calls("curated store", FactService(store, rng=random.Random(1)), args.calls)
-    await store.close()
+    async with fresh_store(args.url) as store:
+        await store.sync_curated(docs)
+        await bench_calls("curated store", FactService(store, rng=random.Random(1)), args.calls)
 
     rng = random.Random(42)
     big = docs + [to_document(f) for f in generated_facts(catalog, args.facts, rng)]
-    store = await open_store(args.url)
-    start = time.perf_counter()
-    await store.sync_curated(big)
-    print(f"\nloaded {len(big)} documents in {time.perf_counter() - start:.1f} s")
-    await bench_calls(
-        f"{args.facts} generated facts", FactService(store, rng=random.Random(1)), args.calls
-    )
-    await store.close()
+    async with fresh_store(args.url) as store:
+        start = time.perf_counter()
+        await store.sync_curated(big)
+        print(f"\nloaded {len(big)} documents in {time.perf_counter() - start:.1f} s")
+        await settle(store)
+        await bench_calls(
+            f"{args.facts} generated facts", FactService(store, rng=random.Random(1)), args.calls
+        )
 
 
 if __name__ == "__main__":

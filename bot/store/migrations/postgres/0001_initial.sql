@@ -125,22 +125,26 @@ CREATE TABLE document_names (
 CREATE INDEX document_names_scope ON document_names (kind, guild_id, key);
 CREATE INDEX document_names_norm ON document_names (kind, norm);
 
--- How many documents each (kind, guild) holds, so count and random need no scan. Kept by
--- statement-level triggers (one upsert per statement, not per row); rows are locked in
--- (kind, guild_id) order, so concurrent writers cannot deadlock on them.
+-- How many documents each (kind, guild) holds, so count and random need no scan, and a
+-- generation that moves on every insert or delete of that scope (document_marks below are
+-- valid while theirs matches). Kept by statement-level triggers: one upsert per statement,
+-- not per row, rows locked in key order so that concurrent writers cannot deadlock on them.
 CREATE TABLE document_counts (
-    kind     text COLLATE "C" NOT NULL,
-    guild_id bigint NOT NULL,
-    n        bigint NOT NULL,
+    kind       text COLLATE "C" NOT NULL,
+    guild_id   bigint NOT NULL,
+    n          bigint NOT NULL,
+    generation bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (kind, guild_id)
 );
 
 CREATE FUNCTION documents_count_insert() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
-    INSERT INTO document_counts AS c (kind, guild_id, n)
-    SELECT kind, guild_id, count(*) FROM new_rows GROUP BY kind, guild_id ORDER BY kind, guild_id
-    ON CONFLICT (kind, guild_id) DO UPDATE SET n = c.n + excluded.n;
+    INSERT INTO document_counts AS c (kind, guild_id, n, generation)
+    SELECT kind, guild_id, count(*), 1 FROM new_rows
+    GROUP BY kind, guild_id ORDER BY kind, guild_id
+    ON CONFLICT (kind, guild_id)
+    DO UPDATE SET n = c.n + excluded.n, generation = c.generation + 1;
     RETURN NULL;
 END
 $$;
@@ -148,7 +152,7 @@ $$;
 CREATE FUNCTION documents_count_delete() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
-    UPDATE document_counts AS c SET n = c.n - d.n
+    UPDATE document_counts AS c SET n = c.n - d.n, generation = c.generation + 1
     FROM (SELECT kind, guild_id, count(*) AS n FROM old_rows GROUP BY kind, guild_id
           ORDER BY kind, guild_id) AS d
     WHERE c.kind = d.kind AND c.guild_id = d.guild_id;
@@ -161,3 +165,81 @@ REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION documents_
 
 CREATE TRIGGER documents_count_delete AFTER DELETE ON documents
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION documents_count_delete();
+
+-- How many documents of each (kind, guild) link to each target, so count_linked and
+-- random(link=...) need no scan of a link range (a source cited by 100,000 facts).
+CREATE TABLE document_link_counts (
+    link_kind text COLLATE "C" NOT NULL,
+    link_key  text COLLATE "C" NOT NULL,
+    kind      text COLLATE "C" NOT NULL,
+    guild_id  bigint NOT NULL,
+    n         bigint NOT NULL,
+    PRIMARY KEY (link_kind, link_key, kind, guild_id)
+);
+
+CREATE FUNCTION document_links_count_insert() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO document_link_counts AS c (link_kind, link_key, kind, guild_id, n)
+    SELECT link_kind, link_key, kind, guild_id, count(*) FROM new_rows
+    GROUP BY link_kind, link_key, kind, guild_id ORDER BY link_kind, link_key, kind, guild_id
+    ON CONFLICT (link_kind, link_key, kind, guild_id) DO UPDATE SET n = c.n + excluded.n;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION document_links_count_delete() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE document_link_counts AS c SET n = c.n - d.n
+    FROM (SELECT link_kind, link_key, kind, guild_id, count(*) AS n FROM old_rows
+          GROUP BY link_kind, link_key, kind, guild_id
+          ORDER BY link_kind, link_key, kind, guild_id) AS d
+    WHERE (c.link_kind, c.link_key, c.kind, c.guild_id)
+        = (d.link_kind, d.link_key, d.kind, d.guild_id);
+    RETURN NULL;
+END
+$$;
+
+-- A link rewritten in place (put keeps positions) moves from its old target to its new one.
+CREATE FUNCTION document_links_count_update() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO document_link_counts AS c (link_kind, link_key, kind, guild_id, n)
+    SELECT link_kind, link_key, kind, guild_id, sum(delta) FROM (
+        SELECT link_kind, link_key, kind, guild_id, 1 AS delta FROM new_rows
+        UNION ALL
+        SELECT link_kind, link_key, kind, guild_id, -1 FROM old_rows
+    ) AS changes
+    GROUP BY link_kind, link_key, kind, guild_id
+    HAVING sum(delta) <> 0
+    ORDER BY link_kind, link_key, kind, guild_id
+    ON CONFLICT (link_kind, link_key, kind, guild_id) DO UPDATE SET n = c.n + excluded.n;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER document_links_count_insert AFTER INSERT ON document_links
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION document_links_count_insert();
+
+CREATE TRIGGER document_links_count_delete AFTER DELETE ON document_links
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION document_links_count_delete();
+
+CREATE TRIGGER document_links_count_update AFTER UPDATE ON document_links
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION document_links_count_update();
+
+-- Every MARK_STEP-th curated key of a large kind, in key order, with the generation of
+-- document_counts it was taken at: random's "the n-th key" starts from the mark below n and
+-- walks at most MARK_STEP index entries, instead of n. Rebuilt by the store after each bulk
+-- write of curated documents; a mark whose generation is stale is ignored.
+CREATE TABLE document_marks (
+    kind       text COLLATE "C" NOT NULL,
+    guild_id   bigint NOT NULL,
+    ordinal    bigint NOT NULL,
+    key        text COLLATE "C" NOT NULL,
+    generation bigint NOT NULL,
+    PRIMARY KEY (kind, guild_id, ordinal)
+);
