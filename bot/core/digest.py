@@ -153,7 +153,14 @@ class Schedule:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return _zone(self.timezone)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    # ZoneInfo keeps only a few zones alive; with hundreds in use each lookup would read the
+    # zone's file again. There are about 600 names: keep every one that is used.
+    return ZoneInfo(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,118 @@
+"""Daily digests -> message payloads: the digest itself and ``/digest show``'s status.
+
+The digest is a ``/fact`` answer (the same sourced embed: the fact, the excerpts it rests on
+and their sources) titled with the date, with a related quote rendered as ``/quote`` renders
+one, and a footer naming the day (``digest_marker``): how a restarted bot recognises its post.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from bot.core.answers import FactAnswer
+from bot.core.digest import digest_marker
+from bot.core.digest_answers import DigestAnswer, DigestStatus
+from bot.core.render.answers import SCO_BLUE, _quote_item, render
+from bot.core.render.embeds import ALLOWED_MENTIONS_NONE, LIMITS, Reply, inert, truncate
+
+__all__ = ["long_date", "render_digest", "render_digest_status", "timestamp"]
+
+
+def long_date(day: date) -> str:
+    """``Monday 31 March 2025``."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def timestamp(moment: datetime, style: str = "F") -> str:
+    """A Discord timestamp: each reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def render_digest(answer: DigestAnswer) -> Reply:
+    """The day's digest: one page, public (ephemeral when it is a preview)."""
+    fact = FactAnswer(fact=answer.fact, topic=None, people=answer.people, sources=answer.sources)
+    page = render(fact).pages[0]
+    embed = dict(page["embeds"][0])
+    embed["title"] = truncate(f"Fact of the day · {long_date(answer.day)}", LIMITS.title)
+    footer = f"{digest_marker(answer.day)} · fact {answer.fact.id} · SCO Fact Bot"
+    if answer.preview:
+        footer = f"Preview · {footer}"
+    embed["footer"] = {"text": truncate(footer, LIMITS.footer)}
+    if answer.quote is not None:
+        item = _quote_item(answer.quote, answer.speaker, answer.sources)
+        field = item.field()
+        field["name"] = truncate(f"Related quote · {field['name']}", LIMITS.field_name)
+        embed["fields"] = [*embed.get("fields", []), field]
+    message = {"content": None, "embeds": [embed], "allowed_mentions": ALLOWED_MENTIONS_NONE}
+    return Reply([message], ephemeral=answer.preview)
+
+
+def _local(moment: datetime, status: DigestStatus) -> str:
+    local = moment.astimezone(status.subscription.schedule.zone)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+
+def _post_line(status: DigestStatus) -> str:
+    sub = status.subscription
+    sent, latest = status.last_sent, status.latest
+    lines = []
+    if sent is not None and sent.message_id is not None:
+        link = f"https://discord.com/channels/{sub.guild_id}/{sent.channel_id}/{sent.message_id}"
+        lines.append(f"{long_date(sent.day)}: [the digest]({link}) (fact `{sent.key}`)")
+    elif sent is not None:
+        lines.append(f"{long_date(sent.day)} (fact `{sent.key}`)")
+    else:
+        lines.append("None yet.")
+    if latest is not None and latest.outcome == "failed" and latest != sent:
+        lines.append(f"{long_date(latest.day)}: not posted. {inert(latest.detail or '')}")
+    elif latest is not None and latest.outcome is None:
+        lines.append(
+            f"{long_date(latest.day)}: being posted (claimed {timestamp(latest.claimed_at, 'R')})."
+        )
+    return "\n".join(lines)
+
+
+def render_digest_status(status: DigestStatus) -> Reply:
+    """``/digest show`` (and the answers of ``set`` and ``off``): private to the caller."""
+    sub = status.subscription
+    at = sub.schedule.at
+    if status.stopped:
+        title, desc = "Daily digest stopped", "No more daily facts will be posted here."
+    elif sub.paused is not None:
+        title = "Daily digest paused"
+        when = timestamp(sub.paused_at, "R") if sub.paused_at is not None else "recently"
+        desc = (
+            f"**Paused {when}:** {inert(sub.paused)}\n"
+            "Fix that, then run `/digest set` again to resume."
+        )
+    else:
+        title, desc = "Daily digest", "One sourced fact a day, in this server's rotation."
+    fields: list[dict[str, Any]] = [
+        {"name": "Channel", "value": f"<#{sub.channel_id}>", "inline": True},
+        {
+            "name": "Time",
+            "value": f"{at:%H:%M} {inert(sub.schedule.timezone)}",
+            "inline": True,
+        },
+    ]
+    if status.next is not None:
+        due = max(status.next.due, status.now)
+        fields.append(
+            {
+                "name": "Next post",
+                "value": f"{_local(due, status)}\n{timestamp(due)} ({timestamp(due, 'R')})",
+                "inline": False,
+            }
+        )
+    last = truncate(_post_line(status), LIMITS.field_value)
+    fields.append({"name": "Last post", "value": last, "inline": False})
+    embed = {
+        "title": title,
+        "description": truncate(desc, LIMITS.description),
+        "color": SCO_BLUE,
+        "fields": fields,
+        "footer": {"text": "/digest set · /digest show · /digest preview · /digest off"},
+    }
+    message = {"content": None, "embeds": [embed], "allowed_mentions": ALLOWED_MENTIONS_NONE}
+    return Reply([message], ephemeral=True)
