@@ -2,7 +2,8 @@
 
 It behaves as ``SqliteStore`` does, answer for answer (``tests/test_backends_agree.py`` holds
 them to it): the same visibility (``guild_id=None`` or 0 reads curated rows only; a guild reads
-curated rows plus its own, and its row shadows the curated row of the same kind and key), the
+curated rows plus its own, and its row shadows the curated row of the same kind and key, as
+does a row of ``hidden_entries``, migration 0003, which shows nothing in its place), the
 same ``sync_curated`` counts, keys in byte order (the key columns are ``COLLATE "C"``), and the
 same numbering behind ``random`` so a seed picks the same document on both. Search matches the
 same words: documents are indexed through ``search_words``, which splits text as SQLite's
@@ -187,16 +188,24 @@ class _Args:
         return f"${len(self.values)}"
 
 
+def _unshadowed(alias: str, g: str) -> str:
+    """SQL condition: guild ``g`` (a parameter) has no row of the same (kind, key) as
+    ``alias``'s row, and has not hidden it."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM documents s "
+        f"WHERE s.kind = {alias}.kind AND s.key = {alias}.key AND s.guild_id = {g}) "
+        "AND NOT EXISTS (SELECT 1 FROM hidden_entries h "
+        f"WHERE h.guild_id = {g} AND h.kind = {alias}.kind AND h.key = {alias}.key)"
+    )
+
+
 def _visible(alias: str, guild: int, args: _Args) -> str:
     """SQL condition for the rows of ``alias`` (any table with kind, key and guild_id) that
-    ``guild`` sees: its own, and the curated ones it does not shadow."""
+    ``guild`` sees: its own, and the curated ones it does not shadow (or hide)."""
     if guild == 0:
         return f"{alias}.guild_id = 0"
     g = args(guild)
-    return (
-        f"({alias}.guild_id = {g} OR ({alias}.guild_id = 0 AND NOT EXISTS (SELECT 1 FROM "
-        f"documents s WHERE s.kind = {alias}.kind AND s.key = {alias}.key AND s.guild_id = {g})))"
-    )
+    return f"({alias}.guild_id = {g} OR ({alias}.guild_id = 0 AND {_unshadowed(alias, g)}))"
 
 
 def _in_scope(kind: Kind, link: LinkRef, args: _Args) -> tuple[str, str, str]:
@@ -225,10 +234,7 @@ def _ordered_page(
         )
     branch = args(limit + offset)
     g = args(guild)
-    unshadowed = (
-        "NOT EXISTS (SELECT 1 FROM documents s "
-        f"WHERE s.kind = t.kind AND s.key = t.key AND s.guild_id = {g})"
-    )
+    unshadowed = _unshadowed("t", g)
     return (
         f"SELECT * FROM ({select} AND t.guild_id = {g} ORDER BY t.key LIMIT {branch}) AS own "
         f"UNION ALL SELECT * FROM ({select} AND t.guild_id = 0 AND {unshadowed} "
@@ -461,10 +467,14 @@ class PostgresStore:
 
     async def put(self, doc: Document) -> None:
         """Add or replace one guild's document. Not in the ``Store`` protocol yet."""
+        await self.put_in_transaction(self._pool, doc)
+
+    async def put_in_transaction(self, conn: Conn | asyncpg.Pool, doc: Document) -> None:
+        """``put`` on ``conn`` (inside another table's transaction: postgres_moderation)."""
         if doc.guild_id == 0:
             raise ValueError("curated documents change only through sync_curated")
         links = list(dict.fromkeys(doc.links))
-        await self._pool.execute(
+        await conn.execute(
             _PUT,
             doc.kind.value,
             doc.key,
@@ -481,9 +491,15 @@ class PostgresStore:
 
     async def delete(self, kind: Kind, key: str, guild_id: int) -> bool:
         """Remove one guild's document; whether it existed. Not in the ``Store`` protocol yet."""
+        return await self.delete_in_transaction(self._pool, kind, key, guild_id)
+
+    async def delete_in_transaction(
+        self, conn: Conn | asyncpg.Pool, kind: Kind, key: str, guild_id: int
+    ) -> bool:
+        """``delete`` on ``conn`` (inside another table's transaction)."""
         if guild_id == 0:
             raise ValueError("curated documents change only through sync_curated")
-        status = await self._pool.execute(
+        status = await conn.execute(
             "DELETE FROM documents WHERE kind = $1 AND key = $2 AND guild_id = $3",
             kind.value,
             key,
@@ -497,8 +513,10 @@ class PostgresStore:
         args = _Args(kind.value, key, _scope(guild_id))
         docs = await self._page(
             self._pool,
-            "SELECT id, -guild_id AS sort, 0 AS tie FROM documents "
-            "WHERE kind = $1 AND key = $2 AND guild_id IN (0, $3) ORDER BY guild_id DESC LIMIT 1",
+            "SELECT id, -guild_id AS sort, 0 AS tie FROM documents d "
+            "WHERE kind = $1 AND key = $2 AND guild_id IN (0, $3) AND NOT (guild_id = 0 AND "
+            "EXISTS (SELECT 1 FROM hidden_entries h WHERE h.guild_id = $3 AND h.kind = d.kind "
+            "AND h.key = d.key)) ORDER BY guild_id DESC LIMIT 1",
             args,
         )
         return docs[0] if docs else None
@@ -533,7 +551,8 @@ class PostgresStore:
 
     async def count_linked(self, link_kind: str, link_key: str, guild_id: int | None = None) -> int:
         """How many documents (of any kind) link to (``link_kind``, ``link_key``): the links
-        of both scopes, less the curated ones shadowed, found from the guild's own rows."""
+        of both scopes, less the curated ones shadowed, found from the guild's own rows and
+        the curated entries it hid (those without a guild twin, not to count them twice)."""
         guild = _scope(guild_id)
         sql = (
             "SELECT coalesce(sum(n), 0) FROM document_link_counts "
@@ -543,7 +562,11 @@ class PostgresStore:
             sql = (
                 f"SELECT ({sql}) - (SELECT count(*) FROM documents g JOIN document_links c "
                 "ON c.link_kind = $1 AND c.link_key = $2 AND c.kind = g.kind AND c.guild_id = 0 "
-                "AND c.key = g.key WHERE g.kind = ANY($4::text[]) AND g.guild_id = $3)"
+                "AND c.key = g.key WHERE g.kind = ANY($4::text[]) AND g.guild_id = $3) "
+                "- (SELECT count(*) FROM hidden_entries h JOIN document_links c "
+                "ON c.link_kind = $1 AND c.link_key = $2 AND c.kind = h.kind AND c.guild_id = 0 "
+                "AND c.key = h.key WHERE h.guild_id = $3 AND NOT EXISTS (SELECT 1 FROM "
+                "documents g WHERE g.kind = h.kind AND g.key = h.key AND g.guild_id = $3))"
             )
             return int(
                 await self._pool.fetchval(sql, link_kind, link_key, guild, [k.value for k in Kind])
@@ -586,7 +609,7 @@ class PostgresStore:
         """(visible total, the guild's own count, sorted keys of the curated rows it shadows)
         for one kind, or only those linked to ``link``, in one statement and without scans:
         counts come from ``document_counts`` or a range of the link index, shadows from the
-        guild's own rows."""
+        guild's own rows and the curated entries it hid."""
         args = _Args(kind.value)
         if link is None:
             counted = "FROM document_counts WHERE kind = $1"
@@ -609,7 +632,8 @@ class PostgresStore:
         row = await conn.fetchrow(
             f"SELECT {count('0')}, {count(g)}, "
             f"ARRAY(SELECT t.key FROM {table} t WHERE {condition} AND t.guild_id = 0 "
-            f"AND t.key IN (SELECT o.key FROM documents o WHERE o.kind = $1 AND o.guild_id = {g}) "
+            f"AND t.key IN (SELECT o.key FROM documents o WHERE o.kind = $1 AND o.guild_id = {g} "
+            f"UNION SELECT h.key FROM hidden_entries h WHERE h.kind = $1 AND h.guild_id = {g}) "
             "ORDER BY t.key)",
             *args.values,
         )
