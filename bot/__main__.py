@@ -31,6 +31,15 @@ def _parser() -> argparse.ArgumentParser:
     store = sub.add_parser("store", help="manage the database")
     store_sub = store.add_subparsers(dest="store_command", required=True)
     store_sub.add_parser("load", help="load the curated data/ into the database")
+    copy = store_sub.add_parser(
+        "copy",
+        help="copy every document from one database into another, then verify the copy",
+        description="Copy every document (curated and every server's) from one database URL "
+        "into another, e.g. sqlite:///scofactbot.db to postgresql://bot@db/bot. Running it "
+        "again adds nothing. Exits 1 when the copy does not verify.",
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="copy from")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help="copy into")
     return parser
 
 
@@ -69,6 +78,24 @@ async def _store_load(settings: Settings) -> int:
     return 0
 
 
+async def _store_copy(source: str, target: str) -> int:
+    from bot.store.copy import copy_store, redact_url
+
+    print(f"copying {redact_url(source)} -> {redact_url(target)}")
+    report = await copy_store(source, target, progress=print)
+    for check in report.checks:
+        verdict = "ok" if check.ok else "MISMATCH"
+        print(
+            f"  {check.area} {check.group}: {check.source_rows} in source, "
+            f"{check.target_rows} in target, checksum {check.target_sum[:12]}: {verdict}"
+        )
+    if not report.ok:
+        print("the copy does not verify: the target differs from the source (see above)")
+        return 1
+    print("verified: every group has the same rows and checksum in both")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
@@ -79,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             log.info("DISCORD_TOKEN is not set: starting the console instead of the Discord bot")
         return asyncio.run(_console(settings))
+    if args.command == "store" and args.store_command == "copy":
+        return asyncio.run(_store_copy(args.source, args.target))
     if args.command == "store":
         return asyncio.run(_store_load(settings))
     from bot.adapters.discord.runner import run_bot, sync_commands

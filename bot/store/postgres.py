@@ -136,7 +136,7 @@ Docs = list[Document]
 Keys = list[str]
 Pairs = list[tuple[str, str]]
 LinkRef = tuple[str, str] | None
-After = tuple[int, str, str]
+After = tuple[str, int, str]
 
 
 def parse_postgres_url(url: str) -> tuple[str, str | None]:
@@ -790,15 +790,16 @@ class PostgresStore:
     async def export_rows(
         self, area: str, *, batch: int = 1000
     ) -> AsyncIterator[builtins.list[Row]]:
-        """Every document, curated and every guild's, by (guild_id, kind, key)."""
+        """Every document, curated and every guild's, by (kind, guild_id, key): a batch is
+        one read along the ``documents_scope`` index, continuing after the last key."""
         if area != DOCUMENT_AREA:
             raise ValueError(f"the PostgreSQL store has no {area!r} area to export")
-        after: After = (-1, "", "")
+        after: After = ("", -1, "")
         while True:
             rows = await self._pool.fetch(
                 f"SELECT {_DOC_COLUMNS}, d.created_at, d.updated_at FROM documents d "
-                "WHERE (d.guild_id, d.kind, d.key) > ($1, $2, $3) "
-                "ORDER BY d.guild_id, d.kind, d.key LIMIT $4",
+                "WHERE (d.kind, d.guild_id, d.key) > ($1, $2, $3) "
+                "ORDER BY d.kind, d.guild_id, d.key LIMIT $4",
                 *after,
                 batch,
             )
@@ -806,7 +807,7 @@ class PostgresStore:
                 return
             yield [document_row(_document(row[:9]), row[9], row[10]) for row in rows]
             last = rows[-1]
-            after = (last["guild_id"], last["kind"], last["key"])
+            after = (last["kind"], last["guild_id"], last["key"])
 
     async def import_rows(self, area: str, rows: Sequence[Row]) -> ImportReport:
         """Write documents by (kind, key, guild_id), keeping their times: new ones added,
