@@ -1,10 +1,25 @@
+# The bot's image: Python 3.11, the package with its PostgreSQL extra, run as a non-root user.
+# Build: docker build -t sco-fact-bot .   (or through docker-compose.yml)
+# Not built in this repository's CI (no container engine there); tests/test_deployment.py
+# checks this file and the compose file by reading them.
 FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY data ./data
-RUN pip install --no-cache-dir . && useradd --create-home --uid 10001 bot \
-    && mkdir -p /var/lib/scofactbot && chown bot /var/lib/scofactbot
-ENV DATA_DIR=/app/data
+RUN pip install ".[postgres]" \
+    && useradd --create-home --uid 10001 --user-group bot \
+    && mkdir -p /var/lib/scofactbot \
+    && chown bot:bot /var/lib/scofactbot
+
+ENV DATA_DIR=/app/data \
+    COMMAND_HASH_FILE=/var/lib/scofactbot/command-hash
 USER bot
+WORKDIR /var/lib/scofactbot
 CMD ["python", "-m", "bot", "run"]
