@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.core.ports import Store, SyncReport
+from bot.core.clock import SystemClock
+from bot.core.digest_service import DigestService
+from bot.core.ports import Clock, Store, SyncReport
 from bot.core.services import FactService
 from bot.settings import Settings
-from bot.store import open_store
+from bot.store import digest_store, open_store
 from bot.store.curated import load_curated
 
 __all__ = ["App", "build_app"]
@@ -21,14 +23,22 @@ class App:
     store: Store
     facts: FactService
     loaded: SyncReport
+    digests: DigestService
 
 
 @asynccontextmanager
-async def build_app(settings: Settings) -> AsyncIterator[App]:
-    """Open the store, load the curated data into it and build the services; close on exit."""
+async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
+    """Open the store, load the curated data into it and build the services; close on exit.
+    ``clock``: the digests' clock (the system's by default; tests pass their own)."""
     store = await open_store(settings.database_url)
     try:
         loaded = await load_curated(store, settings.data_dir)
-        yield App(settings=settings, store=store, facts=FactService(store), loaded=loaded)
+        yield App(
+            settings=settings,
+            store=store,
+            facts=FactService(store),
+            loaded=loaded,
+            digests=DigestService(digest_store(store), store, clock or SystemClock()),
+        )
     finally:
         await store.close()

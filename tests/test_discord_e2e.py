@@ -17,7 +17,7 @@ from bot.settings import Settings
 from tests.fakediscord import FakeDiscord, InvocationError
 from tests.fakediscord.reply import Reply
 
-COMMANDS = {"member", "summit", "quote", "search", "fact", "source", "about"}
+COMMANDS = {"member", "summit", "quote", "search", "fact", "source", "about", "digest"}
 
 
 @pytest.fixture

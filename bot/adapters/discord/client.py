@@ -12,6 +12,8 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.adapters.discord.digest_cog import DigestCog
+from bot.adapters.discord.digest_scheduler import DigestScheduler
 from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.respond import NO_PINGS
 from bot.adapters.discord.tree import FactTree
@@ -45,6 +47,7 @@ class FactBot(commands.Bot):
         )
         self.app = app
         self.sync_on_start = sync_on_start
+        self.digest_scheduler = DigestScheduler(self, app.digests)
 
     @property
     def fact_tree(self) -> FactTree:
@@ -53,11 +56,17 @@ class FactBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.add_cog(FactsCog(self.app.facts))
+        await self.add_cog(DigestCog(self.app.digests, self.digest_scheduler))
         guild = self.app.settings.dev_guild_id
         if guild:
             self.tree.copy_global_to(guild=discord.Object(guild))
         if self.sync_on_start:
             await self.sync_commands(guild, force=False)
+        self.digest_scheduler.start()  # waits for READY, then sleeps until a post is due
+
+    async def close(self) -> None:
+        await self.digest_scheduler.close()  # before the store it posts from goes away
+        await super().close()
 
     async def sync_commands(self, guild: int | None, *, force: bool) -> bool:
         """Register the commands unless the schema is unchanged since the last sync.

@@ -1,0 +1,36 @@
+"""Who may change the bot's settings for a server, decided anew on every call.
+
+Discord hides moderator commands from members without Manage Server
+(``default_member_permissions``), but a server's owner can override that per command and a
+member's permissions can change after their client loaded the command list, so the bot checks
+again on each call and refuses clearly. ``is_moderator`` is the one check the server-settings
+commands (``/digest``) use: extend it (e.g. with a moderator role) and every such command
+follows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.core.errors import Forbidden
+
+__all__ = ["is_moderator", "require_moderator"]
+
+REFUSED = "Only members with the Manage Server permission can change the daily digest."
+
+
+async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the caller may manage this server's bot settings: Manage Server (the owner and
+    administrators have it), as Discord resolved it for this interaction."""
+    if interaction.guild is None:
+        return False
+    permissions = interaction.permissions
+    return permissions.manage_guild or permissions.administrator
+
+
+async def require_moderator(interaction: discord.Interaction[Any]) -> None:
+    """Raise ``Forbidden`` (answered by ``FactTree.on_error``) unless ``is_moderator``."""
+    if not await is_moderator(interaction):
+        raise Forbidden(REFUSED, hint="Ask someone who manages the server to set it up.")

@@ -1,0 +1,221 @@
+"""The daily digests' one timer, and posting into channels through discord.py.
+
+``DigestScheduler`` keeps, for each server this process holds (``bot.get_guild`` answers),
+when its digest next needs attention, in a heap (``DueQueue``), and sleeps until the earliest
+of them: an idle server costs nothing between its posts. A change (``/digest``, a server
+becoming available or leaving) recomputes that one server and wakes the timer; every
+``RELOAD_EVERY`` the whole schedule is read again, which picks up changes other processes
+made. What is due runs as its own task, a few at a time, so a slow channel delays no other
+server. The decisions (claim, send, record, catch up) are ``DigestService.run``'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.adapters.discord.respond import NO_PINGS, to_embeds
+from bot.core.digest import DueQueue
+from bot.core.digest_service import DigestService
+from bot.core.ports import DeliveryFailed
+
+__all__ = ["CLOSE_GRACE", "HISTORY_LIMIT", "RELOAD_EVERY", "ChannelPoster", "DigestScheduler"]
+
+log = logging.getLogger(__name__)
+
+RELOAD_EVERY = timedelta(hours=1)
+ERROR_PAUSE = timedelta(minutes=5)
+HISTORY_LIMIT = 50
+CONCURRENT_POSTS = 8
+CLOSE_GRACE = 10.0
+UNKNOWN_CHANNEL, MISSING_ACCESS, MISSING_PERMISSIONS = 10003, 50001, 50013
+
+
+def _failure(exc: discord.HTTPException, *, reading: bool = False) -> DeliveryFailed:
+    """What a refused request means for the digest (see ``DeliveryFailed``)."""
+    said = f"Discord said {exc.status}: {exc.text or 'no reason given'} (code {exc.code})"
+    if isinstance(exc, discord.NotFound) or exc.code == UNKNOWN_CHANNEL:
+        return DeliveryFailed(
+            f"The digest channel no longer exists; choose another with /digest set. ({said})",
+            pause=True,
+        )
+    if isinstance(exc, discord.Forbidden) or exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
+        doing = "read recent messages in" if reading else "post in"
+        return DeliveryFailed(
+            f"I may no longer {doing} the digest channel. Give me View Channel, Send Messages, "
+            f"Embed Links and Read Message History there, then run /digest set again. ({said})",
+            pause=True,
+        )
+    if exc.status >= 500:
+        return DeliveryFailed(f"Discord is having trouble. ({said})", retry=True)
+    return DeliveryFailed(f"Discord refused the digest. ({said})")
+
+
+class ChannelPoster:
+    """``DigestPoster`` through discord.py: send into a channel, look through its history."""
+
+    def __init__(self, bot: discord.Client) -> None:
+        self.bot = bot
+
+    def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(channel_id)
+        if isinstance(channel, discord.abc.Messageable):
+            return channel
+        return self.bot.get_partial_messageable(channel_id)  # let Discord say what is wrong
+
+    async def send(self, channel_id: int, message: dict[str, Any]) -> int:
+        try:
+            sent = await self._channel(channel_id).send(
+                content=message.get("content"), embeds=to_embeds(message), allowed_mentions=NO_PINGS
+            )
+        except discord.HTTPException as exc:
+            raise _failure(exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise DeliveryFailed(f"Could not reach Discord ({exc!r}).", retry=True) from exc
+        return sent.id
+
+    async def find(self, channel_id: int, marker: str) -> int | None:
+        me = self.bot.user
+        try:
+            async for message in self._channel(channel_id).history(limit=HISTORY_LIMIT):
+                mine = me is not None and message.author.id == me.id
+                if mine and any(marker in (e.footer.text or "") for e in message.embeds):
+                    return message.id
+        except discord.HTTPException as exc:
+            raise _failure(exc, reading=True) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise DeliveryFailed(f"Could not reach Discord ({exc!r}).", retry=True) from exc
+        return None
+
+
+class DigestScheduler:
+    """One task sleeping until the next digest is due. ``start`` in ``setup_hook``; ``close``
+    before the client closes; ``changed(guild_id)`` whenever a server's digest may have."""
+
+    def __init__(self, bot: discord.Client, digests: DigestService) -> None:
+        self.bot = bot
+        self.digests = digests
+        self.clock = digests.clock
+        self.poster = ChannelPoster(bot)
+        self.queue = DueQueue()
+        self._changed: set[int] = set()
+        self._reload_at: datetime | None = None  # None: read everything on the next step
+        self._wake = asyncio.Event()
+        self._posting: dict[int, asyncio.Task[None]] = {}
+        self._limit = asyncio.Semaphore(CONCURRENT_POSTS)
+        self._task: asyncio.Task[None] | None = None
+        self.grace = CLOSE_GRACE
+        self._stopping = False
+        self._waiting = False  # the loop is asleep or waiting for READY: safe to cancel
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="digest-scheduler")
+
+    async def close(self) -> None:
+        """Stop: take no new work, give the work in hand up to ``grace`` seconds to end at a
+        safe point (a claim half written is worse than a post delayed), then cancel it."""
+        grace = self.grace
+        self._stopping = True
+        self._wake.set()
+        main = self._task
+        if main is not None and self._waiting:
+            main.cancel()  # asleep or waiting for READY: nothing is half done
+        tasks = [t for t in (main, *self._posting.values()) if t is not None]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                log.warning("digest work still running after %.0f s; cancelling it", grace)
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = None
+
+    def changed(self, guild_id: int) -> None:
+        """Recompute this server's next due time and wake the timer."""
+        self._changed.add(guild_id)
+        self._wake.set()
+
+    def held(self, guild_id: int) -> bool:
+        """Whether this process posts for the server: it is in this process's shards and
+        Discord has it available."""
+        guild = self.bot.get_guild(guild_id)
+        return guild is not None and not guild.unavailable
+
+    @property
+    def idle(self) -> bool:
+        """Nothing is being posted right now (for tests and shutdown)."""
+        return not self._posting and not self._changed
+
+    async def _run(self) -> None:
+        self._waiting = True
+        await self.bot.wait_until_ready()
+        self._waiting = False
+        while not self._stopping:
+            try:
+                await self._step()
+            except Exception:
+                log.exception("the digest scheduler failed; trying again in %s", ERROR_PAUSE)
+                await self._sleep(self.clock.now() + ERROR_PAUSE)
+
+    async def _step(self) -> None:
+        self._wake.clear()
+        now = self.clock.now()
+        if self._reload_at is None or now >= self._reload_at:
+            queue = DueQueue()
+            for guild_id, due in await self.digests.schedule(self.held):
+                queue.set(guild_id, due)
+            self.queue = queue
+            self._reload_at = now + RELOAD_EVERY
+            log.info("digest schedule loaded: %d servers, next at %s", len(queue), queue.earliest())
+        while self._changed:
+            guild_id = self._changed.pop()
+            if guild_id not in self._posting:  # else recomputed when the post is done
+                held = self.held(guild_id)
+                self.queue.set(guild_id, await self.digests.next_due(guild_id) if held else None)
+        for guild_id in self.queue.pop_due(self.clock.now()):
+            if guild_id not in self._posting and not self._stopping:
+                task = asyncio.create_task(self._post(guild_id), name=f"digest-{guild_id}")
+                self._posting[guild_id] = task
+        earliest = self.queue.earliest()
+        wake_at = self._reload_at if earliest is None else min(earliest, self._reload_at)
+        await self._sleep(wake_at)
+
+    async def _sleep(self, until: datetime) -> None:
+        if self._wake.is_set():
+            return
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(until))
+        waker = asyncio.ensure_future(self._wake.wait())
+        self._waiting = True
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._waiting = False
+            for task in (sleeper, waker):
+                task.cancel()
+
+    async def _post(self, guild_id: int) -> None:
+        failed = False
+        try:
+            async with self._limit:
+                if self.held(guild_id):
+                    await self.digests.run(guild_id, self.poster)
+        except Exception:
+            failed = True
+            log.exception(
+                "the digest of guild %s failed; trying again in %s", guild_id, ERROR_PAUSE
+            )
+        finally:
+            del self._posting[guild_id]
+        if failed:  # not at once: whatever broke may break again
+            self.queue.set(guild_id, self.clock.now() + ERROR_PAUSE)
+            self._wake.set()
+        else:
+            self.changed(guild_id)
