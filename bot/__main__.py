@@ -40,6 +40,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("--from", dest="source", required=True, metavar="URL", help="copy from")
     copy.add_argument("--to", dest="target", required=True, metavar="URL", help="copy into")
+    export = store_sub.add_parser(
+        "export",
+        help="write one server's entries, history, suggestions and log as JSON",
+        description="Everything one server's moderators added (every version, hidden curated "
+        "entries, suggestions, the audit log, the moderator role) as JSON, the same file "
+        "/entry export attaches.",
+    )
+    export.add_argument("--guild", type=int, required=True, help="the server's id")
+    export.add_argument("--output", type=Path, help="write to this file (default: stdout)")
+    restore = store_sub.add_parser(
+        "import",
+        help="restore a server's export into a database that holds nothing of that server",
+    )
+    restore.add_argument("file", type=Path, help="a file written by store export or /entry export")
     return parser
 
 
@@ -96,6 +110,44 @@ async def _store_copy(source: str, target: str) -> int:
     return 0
 
 
+async def _store_export(settings: Settings, guild: int, output: Path | None) -> int:
+    async with build_app(settings) as app:
+        export = await app.moderation.ledger.export_guild(guild)
+    text = export.model_dump_json(indent=1) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
+        print(
+            f"server {guild}: {len(export.versions)} version(s), {len(export.hidden)} hidden, "
+            f"{len(export.suggestions)} suggestion(s), {len(export.audit)} log line(s) "
+            f"-> {output}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+async def _store_import(settings: Settings, path: Path) -> int:
+    from pydantic import ValidationError
+
+    from bot.core.errors import BotError
+    from bot.core.records import GuildExport
+
+    try:
+        export = GuildExport.model_validate_json(await asyncio.to_thread(path.read_bytes))
+    except (OSError, ValidationError) as exc:
+        print(f"error: {path} is not a readable server export: {exc}", file=sys.stderr)
+        return 1
+    async with build_app(settings) as app:
+        try:
+            active = await app.moderation.ledger.import_guild(export)
+        except BotError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+    print(f"server {export.guild_id}: imported, {active} entries in force")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
@@ -108,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_console(settings))
     if args.command == "store" and args.store_command == "copy":
         return asyncio.run(_store_copy(args.source, args.target))
+    if args.command == "store" and args.store_command == "export":
+        return asyncio.run(_store_export(settings, args.guild, args.output))
+    if args.command == "store" and args.store_command == "import":
+        return asyncio.run(_store_import(settings, args.file))
     if args.command == "store":
         return asyncio.run(_store_load(settings))
     from bot.adapters.discord.runner import run_bot, sync_commands

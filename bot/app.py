@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from bot.core.clock import SystemClock
 from bot.core.digest_service import DigestService
+from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SyncReport
 from bot.core.services import FactService
 from bot.settings import Settings
-from bot.store import digest_store, open_store
+from bot.store import digest_store, moderation_store, open_store
 from bot.store.curated import load_curated
 
 __all__ = ["App", "build_app"]
@@ -24,6 +25,7 @@ class App:
     facts: FactService
     loaded: SyncReport
     digests: DigestService
+    moderation: Moderation
 
 
 @asynccontextmanager
@@ -39,6 +41,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
             facts=FactService(store),
             loaded=loaded,
             digests=DigestService(digest_store(store), store, clock or SystemClock()),
+            moderation=Moderation.build(store, moderation_store(store)),
         )
     finally:
         await store.close()

@@ -18,6 +18,7 @@ from tests.fakediscord import FakeDiscord, InvocationError
 from tests.fakediscord.reply import Reply
 
 COMMANDS = {"member", "summit", "quote", "search", "fact", "source", "about", "digest"}
+COMMANDS |= {"entry", "suggest", "config"}  # moderation: tests/test_moderation_e2e.py
 
 
 @pytest.fixture

@@ -17,7 +17,17 @@ from pydantic import BaseModel, ValidationError
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
 from bot.core.lookup import Candidate, resolve
-from bot.core.models import Citation, Fact, Kind, Person, Quote, QuoteKind, Source, slugify
+from bot.core.models import (
+    Citation,
+    Fact,
+    Kind,
+    Person,
+    Quote,
+    QuoteKind,
+    Source,
+    is_url,
+    slugify,
+)
 from bot.core.ports import Store
 
 __all__ = ["ENTRY_KINDS", "FIELD_LIMITS", "Built", "Draft", "build", "parse_links"]
@@ -138,7 +148,7 @@ def parse_links(text: str) -> tuple[dict[str, list[str]], list[str]]:
         if not colon or group is None:
             problems.append(
                 f"“{part.strip()[:60]}” is not understood; write e.g. "
-                "`countries: belarus, china; summit: 2024; people: wang-yi; topics: trade`"
+                "“countries: belarus, china; summit: 2024; people: wang-yi; topics: trade”"
             )
             continue
         items = [v.strip() for v in values.split(",") if v.strip()]
@@ -153,7 +163,7 @@ class _Problems:
         self.lines: list[str] = []
 
     def add(self, field: str, message: str) -> None:
-        self.lines.append(f"**{LABELS.get(field, field)}**: {message}")
+        self.lines.append(f"{LABELS.get(field, field)}: {message}")
 
     def raise_if_any(self) -> None:
         if self.lines:
@@ -181,8 +191,14 @@ def _resolve_or_note(
 
 async def _source(store: Store, text: str, problems: _Problems) -> str:
     value = text.strip()
-    if not value or "://" in value or ":" in value.split("/")[0]:
-        return value  # empty or a link: the model says what is wrong with it
+    if not value:
+        return value  # the model says it is missing
+    if is_url(value) or ":" in value.split("/")[0]:  # a link, or meant as one
+        try:
+            Citation(source=value, excerpt="(checked separately)")
+        except ValidationError as exc:
+            _model_problems(exc, problems)
+        return value
     sources = [from_document(d, Source) for d in await store.list(Kind.SOURCE)]
     candidates = [Candidate(s.id, s.id) for s in sources]
     candidates += [Candidate(s.id, s.title) for s in sources if s.title]
@@ -300,7 +316,7 @@ async def build(
         slug, new_name = await _speaker(store, guild_id, draft.speaker, problems)
         quote_kind = _QUOTE_KINDS.get(draft.quote_kind.strip().casefold().strip("."))
         if quote_kind is None:
-            problems.add("quote_kind", "write `direct` (their own words) or `reported`")
+            problems.add("quote_kind", "write “direct” (their own words) or “reported”")
         data.update(person=slug, kind=quote_kind or QuoteKind.DIRECT)
         if new_name and slug:
             new_person = _new_person(slug, new_name, citations[0], problems)

@@ -143,7 +143,7 @@ class EntryServiceBase:
             kinds, text = (Kind(kind_text.strip().casefold()),), key.strip()
         key = text.casefold()
         if not key:
-            raise Invalid("Give an entry id, e.g. `s3` or a curated fact's id.")
+            raise Invalid("Give an entry id, e.g. s3 or a curated fact's id.")
         heads = await self.mods.heads(guild, key=key)
         own = [h for h in heads if h.kind in kinds or not colon]  # a server's speakers too
         found = [EntryRef(h.kind, h.key, False) for h in own]
@@ -190,7 +190,7 @@ class EntryServiceBase:
             return None
         key, text = pairs[best[2]]
         return NearDuplicate(
-            f"This is very close to {kind.value} `{key}` ({best[1]:.0f}% alike): “{text[:300]}”",
+            f"This is very close to {kind.value} {key}, {best[1]:.0f}% alike: “{text[:300]}”",
             key=key,
             text=text,
             score=float(best[1]),

@@ -50,24 +50,24 @@ class ModerationService(EntryServiceBase):
     def _editable(ref: EntryRef, versions: list[EntryVersion]) -> EntryVersion:
         if ref.curated:
             raise Invalid(
-                f"`{ref.key}` is a curated entry, shared by every server, so it can't be edited "
+                f"{ref.key} is a curated entry, shared by every server, so it can't be edited "
                 "here.",
                 hint=f"Hide it here with `/entry retire {ref.key}` and add your own with "
                 "`/entry add`.",
             )
         if ref.kind not in ENTRY_KINDS:
-            raise Invalid(f"`{ref.key}` is a {ref.kind.value}; only facts and quotes have a form.")
+            raise Invalid(f"{ref.key} is a {ref.kind.value}; only facts and quotes have a form.")
         head = versions[-1]
         if head.status is EntryStatus.RETIRED:
             raise Invalid(
-                f"`{ref.key}` is retired.", hint=f"Restore it first: `/entry restore {ref.key}`."
+                f"{ref.key} is retired.", hint=f"Restore it first: `/entry restore {ref.key}`."
             )
         return head
 
     def _stale(self, ref: EntryRef, head: EntryVersion, expected: int) -> Conflict:
         text = str(head.data.get("text", ""))
         return Conflict(
-            f"`{ref.key}` changed while you were editing: you started from version {expected}, "
+            f"{ref.key} changed while you were editing: you started from version {expected}, "
             f"and {head.actor.name} saved version {head.version} at "
             f"{head.at:%Y-%m-%d %H:%M} UTC ({head.action}). Nothing of yours was saved.\n"
             f"Its text now: “{text[:600]}”",
@@ -170,14 +170,14 @@ class ModerationService(EntryServiceBase):
                 await self.mods.hide(hidden, self.audit(guild, actor, "hide", ref, detail=why))
             except Conflict:
                 raise Invalid(
-                    f"`{ref.key}` is already hidden in this server.",
+                    f"{ref.key} is already hidden in this server.",
                     hint=f"`/entry restore {ref.key}` shows it again.",
                 ) from None
             return Visibility(ref, False, why)
         head = versions[-1]
         if head.status is EntryStatus.RETIRED:
             raise Invalid(
-                f"`{ref.key}` is retired already.", hint=f"`/entry history {ref.key}` shows when."
+                f"{ref.key} is retired already.", hint=f"`/entry history {ref.key}` shows when."
             )
         new = head.model_copy(
             update={
@@ -218,25 +218,25 @@ class ModerationService(EntryServiceBase):
         actor = member.actor
         if ref.curated:
             if version is not None:
-                raise Invalid(f"`{ref.key}` is curated; it has no versions in this server.")
+                raise Invalid(f"{ref.key} is curated; it has no versions in this server.")
             try:
                 await self.mods.unhide(
                     guild, ref.kind, ref.key, self.audit(guild, actor, "unhide", ref, detail=why)
                 )
             except Conflict:
-                raise Invalid(f"`{ref.key}` is not hidden in this server.") from None
+                raise Invalid(f"{ref.key} is not hidden in this server.") from None
             return Visibility(ref, True, why)
         head = versions[-1]
         if version is None:
             if head.status is EntryStatus.ACTIVE:
                 raise Invalid(
-                    f"`{ref.key}` is in force (version {head.version}).",
+                    f"{ref.key} is in force (version {head.version}).",
                     hint=f"To go back, name a version: `/entry restore {ref.key} version:1`; "
                     f"`/entry history {ref.key}` lists them.",
                 )
             target = next(v for v in reversed(versions) if v.status is EntryStatus.ACTIVE)
         elif not 1 <= version <= head.version:
-            raise Invalid(f"`{ref.key}` has versions 1 to {head.version}; there is no {version}.")
+            raise Invalid(f"{ref.key} has versions 1 to {head.version}; there is no {version}.")
         else:
             target = versions[version - 1]
         if target.status is EntryStatus.RETIRED:  # a retired version holds its predecessor's data

@@ -90,7 +90,7 @@ class ReviewService(EntryServiceBase):
             who = suggestion.reviewer.name if suggestion.reviewer else "someone"
             raise Conflict(
                 f"Suggestion #{number} was {suggestion.status.value} by {who} meanwhile."
-                + (f" It is entry `{suggestion.entry_key}`." if suggestion.entry_key else "")
+                + (f" It is entry {suggestion.entry_key}." if suggestion.entry_key else "")
             )
         return suggestion
 

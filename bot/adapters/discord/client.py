@@ -12,8 +12,10 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.adapters.discord.config_cog import ConfigCog
 from bot.adapters.discord.digest_cog import DigestCog
 from bot.adapters.discord.digest_scheduler import DigestScheduler
+from bot.adapters.discord.entry_cog import EntryCog
 from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.respond import NO_PINGS
 from bot.adapters.discord.tree import FactTree
@@ -57,6 +59,8 @@ class FactBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.add_cog(FactsCog(self.app.facts))
         await self.add_cog(DigestCog(self.app.digests, self.digest_scheduler))
+        await self.add_cog(EntryCog(self.app.moderation))
+        await self.add_cog(ConfigCog(self.app.moderation))
         guild = self.app.settings.dev_guild_id
         if guild:
             self.tree.copy_global_to(guild=discord.Object(guild))
