@@ -10,11 +10,14 @@ two rank with different functions, so the order within a page may differ; the se
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from bot.core.documents import to_document
 from bot.core.models import Citation, Document, Fact, Kind
@@ -24,8 +27,10 @@ from bot.store import open_store
 from bot.store.curated import load_catalog
 from bot.store.postgres import MARK_MIN, PostgresStore
 from bot.store.sqlite import SEARCH_COUNT_CAP
+from tests.conftest import postgres_schema_url
 
 pytestmark = pytest.mark.postgres
+READS = pytest.mark.asyncio(loop_scope="module")  # the read-only tests share one world
 
 GUILD = 111
 OTHER = 222
@@ -50,7 +55,9 @@ WORDS = [
     "x_y",
     "2024",
 ]
+FILLER = [f"filler{n}" for n in range(60)]
 QUERIES = [
+    "fact",  # every generated fact: past SEARCH_COUNT_CAP, the window
     "railway",
     "energy security",
     "turkiye",
@@ -87,16 +94,19 @@ QUERIES = [
 ]
 
 
-def generated(count: int) -> list[Document]:
+@functools.cache
+def generated(count: int) -> tuple[Document, ...]:
     catalog = load_catalog()
     rng = random.Random(20240)
     source = catalog.sources[0].id
-    excerpt = " ".join(catalog.texts[source].split()[:20])
+    excerpt = " ".join(catalog.texts[source].split()[:4])
     countries = [c.slug for c in catalog.countries]
     topics = sorted({t for f in catalog.facts for t in f.topics})
     docs = []
     for i in range(count):
-        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14)))
+        words = rng.sample(WORDS, 3) + rng.sample(FILLER, rng.randint(3, 9))
+        rng.shuffle(words)
+        text = " ".join(words)
         fact = Fact(
             id=f"gen-{i:05d}",
             text=f"Fact {i}: {text}.",
@@ -105,7 +115,7 @@ def generated(count: int) -> list[Document]:
             citations=[Citation(source=source, excerpt=excerpt)],
         )
         docs.append(to_document(fact))
-    return docs
+    return tuple(docs)
 
 
 def guild_documents() -> list[Document]:
@@ -126,27 +136,43 @@ def guild_documents() -> list[Document]:
 
 
 async def load(store: Store) -> Store:
-    await store.sync_curated(load_catalog().documents() + generated(1500))
+    await store.sync_curated([*load_catalog().documents(), *generated(1500)])
     for doc in guild_documents():
         await store.put(doc)  # type: ignore[attr-defined]
     return store
 
 
+@asynccontextmanager
+async def world() -> AsyncIterator[tuple[Store, Store]]:
+    async with postgres_schema_url() as url:
+        sqlite = await open_store("sqlite://:memory:")
+        postgres = await open_store(url)
+        try:
+            yield await load(sqlite), await load(postgres)
+        finally:
+            await sqlite.close()
+            await postgres.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def both() -> AsyncIterator[tuple[Store, Store]]:
+    """One world for the read-only tests of this module."""
+    async with world() as pair:
+        yield pair
+
+
 @pytest.fixture
-async def both(postgres_url: str) -> AsyncIterator[tuple[Store, Store]]:
-    sqlite = await open_store("sqlite://:memory:")
-    postgres = await open_store(postgres_url)
-    try:
-        yield await load(sqlite), await load(postgres)
-    finally:
-        await sqlite.close()
-        await postgres.close()
+async def own() -> AsyncIterator[tuple[Store, Store]]:
+    """A world of the test's own, for a test that writes."""
+    async with world() as pair:
+        yield pair
 
 
 def same(a: Any, b: Any, what: str) -> None:
     assert a == b, f"SQLite and PostgreSQL differ on {what}"
 
 
+@READS
 async def test_lists_counts_and_gets_agree(both: tuple[Store, Store]) -> None:
     sqlite, postgres = both
     assert await postgres.count(Kind.FACT) >= MARK_MIN  # the marks are in play
@@ -165,6 +191,7 @@ async def test_lists_counts_and_gets_agree(both: tuple[Store, Store]) -> None:
                 same(await sqlite.get(kind, key, guild), await postgres.get(kind, key, guild), key)
 
 
+@READS
 async def test_links_names_and_link_keys_agree(both: tuple[Store, Store]) -> None:
     sqlite, postgres = both
     for guild in (None, GUILD):
@@ -187,6 +214,7 @@ async def test_links_names_and_link_keys_agree(both: tuple[Store, Store]) -> Non
             same(await sqlite.names(kind, guild), await postgres.names(kind, guild), "names")
 
 
+@READS
 async def test_random_picks_agree_seed_by_seed(both: tuple[Store, Store]) -> None:
     sqlite, postgres = both
     cases: list[tuple[Kind, int | None, tuple[str, str] | None]] = [
@@ -205,6 +233,7 @@ async def test_random_picks_agree_seed_by_seed(both: tuple[Store, Store]) -> Non
             same(a, b, f"random({kind}, {guild}, {link}, seed={seed})")
 
 
+@READS
 async def test_search_finds_the_same_documents(both: tuple[Store, Store]) -> None:
     sqlite, postgres = both
 
@@ -228,8 +257,8 @@ async def test_search_finds_the_same_documents(both: tuple[Store, Store]) -> Non
         await agree([query], None, [Kind.FACT, Kind.QUOTE])  # the whole query as one phrase
 
 
-async def test_marks_are_used_and_a_stale_mark_is_ignored(both: tuple[Store, Store]) -> None:
-    sqlite, postgres = both
+async def test_marks_are_used_and_a_stale_mark_is_ignored(own: tuple[Store, Store]) -> None:
+    sqlite, postgres = own
     assert isinstance(postgres, PostgresStore)
     marks = await postgres.pool.fetchval("SELECT count(*) FROM document_marks")
     assert marks > 0
