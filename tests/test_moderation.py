@@ -425,3 +425,18 @@ async def test_export_then_import_into_an_empty_database_restores_it_exactly(
                 await copy.ledger.import_guild(exported)
         finally:
             await fresh.close()
+
+
+async def test_past_the_scan_limit_duplicates_are_found_through_search(
+    mod: Moderation, curated_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core import entries
+
+    monkeypatch.setattr(entries, "DUPLICATE_SCAN", 10)  # as if the store held 100,000 facts
+    curated = (await curated_store.list(Kind.FACT, limit=3))[2]
+    reworded = curated.data["text"].replace(" the ", " a ")
+    with pytest.raises(NearDuplicate) as caught:
+        await mod.entries.add(
+            ALICE, Draft(Kind.FACT, reworded, "https://example.org/a", "An excerpt.")
+        )
+    assert caught.value.key == curated.key
