@@ -7,6 +7,7 @@ but the protocol does not list yet.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 import sys
@@ -514,3 +515,18 @@ async def test_search_ignores_diacritics(library: Store) -> None:
 def test_fts_query_quotes_every_term() -> None:
     assert fts_query(['say "hi"', "NEAR("]) == '"say ""hi""" AND "NEAR("'
     assert fts_query(["*", "-"]) is None
+
+
+async def test_a_task_cancelled_mid_transaction_leaves_the_store_usable(tmp_path: Path) -> None:
+    store = await open_store(f"sqlite:///{tmp_path / 'cancel.db'}")
+    try:
+        for _ in range(20):
+            task = asyncio.create_task(store.search(["railway"]))
+            await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        assert await store.count(Kind.FACT) == 0
+        await store.sync_curated([])
+    finally:
+        await store.close()

@@ -262,11 +262,13 @@ class SqliteStore:
     @asynccontextmanager
     async def _transaction(self, begin: str) -> AsyncIterator[None]:
         async with self._lock:
-            await self._conn.execute(begin)
             try:
+                # BEGIN inside the try: a task cancelled while aiosqlite's thread runs it must
+                # still roll back, or the shared connection stays inside a transaction.
+                await self._conn.execute(begin)
                 yield
             except BaseException:
-                await self._conn.rollback()
+                await asyncio.shield(self._conn.rollback())
                 raise
             await self._conn.commit()
 
