@@ -177,6 +177,10 @@ async def test_a_moderator_role_is_set_and_honoured(fake: FakeDiscord) -> None:
         assert "s1" in _text(saved)
         outsider = await fake.invoke("entry add", {"kind": "fact"})
         assert "Only moderators" in _text(outsider)
+    with allow_everyone(fake, "digest"):  # /digest asks the same shared check
+        shown_digest = await fake.invoke("digest show", user=keeper)
+        assert "Not allowed" not in _text(shown_digest)
+        assert "Not allowed" in _text(await fake.invoke("digest show"))
     cleared = await fake.invoke("config moderator-role", {"clear": True}, user=fake.owner)
     assert "No moderator role is set" in _text(cleared)
     with allow_everyone(fake, "entry"):

@@ -4,8 +4,9 @@ Discord hides moderator commands from members without Manage Server
 (``default_member_permissions``), but a server's owner can override that per command and a
 member's permissions can change after their client loaded the command list, so the bot checks
 again on each call and refuses clearly. ``is_moderator`` is the one check the server-settings
-commands (``/digest``) use: extend it (e.g. with a moderator role) and every such command
-follows.
+commands (``/digest``) use; it asks the core's ``Permissions`` (``bot.core.permissions``, via
+``members.moderates``), the same decision ``/entry`` uses: Manage Server, or the server's
+moderator role (``/config moderator-role``).
 """
 
 from __future__ import annotations
@@ -14,20 +15,23 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.members import moderates
 from bot.core.errors import Forbidden
 
 __all__ = ["is_moderator", "require_moderator"]
 
-REFUSED = "Only members with the Manage Server permission can change the daily digest."
+REFUSED = (
+    "Only moderators can change the daily digest: members with the Manage Server permission, "
+    "or with the server's moderator role."
+)
 
 
 async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
-    """Whether the caller may manage this server's bot settings: Manage Server (the owner and
-    administrators have it), as Discord resolved it for this interaction."""
+    """Whether the caller moderates this server: Manage Server (the owner and administrators
+    have it) as Discord resolved it for this interaction, or the moderator role."""
     if interaction.guild is None:
         return False
-    permissions = interaction.permissions
-    return permissions.manage_guild or permissions.administrator
+    return await moderates(interaction)
 
 
 async def require_moderator(interaction: discord.Interaction[Any]) -> None:
