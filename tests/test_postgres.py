@@ -5,7 +5,9 @@ once. Everything the protocol promises runs on it through the ``store`` fixture 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -204,3 +206,34 @@ async def test_counts_stay_true_under_concurrent_writers(store: Store) -> None:
         for topic in ("t1", "t9"):
             linked = await store.linked(Kind.FACT, "topic", topic, guild, limit=10_000)
             assert await store.count_linked("topic", topic, guild) == len(linked)  # type: ignore[attr-defined]
+
+
+async def test_without_unaccent_search_still_works(admin: asyncpg.Connection) -> None:
+    """A user who may not create the extension, in a database without it: the migration
+    falls back to plain 'simple', and search works, only matching accents exactly."""
+    if not await admin.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
+        pytest.skip("needs a superuser to create a database and a role")
+    from tests.conftest import POSTGRES_URL
+
+    name = f"scofb_{uuid.uuid4().hex[:10]}"
+    await admin.execute(f"CREATE ROLE {name} LOGIN")
+    await admin.execute(f"CREATE DATABASE {name}")
+    try:
+        base = urlsplit(POSTGRES_URL)
+        owner = await asyncpg.connect(urlunsplit(base._replace(path=f"/{name}")))
+        try:
+            await owner.execute(f"CREATE SCHEMA bot AUTHORIZATION {name}")
+        finally:
+            await owner.close()
+        host = base.netloc.rsplit("@", 1)[-1]
+        store = await open_store(f"postgresql://{name}@{host}/{name}?schema=bot")
+        try:
+            await store.sync_curated([fact("a", "Türkiye joined."), fact("b", "Turkiye, plainly.")])
+            assert [d.key for d in (await store.search(["türkiye"])).hits] == ["a"]
+            assert [d.key for d in (await store.search(["joined"])).hits] == ["a"]
+            assert (await store.search(["turkiye"])).total == 1
+        finally:
+            await store.close()
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"DROP ROLE IF EXISTS {name}")

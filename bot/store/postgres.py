@@ -327,8 +327,13 @@ class PostgresStore:
 
     async def migrate(self) -> int:
         async with self._pool.acquire() as conn:
-            if self.schema is not None:
-                # Another process may create it at the same moment.
+            exists = await conn.fetchval(
+                "SELECT true FROM pg_namespace WHERE nspname = $1", self.schema
+            )
+            if self.schema is not None and not exists:
+                # Created only when missing: CREATE SCHEMA IF NOT EXISTS needs the CREATE
+                # privilege on the database even when the schema is there. Another process
+                # may create it at the same moment.
                 with contextlib.suppress(asyncpg.UniqueViolationError):
                     await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             return await migrate_postgres(conn)
