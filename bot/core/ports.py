@@ -237,6 +237,19 @@ class ModerationStore(Protocol):
         database already holds anything of that server."""
         ...
 
+    async def guild_ids(self) -> builtins.list[int]:
+        """Every server with moderation data (versions, hidden entries, suggestions, log lines
+        or a moderator role), ascending: what ``python -m bot store copy`` copies."""
+        ...
+
+    async def sync_guild(self, export: GuildExport, documents: Sequence[Document]) -> None:
+        """Make this database's moderation data of ``export``'s server equal it, for
+        ``store copy``: versions and log lines it lacks are added (the log is append-only:
+        lines past those it has), hidden entries, suggestions and the moderator role are made
+        equal, ``documents`` (those of the active entries) are written and the documents of
+        retired entries removed. Never removes a version."""
+        ...
+
 
 # -- daily digests -------------------------------------------------------------------------------
 

@@ -1,17 +1,19 @@
 """``python -m bot store copy --from URL --to URL``: copy one store into another and verify it.
 
 What is copied, area by area (``AREAS``): ``documents``, every document of the source,
-curated and every server's, with its links, names and times. Each area's rows are exported
-from the source in batches and imported into the target by natural key
-(``bot.store.portable``): new rows are added, changed rows rewritten, identical rows left
-alone, so running the copy again adds nothing. Backend row ids never cross over.
+curated and every server's, with its links, names and times; then ``moderation``, every
+server's entry versions, hidden curated entries, suggestions, audit log and moderator role
+(``bot.store.moderation_copy``). Each area's rows are exported from the source in batches
+and imported into the target by natural key (``bot.store.portable``): new rows are added,
+changed rows rewritten, identical rows left alone, so running the copy again adds nothing.
+Backend row ids never cross over.
 
-Verification: afterwards both stores are read again and, for every group of every area (for
-documents, every kind), the number of rows and a checksum must agree. The checksum is the sum
-modulo 2**256 of each row's sha256 over its identity and its content, so it does not depend on
-the order the backends read rows in. A target holding rows the source lacks (say, documents a
-server added to it meanwhile) fails verification: the copy reports it and exits 1. Copy into
-an empty store, or one copied from the same source before.
+Verification: once every area is copied, both stores are read again and, for every group of
+every area (for documents, every kind), the number of rows and a checksum must agree. The
+checksum is the sum modulo 2**256 of each row's sha256 over its identity and its content, so
+it does not depend on the order the backends read rows in. A target holding rows the source
+lacks (say, documents a server added to it meanwhile) fails verification: the copy reports it
+and exits 1. Copy into an empty store, or one copied from the same source before.
 
 Both stores are opened with ``open_store``, which migrates each to the current schema first.
 
@@ -32,6 +34,7 @@ from typing import Protocol
 
 from bot.core.ports import Store
 from bot.store import open_store
+from bot.store.moderation_copy import MODERATION_AREA, ModerationRows, moderation_identity
 from bot.store.portable import DOCUMENT_AREA, ImportReport, Portable, Row, row_document
 from bot.store.sqlite import content_hash
 
@@ -111,6 +114,7 @@ AREAS: list[Area] = [
         identity=_document_identity,
         content=_document_content,
     ),
+    Area(MODERATION_AREA, rows=ModerationRows, identity=moderation_identity),
 ]
 
 
@@ -175,7 +179,8 @@ async def copy_store(
     try:
         target = await open_store(target_url)
         try:
-            for area in AREAS if areas is None else areas:
+            chosen = AREAS if areas is None else areas
+            for area in chosen:
                 reader, writer = area.rows(source), area.rows(target)
                 done = ImportReport()
                 async for chunk in reader.export_rows(batch=batch):
@@ -185,6 +190,10 @@ async def copy_store(
                     f"{area.name}: {done.added} added, {done.updated} updated, "
                     f"{done.unchanged} unchanged"
                 )
+            # Verified once every area is in: a later area may change an earlier one's rows
+            # (moderation removes the documents of entries retired since a previous copy).
+            for area in chosen:
+                reader, writer = area.rows(source), area.rows(target)
                 before = await tally(area, reader, batch=batch)
                 after = await tally(area, writer, batch=batch)
                 for group in sorted(before.keys() | after.keys()):

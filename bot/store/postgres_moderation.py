@@ -52,6 +52,10 @@ _CASTS = {
     VERSION_COLUMNS: {"data": "::jsonb"},
     SUGGESTION_COLUMNS: {"data": "::jsonb", "new_person": "::jsonb"},
 }
+_SET_ROLE = (
+    "INSERT INTO moderation_settings (guild_id, moderator_role_id) VALUES ($1, $2) "
+    "ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id"
+)
 
 
 def _values(columns: str) -> str:
@@ -95,13 +99,7 @@ class PostgresModerationStore:
         self, guild_id: int, role_id: int | None, audit: AuditRecord
     ) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO moderation_settings (guild_id, moderator_role_id) VALUES ($1, $2) "
-                "ON CONFLICT (guild_id) "
-                "DO UPDATE SET moderator_role_id = excluded.moderator_role_id",
-                guild_id,
-                role_id,
-            )
+            await conn.execute(_SET_ROLE, guild_id, role_id)
             await _insert_audit(conn, [audit])
 
     # -- entries -----------------------------------------------------------------------------
@@ -392,5 +390,48 @@ class PostgresModerationStore:
                 if rows:
                     await conn.executemany(_insert(table, columns), rows)
             await _insert_audit(conn, export.audit)
+            for doc in documents:
+                await self._store.put_in_transaction(conn, doc)
+
+    # -- store copy --------------------------------------------------------------------------
+
+    async def guild_ids(self) -> builtins.list[int]:
+        rows = await self._pool.fetch(
+            "SELECT guild_id FROM entry_versions UNION SELECT guild_id FROM hidden_entries "
+            "UNION SELECT guild_id FROM suggestions UNION SELECT guild_id FROM audit_log "
+            "UNION SELECT guild_id FROM moderation_settings ORDER BY guild_id"
+        )
+        return [int(row[0]) for row in rows]
+
+    async def sync_guild(self, export: GuildExport, documents: Sequence[Document]) -> None:
+        guild = export.guild_id
+        active = {(d.kind, d.key) for d in documents}
+        retired = {(v.kind, v.key) for v in export.versions} - active
+        columns = [c.strip() for c in SUGGESTION_COLUMNS.split(",")]
+        refresh = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
+        async with self._pool.acquire() as conn, conn.transaction():
+            await _lock(conn, "import", guild)
+            await conn.execute(_SET_ROLE, guild, export.moderator_role_id)
+            if export.versions:
+                await conn.executemany(
+                    _insert("entry_versions", VERSION_COLUMNS) + " ON CONFLICT DO NOTHING",
+                    [version_params(v, aware) for v in export.versions],
+                )
+            await conn.execute("DELETE FROM hidden_entries WHERE guild_id = $1", guild)
+            if export.hidden:
+                await conn.executemany(
+                    _insert("hidden_entries", HIDDEN_COLUMNS),
+                    [hidden_params(h, aware) for h in export.hidden],
+                )
+            if export.suggestions:
+                await conn.executemany(
+                    _insert("suggestions", SUGGESTION_COLUMNS)
+                    + f" ON CONFLICT (guild_id, number) DO UPDATE SET {refresh}",
+                    [suggestion_params(s, aware) for s in export.suggestions],
+                )
+            held = await conn.fetchval("SELECT count(*) FROM audit_log WHERE guild_id = $1", guild)
+            await _insert_audit(conn, export.audit[int(held) :])
+            for kind, key in retired:
+                await self._store.delete_in_transaction(conn, kind, key, guild)
             for doc in documents:
                 await self._store.put_in_transaction(conn, doc)

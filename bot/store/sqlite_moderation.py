@@ -55,6 +55,16 @@ _VERSION, _HIDDEN, _SUGGESTION, _AUDIT = (
     SUGGESTION_COLUMNS,
     AUDIT_COLUMNS,
 )
+_SET_ROLE = (
+    "INSERT INTO moderation_settings (guild_id, moderator_role_id) VALUES (?, ?) "
+    "ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id"
+)
+
+
+def _retired(export: GuildExport, documents: Sequence[Document]) -> set[tuple[Kind, str]]:
+    """The export's entries that serve no document (retired ones)."""
+    active = {(d.kind, d.key) for d in documents}
+    return {(v.kind, v.key) for v in export.versions} - active
 
 
 def _marks(columns: str) -> str:
@@ -93,12 +103,7 @@ class SqliteModerationStore:
         self, guild_id: int, role_id: int | None, audit: AuditRecord
     ) -> None:
         async with self._store.shared(write=True) as conn:
-            await conn.execute(
-                "INSERT INTO moderation_settings (guild_id, moderator_role_id) VALUES (?, ?) "
-                "ON CONFLICT (guild_id) "
-                "DO UPDATE SET moderator_role_id = excluded.moderator_role_id",
-                (guild_id, role_id),
-            )
+            await conn.execute(_SET_ROLE, (guild_id, role_id))
             await _insert_audit(conn, [audit])
 
     # -- entries -----------------------------------------------------------------------------
@@ -385,5 +390,44 @@ class SqliteModerationStore:
                 [suggestion_params(s, utc_text) for s in export.suggestions],
             )
             await _insert_audit(conn, export.audit)
+            for doc in documents:
+                await self._store.put_in_transaction(doc)
+
+    # -- store copy --------------------------------------------------------------------------
+
+    async def guild_ids(self) -> builtins.list[int]:
+        async with self._store.shared() as conn:
+            rows = await _rows(
+                conn,
+                "SELECT guild_id FROM entry_versions UNION SELECT guild_id FROM hidden_entries "
+                "UNION SELECT guild_id FROM suggestions UNION SELECT guild_id FROM audit_log "
+                "UNION SELECT guild_id FROM moderation_settings ORDER BY guild_id",
+            )
+        return [int(guild) for (guild,) in rows]
+
+    async def sync_guild(self, export: GuildExport, documents: Sequence[Document]) -> None:
+        guild = export.guild_id
+        retired = _retired(export, documents)
+        async with self._store.shared(write=True) as conn:
+            await conn.execute(_SET_ROLE, (guild, export.moderator_role_id))
+            await conn.executemany(
+                f"INSERT INTO entry_versions ({_VERSION}) VALUES ({_marks(_VERSION)}) "
+                "ON CONFLICT DO NOTHING",
+                [version_params(v, utc_text) for v in export.versions],
+            )
+            await conn.execute("DELETE FROM hidden_entries WHERE guild_id = ?", (guild,))
+            await conn.executemany(
+                f"INSERT INTO hidden_entries ({_HIDDEN}) VALUES ({_marks(_HIDDEN)})",
+                [hidden_params(h, utc_text) for h in export.hidden],
+            )
+            await conn.executemany(
+                f"INSERT OR REPLACE INTO suggestions ({_SUGGESTION}) "
+                f"VALUES ({_marks(_SUGGESTION)})",
+                [suggestion_params(s, utc_text) for s in export.suggestions],
+            )
+            held = await _rows(conn, "SELECT count(*) FROM audit_log WHERE guild_id = ?", (guild,))
+            await _insert_audit(conn, export.audit[int(held[0][0]) :])
+            for kind, key in retired:
+                await self._store.delete_in_transaction(kind, key, guild)
             for doc in documents:
                 await self._store.put_in_transaction(doc)
