@@ -292,3 +292,30 @@ def test_every_moderation_command_is_in_the_readme() -> None:
             for name in names:
                 assert f"`{name}" in readme, f"{name} is not documented"
     assert "python -m bot store export --guild ID" in readme and "store import FILE" in readme
+
+
+async def test_a_quote_form_has_five_inputs_and_adds_its_speaker(fake: FakeDiscord) -> None:
+    opened = await fake.invoke("entry add", {"kind": "quote"}, user=fake.owner)
+    inputs = [c["components"][0]["custom_id"] for c in opened.modal["components"]]  # type: ignore[index]
+    assert inputs == ["text", "source", "excerpt", "speaker", "quote_kind"]
+    values = {
+        "text": "Stripes unite us all.",
+        "source": "https://example.org/stripes",
+        "excerpt": "Stripes, she said, unite us all.",
+        "speaker": "Zed Zebra",
+        "quote_kind": "direct",
+    }
+    saved = await fake.submit_modal(opened, values)
+    assert "New speaker added: Zed Zebra" in _text(saved)
+    quoted = await fake.invoke("quote", {"person": "zed zebra"})
+    assert "Stripes unite us all." in _text(quoted) and "Added by this server" in _text(quoted)
+
+
+async def test_the_review_card_pages_through_the_queue(fake: FakeDiscord) -> None:
+    for n in range(2):
+        opened = await fake.invoke("suggest", {"kind": "fact"})
+        await fake.submit_modal(opened, {**FACT, "text": f"Zebra claim number {n} of 2024."})
+    card = await fake.invoke("entry review", user=fake.owner)
+    assert "Suggestion #1 (1 of 2 waiting)" in _text(card)
+    turned = await fake.press(card, "review:next", user=fake.owner)
+    assert turned.type == 7 and "Suggestion #2 (2 of 2 waiting)" in str(card.message)
