@@ -24,9 +24,9 @@ from bot.core.models import Citation, Document, Fact, Kind
 from bot.core.ports import Store
 from bot.core.services import search_terms
 from bot.store import open_store
+from bot.store.common import SEARCH_COUNT_CAP
 from bot.store.curated import load_catalog
 from bot.store.postgres import MARK_MIN, PostgresStore
-from bot.store.sqlite import SEARCH_COUNT_CAP
 from tests.conftest import postgres_schema_url
 
 pytestmark = pytest.mark.postgres

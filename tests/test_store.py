@@ -21,9 +21,10 @@ from bot.core.documents import from_document, to_document
 from bot.core.models import Citation, Country, CountryStatus, Document, Fact, Kind, Person
 from bot.core.ports import Store
 from bot.store import UnsupportedBackend, open_store, sqlite_path
+from bot.store.common import SEARCH_COUNT_CAP
 from bot.store.curated import load_catalog
 from bot.store.migrations import MigrationError, load_migrations
-from bot.store.sqlite import SEARCH_COUNT_CAP, fts_query
+from bot.store.sqlite import fts_query
 
 GUILD = 111
 OTHER_GUILD = 222

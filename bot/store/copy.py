@@ -34,9 +34,9 @@ from typing import Protocol
 
 from bot.core.ports import Store
 from bot.store import open_store
+from bot.store.common import content_hash
 from bot.store.moderation_copy import MODERATION_AREA, ModerationRows, moderation_identity
 from bot.store.portable import DOCUMENT_AREA, ImportReport, Portable, Row, row_document
-from bot.store.sqlite import content_hash
 
 __all__ = [
     "AREAS",

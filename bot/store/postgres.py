@@ -30,10 +30,8 @@ from __future__ import annotations
 import builtins
 import contextlib
 import json
-import random as _random
 import re
 import unicodedata
-from bisect import bisect_left
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -44,6 +42,15 @@ from asyncpg.pool import PoolConnectionProxy
 
 from bot.core.models import Document, Kind, Link
 from bot.core.ports import SearchPage, SyncReport
+from bot.store.common import (
+    SEARCH_COUNT_CAP,
+    TITLE_WEIGHT,
+    check_seed,
+    content_hash,
+    normalise_name,
+    nth_unshadowed,
+)
+from bot.store.common import scope as _scope
 from bot.store.migrations import migrate_postgres
 from bot.store.portable import (
     DOCUMENT_AREA,
@@ -53,7 +60,6 @@ from bot.store.portable import (
     row_document,
     row_times,
 )
-from bot.store.sqlite import SEARCH_COUNT_CAP, TITLE_WEIGHT, content_hash, normalise_name
 
 __all__ = ["PostgresStore", "parse_postgres_url", "search_terms"]
 
@@ -171,10 +177,6 @@ def search_terms(terms: Sequence[str]) -> list[str]:
     as the SQLite backend drops them. Each term is still only ever a query *parameter*."""
     clean = (t.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ") for t in terms)
     return [term for term in clean if _has_word(term)]
-
-
-def _scope(guild_id: int | None) -> int:
-    return guild_id or 0
 
 
 class _Args:
@@ -662,15 +664,10 @@ class PostgresStore:
         """The ``nth`` curated key in scope, not counting ``shadowed`` (sorted, all in scope):
         it lies within len(shadowed) rows after position ``nth``; read that window, walk it."""
         window = await self._keys_at(conn, kind, 0, link, nth, len(shadowed) + 1)
-        before = bisect_left(shadowed, window[0]) if window else 0
-        skip = set(shadowed)
-        inside = 0
-        for position, key in enumerate(window):
-            if key in skip:
-                inside += 1
-            elif position - inside == before:
-                return key
-        raise LookupError(f"no curated {kind} at {nth} past {len(shadowed)} shadowed")
+        key = nth_unshadowed(window, shadowed)
+        if key is None:
+            raise LookupError(f"no curated {kind} at {nth} past {len(shadowed)} shadowed")
+        return key
 
     async def random(
         self,
@@ -682,10 +679,7 @@ class PostgresStore:
     ) -> Document | None:
         """The visible documents are numbered, the guild's own first (by key), then the
         curated ones it does not shadow (by key), and ``seed`` picks a number uniformly."""
-        if seed is None:
-            seed = _random.random()
-        if not 0.0 <= seed < 1.0:
-            raise ValueError(f"seed must be in [0, 1), not {seed}")
+        seed = check_seed(seed)
         guild = _scope(guild_id)
         async with (
             self._pool.acquire() as conn,

@@ -24,13 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import hashlib
 import json
-import random as _random
-import re
 import sqlite3
 import unicodedata
-from bisect import bisect_left
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
@@ -41,6 +37,15 @@ import aiosqlite
 
 from bot.core.models import Document, Kind, Link
 from bot.core.ports import SearchPage, SyncReport
+from bot.store.common import (
+    SEARCH_COUNT_CAP,
+    TITLE_WEIGHT,
+    check_seed,
+    content_hash,
+    normalise_name,
+    nth_unshadowed,
+)
+from bot.store.common import scope as _scope
 from bot.store.migrations import migrate_sqlite
 from bot.store.portable import (
     DOCUMENT_AREA,
@@ -53,20 +58,11 @@ from bot.store.portable import Row as PortableRow
 
 __all__ = [
     "MEMORY",
-    "SEARCH_COUNT_CAP",
-    "TITLE_WEIGHT",
     "SqliteStore",
-    "content_hash",
     "fts_query",
-    "normalise_name",
 ]
 
 MEMORY = ":memory:"
-SEARCH_COUNT_CAP = 1000
-TITLE_WEIGHT = 5.0
-"""bm25 weight of a title hit relative to a body hit (1.0)."""
-
-_NON_WORD = re.compile(r"[\W_]+")
 _DOC_COLUMNS = (
     "d.kind, d.key, d.guild_id, d.data, d.title, d.body, "
     "(SELECT json_group_array(json_array(link_kind, link_key)) FROM (SELECT link_kind, link_key "
@@ -83,30 +79,6 @@ Docs = list[Document]
 Pairs = list[tuple[str, str]]
 Params = list[Any]
 LinkRef = tuple[str, str] | None
-
-
-def content_hash(doc: Document) -> str:
-    """sha256 of the canonical JSON of what a document says (not where it is stored)."""
-    canonical = json.dumps(
-        {
-            "data": doc.data,
-            "title": doc.title,
-            "body": doc.body,
-            "links": [[link.kind, link.key] for link in doc.links],
-            "names": list(doc.names),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def normalise_name(name: str) -> str:
-    """Casefolded, accent-free, punctuation-free, single-spaced (as ``core.lookup.normalise``)."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", stripped.casefold()).split())
 
 
 def _has_token(term: str) -> bool:
@@ -145,10 +117,6 @@ async def _enable_wal(conn: aiosqlite.Connection) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _scope(guild_id: int | None) -> int:
-    return guild_id or 0
 
 
 def _unshadowed(alias: str) -> str:
@@ -599,15 +567,10 @@ class SqliteStore:
         It lies within len(shadowed) rows after position ``nth``: read that window and walk
         it, counting the shadowed keys before the window and inside it."""
         window = await self._keys_at(kind, 0, link, nth, len(shadowed) + 1)
-        before = bisect_left(shadowed, window[0]) if window else 0
-        skip = set(shadowed)
-        inside = 0
-        for position, key in enumerate(window):
-            if key in skip:
-                inside += 1
-            elif position - inside == before:
-                return key
-        raise LookupError(f"no curated {kind} at {nth} past {len(shadowed)} shadowed")
+        key = nth_unshadowed(window, shadowed)
+        if key is None:
+            raise LookupError(f"no curated {kind} at {nth} past {len(shadowed)} shadowed")
+        return key
 
     async def random(
         self,
@@ -619,10 +582,7 @@ class SqliteStore:
     ) -> Document | None:
         """The visible documents are numbered, the guild's own first (by key), then the
         curated ones it does not shadow (by key), and ``seed`` picks a number uniformly."""
-        if seed is None:
-            seed = _random.random()
-        if not 0.0 <= seed < 1.0:
-            raise ValueError(f"seed must be in [0, 1), not {seed}")
+        seed = check_seed(seed)
         guild = _scope(guild_id)
         async with self._snapshot():
             total, own, shadowed = await self._census(kind, guild, link)

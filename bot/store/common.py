@@ -1,0 +1,77 @@
+"""What every storage backend shares: constants, hashing, name normalisation, and the pure part
+of the uniform random pick. Backends differ in SQL, not in these rules."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from bisect import bisect_left
+from collections.abc import Sequence
+
+from bot.core.lookup import normalise
+from bot.core.models import Document
+
+__all__ = [
+    "SEARCH_COUNT_CAP",
+    "TITLE_WEIGHT",
+    "check_seed",
+    "content_hash",
+    "normalise_name",
+    "nth_unshadowed",
+    "scope",
+]
+
+SEARCH_COUNT_CAP = 1000
+"""Search totals stop counting here; past it, hits are ranked within the oldest matches."""
+TITLE_WEIGHT = 5.0
+"""Rank weight of a title hit relative to a body hit (1.0)."""
+
+# The store indexes names exactly as lookup compares them.
+normalise_name = normalise
+
+
+def content_hash(doc: Document) -> str:
+    """sha256 of the canonical JSON of what a document says (not where it is stored)."""
+    canonical = json.dumps(
+        {
+            "data": doc.data,
+            "title": doc.title,
+            "body": doc.body,
+            "links": [[link.kind, link.key] for link in doc.links],
+            "names": list(doc.names),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def scope(guild_id: int | None) -> int:
+    """The stored guild id of a read: 0 (curated only) or the guild's."""
+    return guild_id or 0
+
+
+def check_seed(seed: float | None) -> float:
+    """A seed in [0, 1): the caller's, or a random one."""
+    if seed is None:
+        return random.random()
+    if not 0.0 <= seed < 1.0:
+        raise ValueError(f"seed must be in [0, 1), not {seed}")
+    return seed
+
+
+def nth_unshadowed(window: Sequence[str], shadowed: Sequence[str]) -> str | None:
+    """Walk a window of curated keys read from position ``nth`` (sorted) and return the one
+    that is the ``nth`` once the ``shadowed`` keys (sorted) are skipped: the shadowed keys
+    before the window shift it, those inside it are stepped over."""
+    before = bisect_left(shadowed, window[0]) if window else 0
+    skip = set(shadowed)
+    inside = 0
+    for position, key in enumerate(window):
+        if key in skip:
+            inside += 1
+        elif position - inside == before:
+            return key
+    return None
