@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.documents import to_document
-from bot.core.models import Citation, Fact, Kind
+from bot.core.models import Citation, Fact
 from bot.core.ports import Store
-from bot.core.services import FactService
+from bot.core.services import Completion, FactService
 from bot.store import open_store, sqlite_path
 from bot.store.curated import Catalog, load_catalog
 
@@ -147,7 +147,7 @@ def service_calls(
         "fact()": lambda: facts.fact(),
         "fact(topic)": lambda: facts.fact(rng.choice(["trade", "security", "culture"])),
         "source()": lambda: facts.source(),
-        "complete(country)": lambda: facts.complete(Kind.COUNTRY, "bel"),
+        "complete(country)": lambda: facts.complete(Completion.COUNTRY, "bel"),
     }
 
 

@@ -193,9 +193,9 @@ async def test_about_counts_the_store(facts: FactService) -> None:
 
 
 async def test_autocomplete_is_capped_and_ranked(facts: FactService) -> None:
-    from bot.core.models import Kind
+    from bot.core.services import Completion
 
-    found = await facts.complete(Kind.COUNTRY, "bela")
+    found = await facts.complete(Completion.COUNTRY, "bela")
     assert found[0].key == "belarus"
-    assert len(await facts.complete(Kind.PERSON, "")) <= 25
-    assert next(c.key for c in await facts.complete(Kind.FACT, "trad")) == "trade"
+    assert len(await facts.complete(Completion.PERSON, "")) <= 25
+    assert next(c.key for c in await facts.complete(Completion.TOPIC, "trad")) == "trade"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -41,7 +42,14 @@ from bot.core.models import (
 )
 from bot.core.ports import Store
 
-__all__ = ["ADD_HINT", "MAX_QUERY_LENGTH", "SEARCH_LIMIT", "FactService", "search_terms"]
+__all__ = [
+    "ADD_HINT",
+    "MAX_QUERY_LENGTH",
+    "SEARCH_LIMIT",
+    "Completion",
+    "FactService",
+    "search_terms",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,6 +63,15 @@ QUOTES_SHOWN = 16
 PERSON_QUOTES_SHOWN = 96
 ADD_HINT = "Moderators can add a sourced entry with `/entry add`."
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class Completion(StrEnum):
+    """The options that offer autocomplete."""
+
+    COUNTRY = "country"
+    PERSON = "person"
+    TOPIC = "topic"
+    SOURCE = "source"
 
 
 def search_terms(query: str) -> list[str]:
@@ -330,16 +347,17 @@ class FactService:
         return AboutAnswer(counts={k.value: await self._store.count(k, guild_id) for k in Kind})
 
     async def complete(
-        self, kind: Kind, text: str, guild_id: int | None = None, *, limit: int = 25
+        self, option: Completion, text: str, guild_id: int | None = None, *, limit: int = 25
     ) -> list[Candidate]:
         """Autocomplete choices: (value, display name) pairs, best first, at most ``limit``."""
-        if kind is Kind.SOURCE:
+        if option is Completion.SOURCE:
             sources = list((await self.all_sources()).values())
             cands = [Candidate(s.id, s.title or s.id) for s in sources]
             cands += [Candidate(s.id, s.id) for s in sources]
-        elif kind is Kind.FACT:  # topics
+        elif option is Completion.TOPIC:
             cands = [Candidate(t, t.replace("-", " ")) for t in await self.topics(guild_id)]
         else:
+            kind = Kind.COUNTRY if option is Completion.COUNTRY else Kind.PERSON
             cands = await self._candidates(kind, guild_id)
         ranked = best_matches(text[:MAX_QUERY_LENGTH], cands, limit=limit)
         display = {c.key: c.name for c in reversed(cands)}  # first-listed name wins

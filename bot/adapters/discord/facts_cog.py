@@ -14,9 +14,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.respond import send_reply
-from bot.core.models import Kind
 from bot.core.render import render
-from bot.core.services import MAX_QUERY_LENGTH, FactService
+from bot.core.services import MAX_QUERY_LENGTH, Completion, FactService
 
 __all__ = ["FactsCog"]
 
@@ -33,13 +32,13 @@ class FactsCog(commands.Cog):
         self.facts = facts
 
     async def _complete(
-        self, interaction: discord.Interaction[Any], kind: Kind, current: str
+        self, interaction: discord.Interaction[Any], option: Completion, current: str
     ) -> Choices:
         # discord.py only logs autocomplete exceptions; answer an empty list instead of nothing.
         try:
-            found = await self.facts.complete(kind, current, interaction.guild_id)
+            found = await self.facts.complete(option, current, interaction.guild_id)
         except Exception:
-            log.exception("autocomplete for %s failed", kind)
+            log.exception("autocomplete for %s failed", option)
             return []
         return _choices([(c.key, c.name) for c in found])
 
@@ -54,7 +53,7 @@ class FactsCog(commands.Cog):
 
     @member.autocomplete("country")
     async def _country(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        return await self._complete(interaction, Kind.COUNTRY, current)
+        return await self._complete(interaction, Completion.COUNTRY, current)
 
     @app_commands.command(name="summit", description="A summit by year, or every recorded summit")
     @app_commands.describe(year="The summit's year, e.g. 2024")
@@ -86,7 +85,7 @@ class FactsCog(commands.Cog):
 
     @quote.autocomplete("person")
     async def _person(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        return await self._complete(interaction, Kind.PERSON, current)
+        return await self._complete(interaction, Completion.PERSON, current)
 
     @app_commands.command(name="search", description="Search every fact, quote and entry")
     @app_commands.describe(query="Words to find, e.g. 890 billion")
@@ -104,7 +103,7 @@ class FactsCog(commands.Cog):
 
     @fact.autocomplete("topic")
     async def _topic(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        return await self._complete(interaction, Kind.FACT, current)
+        return await self._complete(interaction, Completion.TOPIC, current)
 
     @app_commands.command(name="source", description="A source document, or the list of sources")
     @app_commands.describe(id="The source's id or title")
@@ -113,7 +112,7 @@ class FactsCog(commands.Cog):
 
     @source.autocomplete("id")
     async def _source(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        return await self._complete(interaction, Kind.SOURCE, current)
+        return await self._complete(interaction, Completion.SOURCE, current)
 
     @app_commands.command(name="about", description="What this bot is and how to use it")
     async def about(self, interaction: discord.Interaction[Any]) -> None:
