@@ -26,7 +26,8 @@ from bot.core.services import search_terms
 from bot.store import open_store
 from bot.store.common import SEARCH_COUNT_CAP
 from bot.store.curated import load_catalog
-from bot.store.postgres import MARK_MIN, PostgresStore
+from bot.store.postgres import PostgresStore
+from bot.store.postgres_sql import MARK_MIN
 from tests.conftest import postgres_schema_url
 
 pytestmark = pytest.mark.postgres

@@ -44,7 +44,8 @@ from bot.store.moderation_rows import (
     version_of,
     version_params,
 )
-from bot.store.postgres import Conn, PostgresStore
+from bot.store.postgres import PostgresStore
+from bot.store.postgres_sql import Conn
 
 __all__ = ["PostgresModerationStore"]
 
