@@ -148,9 +148,25 @@ async def _store_import(settings: Settings, path: Path) -> int:
     return 0
 
 
+def _settings() -> Settings | None:
+    """The settings, or None after saying on stderr which ones are wrong (no traceback)."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = "".join(str(part) for part in error["loc"][:1]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            print(f"error: {where + ': ' if where else ''}{message}", file=sys.stderr)
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    settings = _settings()
+    if settings is None:
+        return 1
     _configure_logging(settings.log_level if args.command != "ask" else "WARNING")
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.line, args.json))

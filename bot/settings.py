@@ -6,9 +6,10 @@ Built once in ``bot.__main__`` and passed down; nothing reads the environment at
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.store.curated import DEFAULT_DATA_DIR
 
@@ -37,6 +38,53 @@ class Settings(BaseSettings):
         default=Path(".command-hash"),
         description="COMMAND_HASH_FILE: where the hash of the last synced command schema is kept",
     )
+
+    shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="SHARD_COUNT: split the bot into this many gateway shards (unset: one "
+        "connection, no sharding)",
+    )
+    shard_ids: Annotated[list[int] | None, NoDecode] = Field(
+        default=None,
+        description="SHARD_IDS: the shards this process runs, comma-separated (e.g. 0,1); "
+        "needs SHARD_COUNT; unset: all of them",
+    )
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: Any) -> Any:
+        """``"0, 2"`` -> ``[0, 2]``; blank -> unset."""
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",")]
+            if not any(parts):
+                return None
+            try:
+                return [int(part) for part in parts]
+            except ValueError:
+                raise ValueError(
+                    f"SHARD_IDS must be shard numbers separated by commas (e.g. 0,1), not {value!r}"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> Settings:
+        ids = self.shard_ids
+        if ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT: set how many shards there are in all")
+        if not ids:
+            raise ValueError("SHARD_IDS names no shard; leave it unset to run all of them")
+        wrong = [i for i in ids if not 0 <= i < self.shard_count]
+        if wrong:
+            raise ValueError(
+                f"SHARD_IDS {', '.join(map(str, wrong))} out of range: with SHARD_COUNT="
+                f"{self.shard_count} the shards are 0 to {self.shard_count - 1}"
+            )
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"SHARD_IDS names a shard twice: {','.join(map(str, ids))}")
+        return self
 
     @property
     def token(self) -> str | None:

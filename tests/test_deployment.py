@@ -83,7 +83,7 @@ def test_the_readme_names_what_the_compose_file_has() -> None:
         "`SHARD_COUNT",
         "`SHARD_IDS`",
         "POSTGRES_PASSWORD",
-        "planned",
+        "AutoShardedBot",
         "pg_dump",
         '".backup',
         "python -m bot store copy --from URL --to URL",

@@ -21,7 +21,7 @@ from bot.adapters.discord.respond import NO_PINGS
 from bot.adapters.discord.tree import FactTree
 from bot.app import App
 
-__all__ = ["FactBot", "command_schema_hash"]
+__all__ = ["FactBot", "ShardedFactBot", "command_schema_hash", "make_bot"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,31 @@ class FactBot(commands.Bot):
         known[key] = current
         await asyncio.to_thread(_write_hashes, path, known)
         return True
+
+
+class ShardedFactBot(FactBot, commands.AutoShardedBot):
+    """``FactBot`` running the gateway shards it is given (``shard_count``, ``shard_ids``),
+    each on its own connection, as ``make_bot`` builds it when ``SHARD_COUNT`` is set.
+
+    Only the base client differs (``AutoShardedBot`` instead of ``Bot``): the cogs, the tree and
+    the digest scheduler are ``FactBot``'s. A server's interactions and events come on its
+    shard's connection, so this process answers only the servers on its shards, and its digest
+    scheduler plans only those (it asks ``bot.get_guild``, which knows no others, and
+    ``shards.holds``)."""
+
+
+def make_bot(app: App, **options: Any) -> FactBot:
+    """The bot ``app.settings`` asks for: with ``SHARD_COUNT`` an ``AutoShardedBot`` running
+    shards ``SHARD_IDS`` (all of them when unset) of ``SHARD_COUNT``; without, a plain ``Bot``
+    on one connection, as before. An ``AutoShardedBot`` with no count would ask Discord how
+    many shards to run (``GET /gateway/bot``) and run them all; it is not used unsharded, so
+    that one process keeps one connection and the count is always the operator's."""
+    settings = app.settings
+    if settings.shard_count is None:
+        return FactBot(app, **options)
+    return ShardedFactBot(
+        app, shard_count=settings.shard_count, shard_ids=settings.shard_ids, **options
+    )
 
 
 def _read_hashes(path: Path) -> dict[str, str]:

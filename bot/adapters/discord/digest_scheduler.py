@@ -21,6 +21,7 @@ import aiohttp
 import discord
 
 from bot.adapters.discord.respond import NO_PINGS, to_embeds
+from bot.adapters.discord.shards import holds
 from bot.core.digest import DueQueue
 from bot.core.digest_service import DigestService
 from bot.core.ports import DeliveryFailed
@@ -144,8 +145,13 @@ class DigestScheduler:
         self._wake.set()
 
     def held(self, guild_id: int) -> bool:
-        """Whether this process posts for the server: it is in this process's shards and
-        Discord has it available."""
+        """Whether this process posts for the server: it is on one of this process's shards
+        (``SHARD_IDS``) and Discord has it available. The cache holds only servers on this
+        process's shards anyway; the shard check says so outright. Two processes given the
+        same shard both post for its servers, and the claim in the database (one per server
+        and local date) lets only one of them send."""
+        if not holds(self.bot, guild_id):
+            return False
         guild = self.bot.get_guild(guild_id)
         return guild is not None and not guild.unavailable
 

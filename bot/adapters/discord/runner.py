@@ -10,7 +10,7 @@ import sys
 
 import discord
 
-from bot.adapters.discord.client import FactBot
+from bot.adapters.discord.client import FactBot, make_bot
 from bot.app import build_app
 from bot.settings import Settings
 
@@ -57,7 +57,7 @@ async def serve(bot: FactBot, token: str, stop: asyncio.Event) -> None:
 
 async def _run(settings: Settings, token: str) -> int:
     async with build_app(settings) as app:
-        bot = FactBot(app)
+        bot = make_bot(app)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
