@@ -25,6 +25,7 @@ T = TypeVar("T")
 JSON = dict[str, Any]
 DEFAULT_TIMEOUT = 5.0
 POLL_INTERVAL = 0.02
+EVENT_POLL = 0.25
 
 
 class FakeBase:
@@ -99,9 +100,17 @@ class FakeBase:
         return text
 
     async def wait_for(
-        self, predicate: Callable[[], T], what: str, timeout: float | None = None
+        self,
+        predicate: Callable[[], T],
+        what: str,
+        timeout: float | None = None,
+        *,
+        event: asyncio.Event | None = None,
     ) -> T:
-        """Wait until ``predicate()`` is truthy and return it; AssertionError after timeout."""
+        """Wait until ``predicate()`` is truthy and return it; AssertionError after timeout.
+
+        With ``event``, wake when it is set (and every ``EVENT_POLL`` seconds, to notice a
+        crashed bot) instead of on every request: many concurrent waiters stay cheap."""
         limit = DEFAULT_TIMEOUT if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
@@ -120,8 +129,9 @@ class FakeBase:
                     f"timed out after {limit} s waiting for {what}{self._context()}"
                 )
             # Woken by every request/gateway message; polls too, for state inside the bot.
+            wake, poll = (self._tick, POLL_INTERVAL) if event is None else (event, EVENT_POLL)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._tick.wait(), min(remaining, POLL_INTERVAL))
+                await asyncio.wait_for(wake.wait(), min(remaining, poll))
 
     async def wait_for_request(
         self, method: str, path: str, *, count: int = 1, timeout: float | None = None

@@ -136,7 +136,12 @@ class InteractionsMixin(FakeBase):
         reply.sent_at = time.perf_counter()
         await session.dispatch("INTERACTION_CREATE", payload)
         if wait:
-            await self.wait_for(lambda: reply.status is not None, f"a callback to {what}", timeout)
+            await self.wait_for(
+                lambda: reply.status is not None,
+                f"a callback to {what}",
+                timeout,
+                event=reply.answered,
+            )
         return reply
 
     def _resolver(self, guild: FakeGuild | None, user: FakeUser, perms: Any) -> Resolver:

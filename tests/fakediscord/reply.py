@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,9 @@ class Reply:
     edits: list[JSON] = field(default_factory=list)  # PATCH bodies on the bot's messages
     attempts: list[RecordedRequest] = field(default_factory=list, repr=False)
     rejected: list[list[str]] = field(default_factory=list)  # callbacks refused for limits
+    # Set once the (first) callback has been answered, whatever the status: waiting on it
+    # spares every waiter a wake-up on each request the fake receives.
+    answered: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
     def id(self) -> str:

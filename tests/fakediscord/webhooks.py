@@ -85,6 +85,14 @@ def _reply(request: web.Request, *, app_scoped: bool) -> tuple[FakeDiscord, Repl
 
 async def callback(request: web.Request) -> web.Response:
     fake, reply = _reply(request, app_scoped=False)
+    try:
+        return await _callback(request, fake, reply)
+    finally:
+        if reply.status is not None:
+            reply.answered.set()
+
+
+async def _callback(request: web.Request, fake: FakeDiscord, reply: Reply) -> web.Response:
     record = rec(request)
     reply.attempts.append(record)
     if reply.status == 200:
