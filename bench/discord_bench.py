@@ -48,7 +48,9 @@ COMMANDS: list[tuple[str, dict[str, Any]]] = [
 
 
 def constant_bot(**options: Any) -> commands.Bot:
-    bot = commands.Bot(command_prefix="!", intents=discord.Intents.none(), **options)
+    intents = discord.Intents.none()
+    intents.guilds = True  # as FactBot: the comparison is the command, not the client setup
+    bot = commands.Bot(command_prefix="!", intents=intents, **options)
 
     @bot.tree.command(name="constant", description="Answers a constant embed")
     async def constant(interaction: discord.Interaction[Any]) -> None:
@@ -100,19 +102,21 @@ async def measure(
     **bot_options: Any,
 ) -> dict[str, tuple[float, float, float, float]]:
     results = {}
-    async with FakeDiscord.running(check_clean=False, callback_deadline=30.0) as fake:
-        fake.add_guild(name="bench")
-        if not args.validate:
-            # Checking every payload against Discord's OpenAPI schema is the fake's cost, and
-            # it grows with the payload: leave it out of the bot's figures unless asked.
-            fake.check = lambda kind, body, request: []  # type: ignore[method-assign]
-        async with fake.client(make_bot(**bot_options)):
-            for command, options in commands_to_run:
+    for command, options in commands_to_run:
+        # A fresh fake and bot per command: the fake keeps every request and reply, and the
+        # bot every live pager, so a shared session would slow each command after the first.
+        async with FakeDiscord.running(check_clean=False, callback_deadline=30.0) as fake:
+            fake.add_guild(name="bench")
+            if not args.validate:
+                # Checking each payload against Discord's OpenAPI schema is the fake's cost,
+                # and it grows with the payload: leave it out of the bot's figures unless asked.
+                fake.check = lambda kind, body, request: []  # type: ignore[method-assign]
+            async with fake.client(make_bot(**bot_options)):
                 await burst(fake, command, options, 20)  # warm up
                 throughput = await burst(fake, command, options, args.burst)
                 rate, p50, p99 = await sustained(fake, command, options, args.rate, args.seconds)
-                label = command + (" " + " ".join(map(str, options.values())) if options else "")
-                results[label] = (throughput, rate, p50, p99)
+        label = command + (" " + " ".join(map(str, options.values())) if options else "")
+        results[label] = (throughput, rate, p50, p99)
     return results
 
 
