@@ -531,3 +531,26 @@ async def test_a_task_cancelled_mid_transaction_leaves_the_store_usable(tmp_path
         await store.sync_curated([])
     finally:
         await store.close()
+
+
+async def test_count_linked_follows_every_kind_of_write(store: Store) -> None:
+    async def counted(key: str, guild: int | None = None) -> tuple[int, int]:
+        linked = await store.linked(Kind.FACT, "country", key, guild, limit=1000)
+        return await store.count_linked("country", key, guild), len(linked)
+
+    await store.sync_curated([fact(f"f{i}", "t", countries=["belarus"]) for i in range(5)])
+    assert await counted("belarus") == (5, 5)
+    # An update moves two facts' links to another country; a removal drops one.
+    moved = [fact(f"f{i}", "t", countries=["china"]) for i in range(2)]
+    kept = [fact(f"f{i}", "t", countries=["belarus"]) for i in range(2, 4)]
+    await store.sync_curated(moved + kept)
+    assert await counted("belarus") == (2, 2) and await counted("china") == (2, 2)
+    # A guild's twin of a curated fact shadows it; deleting the twin brings it back.
+    put = getattr(store, "put", None)
+    delete = getattr(store, "delete", None)
+    if put is None or delete is None:
+        pytest.skip("this backend has no guild writes")
+    await put(fact("f2", "t", guild=7, countries=["china"]))
+    assert await counted("belarus", 7) == (1, 1) and await counted("china", 7) == (3, 3)
+    await delete(Kind.FACT, "f2", 7)
+    assert await counted("belarus", 7) == (2, 2) and await counted("china", 7) == (2, 2)

@@ -363,7 +363,7 @@ class SqliteStore:
         the curated entries it hid (those without a guild twin, not to count them twice)."""
         guild = _scope(guild_id)
         sql = (
-            "SELECT count(*) FROM document_links "
+            "SELECT coalesce(sum(n), 0) FROM document_link_counts "
             "WHERE link_kind = ? AND link_key = ? AND guild_id IN (0, ?)"
         )
         params: Params = [link_kind, link_key, guild]
