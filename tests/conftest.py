@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App, build_app
 from bot.core.models import Document
 from bot.core.ports import Store
+from bot.settings import Settings
 from bot.store import open_store
 from bot.store.curated import load_catalog
 
@@ -141,3 +143,22 @@ async def postgres_url() -> AsyncIterator[str]:
     """The URL of an empty PostgreSQL store in a throwaway schema (skips without a server)."""
     async with postgres_schema_url() as url:
         yield url
+
+
+# -- the app, for tests that drive the bot (tests/test_*_e2e.py) --------------------------------
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """A bot on a fresh in-memory store, with its command hash in the test's folder."""
+    return Settings(
+        discord_token="fake-token",
+        database_url="sqlite:///:memory:",
+        command_hash_file=tmp_path / "command-hash",
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[App]:
+    async with build_app(settings) as built:
+        yield built

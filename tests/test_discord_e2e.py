@@ -7,33 +7,16 @@ Discord's spec and limits by the fake (``assert_clean`` on exit).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.adapters.discord.client import FactBot
-from bot.app import App, build_app
-from bot.settings import Settings
+from bot.app import App
 from tests.fakediscord import FakeDiscord, InvocationError
 from tests.fakediscord.reply import Reply
 
 COMMANDS = {"member", "summit", "quote", "search", "fact", "source", "about", "digest"}
 COMMANDS |= {"entry", "suggest", "config"}  # moderation: tests/test_moderation_e2e.py
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        discord_token="fake-token",
-        database_url="sqlite:///:memory:",
-        command_hash_file=tmp_path / "command-hash",
-    )
-
-
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[App]:
-    async with build_app(settings) as built:
-        yield built
 
 
 @pytest.fixture

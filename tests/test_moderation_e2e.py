@@ -23,8 +23,7 @@ from bot.adapters.discord.entry_views import (
     REVIEW_APPROVE,
     REVIEW_REJECT,
 )
-from bot.app import App, build_app
-from bot.settings import Settings
+from bot.app import App
 from tests.fakediscord import ApiError, FakeDiscord, FakeGuild, InvocationError
 from tests.fakediscord.reply import Reply
 
@@ -36,21 +35,6 @@ FACT = {
     "excerpt": "The zebra council met for the first time in Astana.",
     "links": "countries: kazakhstan; summit: 2024",
 }
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        discord_token="fake-token",
-        database_url="sqlite:///:memory:",
-        command_hash_file=tmp_path / "command-hash",
-    )
-
-
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[App]:
-    async with build_app(settings) as built:
-        yield built
 
 
 @pytest.fixture
