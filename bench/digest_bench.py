@@ -3,7 +3,7 @@
     python -m bench.digest_bench [--servers 10000] [--facts 100000] [--posts 300]
     python -m bench.digest_bench --url postgresql://postgres@127.0.0.1:5432/test
 
-SQLite runs in memory (``--url`` other than PostgreSQL means SQLite in memory); PostgreSQL in a
+SQLite in memory by default (or the file ``--url`` names, copied fresh); PostgreSQL in a
 throwaway schema of the database ``--url`` names.
 
 1. The schedule of ``--servers`` subscribed servers (random time zones and times, a third of
@@ -26,56 +26,22 @@ import random
 import statistics
 import time
 import tracemalloc
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 
-from bench.store_bench import generated_facts
+from bench.store_bench import fresh_store, generated_facts, settle
 from bot.core.digest import DueQueue, PostRecord, Schedule, Subscription, due_time, timezone_names
 from bot.core.digest_service import DigestService
 from bot.core.documents import to_document
 from bot.core.models import Kind
-from bot.core.ports import DigestStore, Store
+from bot.core.ports import DigestStore
 from bot.core.rotation import RotationIndex, rotation_order
-from bot.store import digest_store, open_store
+from bot.store import digest_store
 from bot.store.curated import load_catalog
 
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
-
-
-@asynccontextmanager
-async def fresh_store(url: str) -> AsyncIterator[Store]:
-    """An empty store: SQLite in memory, or a throwaway schema of a PostgreSQL database."""
-    if not url.startswith(("postgresql://", "postgres://")):
-        store = await open_store("sqlite:///:memory:")
-        try:
-            yield store
-        finally:
-            await store.close()
-        return
-    import asyncpg
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    store = await open_store(f"{url}{'&' if '?' in url else '?'}schema={schema}")
-    try:
-        yield store
-    finally:
-        await store.close()
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        finally:
-            await conn.close()
-
-
-async def settle(store: Store) -> None:
-    """PostgreSQL: statistics for the freshly loaded tables (autovacuum's steady state)."""
-    pool = getattr(store, "pool", None)
-    if pool is not None:
-        await pool.execute("VACUUM ANALYZE")
 
 
 class StillClock:
