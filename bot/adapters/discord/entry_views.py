@@ -18,7 +18,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.members import member_of
-from bot.adapters.discord.respond import NO_PINGS, to_embeds
+from bot.adapters.discord.respond import NO_PINGS, send_reply, to_embeds
 from bot.core.drafts import FIELD_LIMITS, Draft
 from bot.core.errors import BotError, Conflict, NearDuplicate
 from bot.core.models import Kind
@@ -104,19 +104,7 @@ async def answer(
     interaction: discord.Interaction[Any], reply: Reply, view: discord.ui.View | None = None
 ) -> None:
     """Send the first page of ``reply`` as the response, or a followup once responded."""
-    page = reply.pages[0]
-    kwargs: dict[str, Any] = {
-        "content": page.get("content"),
-        "embeds": to_embeds(page),
-        "ephemeral": reply.ephemeral,
-        "allowed_mentions": NO_PINGS,
-    }
-    if view is not None:
-        kwargs["view"] = view
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
+    await send_reply(interaction, reply, view=view)
 
 
 async def _on_error(interaction: discord.Interaction[Any], error: Exception, what: str) -> None:

@@ -18,9 +18,13 @@ def to_embeds(page: dict[str, Any]) -> list[discord.Embed]:
     return [discord.Embed.from_dict(e) for e in page.get("embeds", [])]
 
 
-async def send_reply(interaction: discord.Interaction[Any], reply: Reply) -> None:
-    """Answer ``interaction`` with ``reply``'s first page; several pages get Previous/Next
-    buttons only the invoking user can press."""
+async def send_reply(
+    interaction: discord.Interaction[Any], reply: Reply, *, view: discord.ui.View | None = None
+) -> None:
+    """Answer ``interaction`` with ``reply``'s first page (a followup once it was answered).
+
+    A reply of several pages gets Previous/Next buttons only the invoking user can press,
+    unless ``view`` gives it other components (then only its first page is shown)."""
     from bot.adapters.discord.views import Pager  # views import this module's helpers
 
     page = reply.pages[0]
@@ -30,14 +34,17 @@ async def send_reply(interaction: discord.Interaction[Any], reply: Reply) -> Non
         "ephemeral": reply.ephemeral,
         "allowed_mentions": NO_PINGS,
     }
-    view = Pager(reply, owner_id=interaction.user.id, timeout=PAGER_TIMEOUT)
-    if len(reply.pages) > 1:
+    pager = None
+    if view is not None:
         kwargs["view"] = view
+    elif len(reply.pages) > 1:
+        pager = Pager(reply, owner_id=interaction.user.id, timeout=PAGER_TIMEOUT)
+        kwargs["view"] = pager
     message: discord.Message | discord.WebhookMessage | None
     if interaction.response.is_done():
         message = await interaction.followup.send(wait=True, **kwargs)
     else:
         callback = await interaction.response.send_message(**kwargs)
         message = callback.resource if isinstance(callback.resource, discord.Message) else None
-    if len(reply.pages) > 1:
-        view.message = message
+    if pager is not None:
+        pager.message = message
