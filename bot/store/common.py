@@ -62,10 +62,11 @@ def check_seed(seed: float | None) -> float:
     return seed
 
 
-def nth_unshadowed(window: Sequence[str], shadowed: Sequence[str]) -> str | None:
+def nth_unshadowed(window: Sequence[str], shadowed: Sequence[str], what: str) -> str:
     """Walk a window of curated keys read from position ``nth`` (sorted) and return the one
     that is the ``nth`` once the ``shadowed`` keys (sorted) are skipped: the shadowed keys
-    before the window shift it, those inside it are stepped over."""
+    before the window shift it, those inside it are stepped over. ``what`` names the pick
+    in the ``LookupError`` raised when the window holds no such key (a store bug)."""
     before = bisect_left(shadowed, window[0]) if window else 0
     skip = set(shadowed)
     inside = 0
@@ -74,4 +75,4 @@ def nth_unshadowed(window: Sequence[str], shadowed: Sequence[str]) -> str | None
             inside += 1
         elif position - inside == before:
             return key
-    return None
+    raise LookupError(f"no curated {what} past {len(shadowed)} shadowed")

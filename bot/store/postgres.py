@@ -441,10 +441,7 @@ class PostgresStore:
         """The ``nth`` curated key in scope, not counting ``shadowed`` (sorted, all in scope):
         it lies within len(shadowed) rows after position ``nth``; read that window, walk it."""
         window = await self._keys_at(conn, kind, 0, link, nth, len(shadowed) + 1)
-        key = nth_unshadowed(window, shadowed)
-        if key is None:
-            raise LookupError(f"no curated {kind} at {nth} past {len(shadowed)} shadowed")
-        return key
+        return nth_unshadowed(window, shadowed, f"{kind} at {nth}")
 
     async def random(
         self,

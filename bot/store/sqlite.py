@@ -467,10 +467,7 @@ class SqliteStore:
         It lies within len(shadowed) rows after position ``nth``: read that window and walk
         it, counting the shadowed keys before the window and inside it."""
         window = await self._keys_at(kind, 0, link, nth, len(shadowed) + 1)
-        key = nth_unshadowed(window, shadowed)
-        if key is None:
-            raise LookupError(f"no curated {kind} at {nth} past {len(shadowed)} shadowed")
-        return key
+        return nth_unshadowed(window, shadowed, f"{kind} at {nth}")
 
     async def random(
         self,
