@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "DEFAULT_RANK",
     "MODEL_BY_KIND",
     "Citation",
     "Country",
@@ -36,6 +37,7 @@ __all__ = [
     "Provenance",
     "Quote",
     "QuoteKind",
+    "Rank",
     "SizeClaim",
     "Source",
     "Summit",
@@ -124,7 +126,14 @@ class Source(_Model):
     published: date | None = None
     language: str | None = None
     url: str | None = None
-    notes: str | None = Field(default=None, description="what the document shows of itself")
+    notes: str | None = Field(
+        default=None, description="curators' notes: what the document shows of itself (never shown)"
+    )
+    label: ShortText | None = Field(
+        default=None,
+        description="how answers name the source: what a reader recognises, inferences marked "
+        "as such, e.g. 'Xinhua, Tianjin summit preview (dateline 29 Aug, year not printed)'",
+    )
 
 
 class CountryStatus(StrEnum):
@@ -177,6 +186,11 @@ class SizeClaim(Entity):
         description="on a date shared with another claim, this one is the later: e.g. a report "
         "of the Sept 1, 2025 speech beside a report written that morning before the meeting",
     )
+    as_of_note: ShortText | None = Field(
+        default=None,
+        description="how as_of was read when the source does not print it whole, e.g. "
+        "'year not printed; inferred from the summit year'",
+    )
     text: Text
     member_states: int | None = None
     observer_states: int | None = None
@@ -190,6 +204,11 @@ class Summit(Entity):
     name: ShortText
     city: ShortText | None = None
     country: Slug | None = None
+    country_inferred: bool = Field(
+        default=False,
+        description="the host country is inferred from the city the sources name (no source "
+        "states it); answers must not present it as sourced",
+    )
     dates: ShortText | None = Field(default=None, description="as the sources give them")
     ordinal: int | None = Field(default=None, description="e.g. 25 for the 25th meeting")
     highlights: list[Text] = Field(default_factory=list)
@@ -202,6 +221,13 @@ class Person(Entity):
     role: Text
     country: Slug | None = None
     aliases: list[ShortText] = Field(default_factory=list)
+
+
+# How central an entry is to its subject: 1 = what a one-paragraph summary of the country,
+# summit or person must say; 2 = important; 3 = useful detail; 4 = colour or anecdote;
+# 5 = trivia. Answers order by rank first, so the curated rank decides what a reader sees.
+Rank = Annotated[int, Field(ge=1, le=5)]
+DEFAULT_RANK = 3
 
 
 class QuoteKind(StrEnum):
@@ -218,6 +244,17 @@ class Quote(Entity):
     summit: int | None = None
     countries: list[Slug] = Field(default_factory=list)
     topics: list[Slug] = Field(default_factory=list)
+    rank: Rank = DEFAULT_RANK
+    lead: ShortText | None = Field(
+        default=None,
+        description="for reported text that starts mid-sentence: a short subject shown before "
+        "the verbatim fragment so it reads on its own, e.g. 'Fan Xianrong said'",
+    )
+    form: ShortText | None = Field(
+        default=None,
+        description="what a direct quote is when the source prints it without quotation marks, "
+        "e.g. 'from his column', 'from his speech as published'",
+    )
 
 
 class Fact(Entity):
@@ -227,6 +264,7 @@ class Fact(Entity):
     countries: list[Slug] = Field(default_factory=list)
     summits: list[int] = Field(default_factory=list)
     people: list[Slug] = Field(default_factory=list)
+    rank: Rank = DEFAULT_RANK
 
     @field_validator("text")
     @classmethod
