@@ -25,6 +25,7 @@ from bot.core.answers import (
     SummitAnswer,
     SummitListAnswer,
 )
+from bot.core.dataset import DatasetVersion
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
 from bot.core.lookup import MENTION, Candidate, best_matches, check_name_input, resolve
@@ -88,8 +89,15 @@ class FactService:
     """Read-side use cases over one ``Store``. ``guild_id`` scopes to curated plus that
     server's own entries; ``None`` means curated only."""
 
-    def __init__(self, store: Store, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        rng: random.Random | None = None,
+        dataset: DatasetVersion | None = None,
+    ) -> None:
         self._store = store
+        self.dataset = dataset
         self._rng = rng or random.Random()
         self._source_cache: dict[str, Source] | None = None
 
@@ -344,7 +352,8 @@ class FactService:
     # -- /about and autocomplete -------------------------------------------------------------
 
     async def about(self, guild_id: int | None = None) -> AboutAnswer:
-        return AboutAnswer(counts={k.value: await self._store.count(k, guild_id) for k in Kind})
+        counts = {k.value: await self._store.count(k, guild_id) for k in Kind}
+        return AboutAnswer(counts=counts, dataset=self.dataset)
 
     async def complete(
         self, option: Completion, text: str, guild_id: int | None = None, *, limit: int = 25

@@ -397,4 +397,13 @@ def _(answer: AboutAnswer) -> Reply:
         },
         {"name": "Sources", "value": str(c.get("source", 0)), "inline": True},
     ]
+    if answer.dataset is not None:
+        counts.append(
+            {
+                "name": "Dataset",
+                "value": f"version {inert(answer.dataset.version)} · "
+                f"checksum `{answer.dataset.short}`",
+                "inline": True,
+            }
+        )
     return Reply(paginate("SCO Fact Bot", desc, [], color=SCO_BLUE, lead_fields=counts))
