@@ -88,6 +88,7 @@ class SearchAnswer(_Sourced):
     total: int
     hits: list[SearchHit]
     speakers: dict[str, Person]
+    server_entries: bool = True  # False: curated only (a DM, or a server without the bot)
 
 
 @dataclass(frozen=True)

@@ -291,10 +291,9 @@ def _(answer: SearchAnswer) -> Reply:
     shown = len(answer.hits)
     quoted = inert(truncate(answer.query, 80))
     if not shown:
-        desc = (
-            f"Nothing in the store matches “{quoted}”. Try fewer or other words.\n"
-            "Moderators can add a sourced entry with `/entry add`."
-        )
+        desc = f"Nothing in the store matches “{quoted}”. Try fewer or other words."
+        if answer.server_entries:
+            desc += "\nModerators can add a sourced entry with `/entry add`."
     elif answer.total > shown:
         desc = (
             f"{answer.total}{'+' if answer.total >= 1000 else ''} matches; "
