@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.core.clock import SystemClock
 from bot.core.dataset import DatasetVersion
 from bot.core.digest_service import DigestService
+from bot.core.findsources import SourceFinder
 from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SyncReport
 from bot.core.services import FactService
@@ -29,6 +30,7 @@ class App:
     digests: DigestService
     moderation: Moderation
     dataset: DatasetVersion
+    finder: SourceFinder
 
 
 @asynccontextmanager
@@ -41,14 +43,16 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
         documents = load_catalog(settings.data_dir).documents()
         loaded = await store.sync_curated(documents)
         dataset = dataset_of(settings.data_dir, documents)
+        facts = FactService(store, dataset=dataset)
         yield App(
             settings=settings,
             store=store,
-            facts=FactService(store, dataset=dataset),
+            facts=facts,
             loaded=loaded,
             digests=DigestService(digest_store(store), store, clock or SystemClock()),
             moderation=Moderation.build(store, moderation_store(store)),
             dataset=dataset,
+            finder=SourceFinder(store, facts),
         )
     finally:
         await store.close()

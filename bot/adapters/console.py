@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.errors import BotError, Invalid, NotFound
+from bot.core.findsources import SourceFinder
 from bot.core.render import Reply, render, render_apology, render_error
 from bot.core.render.embeds import ALLOWED_MENTIONS_NONE
 from bot.core.services import FactService
@@ -74,6 +75,11 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec("source", "A source document, or the list of sources", (Option("id", str),)),
         CommandSpec("about", "What this bot is and how to use it"),
+        CommandSpec(
+            "findsources",
+            "Sourced entries matching a message's claims (Discord: a message's Apps menu)",
+            (Option("text", str, True, '"SCO trade reached 890 billion dollars"'),),
+        ),
         CommandSpec("help", "List the commands"),
     )
 }
@@ -168,7 +174,12 @@ class Console:
     """Runs command lines against the services and writes each answer."""
 
     def __init__(
-        self, facts: FactService, *, as_json: bool = False, out: TextIO | None = None
+        self,
+        facts: FactService,
+        *,
+        as_json: bool = False,
+        out: TextIO | None = None,
+        finder: SourceFinder | None = None,
     ) -> None:
         self._facts = facts
         self._json = as_json
@@ -182,6 +193,8 @@ class Console:
             "source": lambda a: facts.source(a.get("id")),
             "about": lambda a: facts.about(),
         }
+        if finder is not None:
+            self._handlers["findsources"] = lambda a: finder.find(a["text"])
 
     async def answer(self, line: str) -> tuple[Reply, bool]:
         """The reply to one line, and whether it answered without error."""
@@ -189,6 +202,8 @@ class Console:
             command = parse_command(line)
             if command.name == "help":
                 return _help_reply(), True
+            if command.name not in self._handlers:
+                raise NotFound(f"`/{command.name}` is not available in this console.")
             return render(await self._handlers[command.name](command.args)), True
         except BotError as error:
             return render_error(error), False

@@ -17,6 +17,7 @@ from bot.adapters.discord.digest_cog import DigestCog
 from bot.adapters.discord.digest_scheduler import DigestScheduler
 from bot.adapters.discord.entry_cog import EntryCog
 from bot.adapters.discord.facts_cog import FactsCog
+from bot.adapters.discord.findsources_cog import FindSourcesCog
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.respond import NO_PINGS
 from bot.adapters.discord.tree import FactTree
@@ -63,6 +64,7 @@ class FactBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.add_cog(FactsCog(self.app.facts))
+        await self.add_cog(FindSourcesCog(self, self.app.finder))
         await self.add_cog(DigestCog(self.app.digests, self.digest_scheduler))
         await self.add_cog(EntryCog(self.app.moderation))
         await self.add_cog(ConfigCog(self.app.moderation))
