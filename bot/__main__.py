@@ -75,7 +75,7 @@ def _configure_logging(level: str) -> None:
 
 async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
     async with build_app(settings) as app:
-        console = Console(app.facts, as_json=as_json, finder=app.finder)
+        console = Console(app.facts, as_json=as_json, finder=app.finder, timeline=app.timeline)
         if line is not None:
             failures = await console.run_lines([line])
             return 1 if failures else 0
@@ -86,9 +86,8 @@ async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
 
 async def _console(settings: Settings) -> int:
     async with build_app(settings) as app:
-        await Console(app.facts, finder=app.finder).interactive(
-            Path.home() / ".sco_fact_bot_history"
-        )
+        console = Console(app.facts, finder=app.finder, timeline=app.timeline)
+        await console.interactive(Path.home() / ".sco_fact_bot_history")
     return 0
 
 

@@ -13,6 +13,7 @@ from bot.core.findsources import SourceFinder
 from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SyncReport
 from bot.core.services import FactService
+from bot.core.timeline import TimelineService
 from bot.settings import Settings
 from bot.store import digest_store, moderation_store, open_store
 from bot.store.curated import load_catalog
@@ -31,6 +32,7 @@ class App:
     moderation: Moderation
     dataset: DatasetVersion
     finder: SourceFinder
+    timeline: TimelineService
 
 
 @asynccontextmanager
@@ -53,6 +55,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
             moderation=Moderation.build(store, moderation_store(store)),
             dataset=dataset,
             finder=SourceFinder(store, facts),
+            timeline=TimelineService(store, facts, dataset),
         )
     finally:
         await store.close()

@@ -18,6 +18,7 @@ from tests.fakediscord.reply import Reply
 COMMANDS = {"member", "summit", "quote", "search", "fact", "source", "about", "digest"}
 COMMANDS |= {"entry", "suggest", "config"}  # moderation: tests/test_moderation_e2e.py
 COMMANDS |= {"Find sources"}  # a message command: tests/test_findsources.py
+COMMANDS |= {"timeline"}  # tests/test_timeline.py
 
 
 @pytest.fixture

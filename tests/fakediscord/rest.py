@@ -86,13 +86,14 @@ async def recorder(request: web.Request, handler: Handler) -> web.StreamResponse
             if name == "payload_json":
                 body = json.loads(str(value))
             elif isinstance(value, web.FileField):
-                size = len(value.file.read())
+                data = value.file.read()
                 files.append(
                     {
                         "field": name,
                         "filename": value.filename,
-                        "size": size,
+                        "size": len(data),
                         "content_type": value.content_type,
+                        "data": data,
                     }
                 )
     elif request.body_exists:

@@ -20,6 +20,7 @@ from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.findsources_cog import FindSourcesCog
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.respond import NO_PINGS
+from bot.adapters.discord.timeline_cog import TimelineCog
 from bot.adapters.discord.tree import FactTree
 from bot.app import App
 
@@ -65,6 +66,7 @@ class FactBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.add_cog(FactsCog(self.app.facts))
         await self.add_cog(FindSourcesCog(self, self.app.finder))
+        await self.add_cog(TimelineCog(self.app.timeline))
         await self.add_cog(DigestCog(self.app.digests, self.digest_scheduler))
         await self.add_cog(EntryCog(self.app.moderation))
         await self.add_cog(ConfigCog(self.app.moderation))
