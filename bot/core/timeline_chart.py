@@ -127,6 +127,7 @@ def draw_timeline(answer: TimelineAnswer) -> bytes:
                 fontsize=14,
                 color=color,
                 weight="bold",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
             )
     if answer.founding:
         x0 = next((x for x, n in series[0][0] if n == len(answer.founding)), 2001.0)
