@@ -81,6 +81,12 @@ async def test_a_user_install_answers_in_a_foreign_server_from_the_curated_store
     assert found.choices[0]["value"] == "belarus"
     assert not fake.requests_to("POST", r"/channels/\d+/messages")  # never posts in their channels
 
+    # Installed both ways: in a server that installed the bot, the server's entries show.
+    both = await fake.invoke("search", {"query": "zebra crossing"}, guild=home)
+    owners = both.interaction["authorizing_integration_owners"]
+    assert owners == {"0": str(home.id), "1": str(fake.default_user.id)}
+    assert "zebra crossing" in _shown(both.embeds)
+
 
 async def test_a_user_install_answers_in_group_dms_and_the_bots_dm(fake: FakeDiscord) -> None:
     with pytest.raises(InvocationError, match="not installed"):
