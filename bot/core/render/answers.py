@@ -377,7 +377,8 @@ def _(answer: AboutAnswer) -> Reply:
         "Where the sources say nothing, "
         "I say so.\n\n"
         "**Commands:** `/member [country]`, `/summit [year]`, `/quote [person]`, `/search query`, "
-        "`/fact [topic]`, `/source [id]`, `/about`."
+        "`/fact [topic]`, `/source [id]`, `/timeline`, `/about`; on any message, "
+        "**Apps → Find sources**."
     )
     counts = [
         {
