@@ -98,6 +98,7 @@ async def _store_load(settings: Settings) -> int:
             f"curated: {r.added} added, {r.updated} updated, "
             f"{r.removed} removed, {r.unchanged} unchanged"
         )
+        print(f"dataset: version {app.dataset.version}, checksum {app.dataset.checksum}")
     return 0
 
 
