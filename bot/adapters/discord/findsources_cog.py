@@ -87,5 +87,8 @@ class FindSourcesCog(commands.Cog):
 
     async def find(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
         answer = await self.finder.find(message.content, scope(interaction))
-        view = _post_view() if answer.hits else None
-        await send_reply(interaction, render(answer), view=view)
+        reply = render(answer)
+        # One page (the usual case: five matches at most) gets Post; a longer answer keeps its
+        # Previous/Next buttons instead, since a post would show its first page only.
+        view = _post_view() if answer.hits and len(reply.pages) == 1 else None
+        await send_reply(interaction, reply, view=view)
