@@ -31,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     store = sub.add_parser("store", help="manage the database")
     store_sub = store.add_subparsers(dest="store_command", required=True)
     store_sub.add_parser("load", help="load the curated data/ into the database")
+    store_sub.add_parser(
+        "verify",
+        help="check that the database holds exactly the curated data/ (exit 1 if not)",
+        description="Recompute the checksum of the curated entries in the database (without "
+        "loading anything) and compare it with that of data/. Exits 0 when they match, 1 "
+        "when they differ (run `store load` or restart the bot to bring the database up to "
+        "date).",
+    )
     copy = store_sub.add_parser(
         "copy",
         help="copy every document from one database into another, then verify the copy",
@@ -67,7 +75,7 @@ def _configure_logging(level: str) -> None:
 
 async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
     async with build_app(settings) as app:
-        console = Console(app.facts, as_json=as_json)
+        console = Console(app.facts, as_json=as_json, finder=app.finder, timeline=app.timeline)
         if line is not None:
             failures = await console.run_lines([line])
             return 1 if failures else 0
@@ -78,7 +86,8 @@ async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
 
 async def _console(settings: Settings) -> int:
     async with build_app(settings) as app:
-        await Console(app.facts).interactive(Path.home() / ".sco_fact_bot_history")
+        console = Console(app.facts, finder=app.finder, timeline=app.timeline)
+        await console.interactive(Path.home() / ".sco_fact_bot_history")
     return 0
 
 
@@ -89,6 +98,29 @@ async def _store_load(settings: Settings) -> int:
             f"curated: {r.added} added, {r.updated} updated, "
             f"{r.removed} removed, {r.unchanged} unchanged"
         )
+        print(f"dataset: version {app.dataset.version}, checksum {app.dataset.checksum}")
+    return 0
+
+
+async def _store_verify(settings: Settings) -> int:
+    from bot.store import open_store
+    from bot.store.curated import load_catalog
+    from bot.store.dataset import verify_store
+
+    documents = load_catalog(settings.data_dir).documents()
+    store = await open_store(settings.database_url)
+    try:
+        result = await verify_store(store, settings.data_dir, documents)
+    finally:
+        await store.close()
+    files = result.files
+    print(f"files:    version {files.version}, {result.files_count} entries, ", end="")
+    print(f"checksum {files.checksum}")
+    print(f"database: {result.stored_count} curated entries, checksum {result.stored_checksum}")
+    if not result.ok:
+        print("MISMATCH: the database does not hold the curated data of data/ (run `store load`)")
+        return 1
+    print("ok: the database holds exactly the curated data of data/")
     return 0
 
 
@@ -174,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             log.info("DISCORD_TOKEN is not set: starting the console instead of the Discord bot")
         return asyncio.run(_console(settings))
+    if args.command == "store" and args.store_command == "verify":
+        return asyncio.run(_store_verify(settings))
     if args.command == "store" and args.store_command == "copy":
         return asyncio.run(_store_copy(args.source, args.target))
     if args.command == "store" and args.store_command == "export":

@@ -7,13 +7,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.core.clock import SystemClock
+from bot.core.dataset import DatasetVersion
 from bot.core.digest_service import DigestService
+from bot.core.findsources import SourceFinder
 from bot.core.moderation import Moderation
 from bot.core.ports import Clock, Store, SyncReport
 from bot.core.services import FactService
+from bot.core.timeline import TimelineService
 from bot.settings import Settings
 from bot.store import digest_store, moderation_store, open_store
-from bot.store.curated import load_curated
+from bot.store.curated import load_catalog
+from bot.store.dataset import dataset_of
 
 __all__ = ["App", "build_app"]
 
@@ -26,6 +30,9 @@ class App:
     loaded: SyncReport
     digests: DigestService
     moderation: Moderation
+    dataset: DatasetVersion
+    finder: SourceFinder
+    timeline: TimelineService
 
 
 @asynccontextmanager
@@ -34,14 +41,21 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
     ``clock``: the digests' clock (the system's by default; tests pass their own)."""
     store = await open_store(settings.database_url)
     try:
-        loaded = await load_curated(store, settings.data_dir)
+        # As ``load_curated`` does, keeping the documents to checksum them (the dataset version).
+        documents = load_catalog(settings.data_dir).documents()
+        loaded = await store.sync_curated(documents)
+        dataset = dataset_of(settings.data_dir, documents)
+        facts = FactService(store, dataset=dataset)
         yield App(
             settings=settings,
             store=store,
-            facts=FactService(store),
+            facts=facts,
             loaded=loaded,
             digests=DigestService(digest_store(store), store, clock or SystemClock()),
             moderation=Moderation.build(store, moderation_store(store)),
+            dataset=dataset,
+            finder=SourceFinder(store, facts),
+            timeline=TimelineService(store, facts, dataset),
         )
     finally:
         await store.close()

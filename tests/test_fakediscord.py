@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import zlib
 from collections.abc import AsyncIterator
@@ -740,3 +741,72 @@ async def test_uncompressed_gateway_and_bad_tokens(fake: FakeDiscord) -> None:
             assert resp.status == 401 and resp.headers["Content-Type"] == "application/json"
     assert fake.gateway.errors == ["gateway: IDENTIFY with a wrong token"]
     fake.gateway.errors.clear()
+
+
+# --- user installs, contexts, uploads ------------------------------------------------------------
+
+
+def _installable_bot() -> commands.Bot:
+    bot = commands.Bot(
+        command_prefix=commands.when_mentioned,
+        intents=discord.Intents.default(),
+        allowed_mentions=discord.AllowedMentions.none(),
+        allowed_installs=app_commands.AppInstallationType(guild=True),
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+    )
+
+    @bot.tree.command(description="Where am I, and who installed me?")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def where(interaction: discord.Interaction) -> None:
+        text = f"guild-installed={interaction.is_guild_integration()} context={interaction.context}"
+        file = discord.File(io.BytesIO(b"\x89PNG fake"), filename="where.png")
+        await interaction.response.send_message(text, file=file)
+
+    @bot.tree.command(description="Server installs only")
+    async def admin(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("admin")
+
+    async def setup_hook() -> None:
+        await bot.tree.sync()
+
+    bot.setup_hook = setup_hook  # type: ignore[method-assign]
+    return bot
+
+
+async def test_user_installs_contexts_and_uploads() -> None:
+    async with FakeDiscord.running() as fake:
+        home = fake.add_guild(name="home")
+        away = fake.add_guild(name="away", bot_installed=False)
+        async with fake.client(_installable_bot()):
+            by_name = {c["name"]: c for c in fake.commands[None]}
+            assert by_name["where"]["integration_types"] == [0, 1]
+            assert by_name["admin"]["integration_types"] == [0]
+            assert by_name["admin"]["contexts"] == [0]
+            here = await fake.invoke("where", guild=home)
+            assert "guild-installed=True" in here.content
+            upload = fake.requests_to("POST", r"/interactions/\d+/[^/]+/callback")[-1].files[0]
+            assert upload["filename"] == "where.png" and upload["data"] == b"\x89PNG fake"
+            assert here.message is not None and here.message["attachments"][0]["size"] == 9
+            for where in ({"guild": away}, {"private": True}):
+                with pytest.raises(InvocationError, match="not installed"):
+                    await fake.invoke("where", **where)  # type: ignore[arg-type]
+            fake.install_for_user()
+            there = await fake.invoke("where", guild=away)
+            assert "guild-installed=False" in there.content
+            assert there.interaction["authorizing_integration_owners"] == {
+                "1": str(fake.default_user.id)
+            }
+            group = await fake.invoke("where", private=True)
+            assert group.interaction["context"] == 2 and group.type == 4
+            for where in ({"guild": away}, {"private": True}, {"dm": True}):
+                with pytest.raises(InvocationError):
+                    await fake.invoke("admin", **where)  # type: ignore[arg-type]
+            assert len(fake.channel_messages[away.text_channels[0].id]) == 1  # the answer
+            heard = [
+                p["t"]
+                for session in fake.gateway.sessions.values()
+                for p in session.log
+                if str(away.id) in json.dumps(p.get("d"))
+            ]
+            assert set(heard) == {"INTERACTION_CREATE"}  # nothing else of a server it is not in

@@ -15,6 +15,7 @@ import logging
 import re
 import shlex
 import sys
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -22,9 +23,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.errors import BotError, Invalid, NotFound
+from bot.core.findsources import SourceFinder
 from bot.core.render import Reply, render, render_apology, render_error
 from bot.core.render.embeds import ALLOWED_MENTIONS_NONE
 from bot.core.services import FactService
+from bot.core.timeline import TimelineAnswer, TimelineService
 
 __all__ = ["COMMANDS", "Console", "ParsedCommand", "format_text", "parse_command"]
 
@@ -74,6 +77,12 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec("source", "A source document, or the list of sources", (Option("id", str),)),
         CommandSpec("about", "What this bot is and how to use it"),
+        CommandSpec("timeline", "A picture of the summits and membership (writes a PNG)"),
+        CommandSpec(
+            "findsources",
+            "Sourced entries matching a message's claims (Discord: a message's Apps menu)",
+            (Option("text", str, True, '"SCO trade reached 890 billion dollars"'),),
+        ),
         CommandSpec("help", "List the commands"),
     )
 }
@@ -168,7 +177,14 @@ class Console:
     """Runs command lines against the services and writes each answer."""
 
     def __init__(
-        self, facts: FactService, *, as_json: bool = False, out: TextIO | None = None
+        self,
+        facts: FactService,
+        *,
+        as_json: bool = False,
+        out: TextIO | None = None,
+        finder: SourceFinder | None = None,
+        timeline: TimelineService | None = None,
+        files_dir: Path | None = None,
     ) -> None:
         self._facts = facts
         self._json = as_json
@@ -182,6 +198,12 @@ class Console:
             "source": lambda a: facts.source(a.get("id")),
             "about": lambda a: facts.about(),
         }
+        if finder is not None:
+            self._handlers["findsources"] = lambda a: finder.find(a["text"])
+        self._timeline = timeline
+        if timeline is not None:
+            self._handlers["timeline"] = lambda a: timeline.timeline()
+        self._files_dir = files_dir or Path(tempfile.gettempdir()) / "sco-fact-bot"
 
     async def answer(self, line: str) -> tuple[Reply, bool]:
         """The reply to one line, and whether it answered without error."""
@@ -189,7 +211,13 @@ class Console:
             command = parse_command(line)
             if command.name == "help":
                 return _help_reply(), True
-            return render(await self._handlers[command.name](command.args)), True
+            if command.name not in self._handlers:
+                raise NotFound(f"`/{command.name}` is not available in this console.")
+            answer = await self._handlers[command.name](command.args)
+            reply = render(answer)
+            if isinstance(answer, TimelineAnswer) and self._timeline is not None:
+                reply.meta["files"] = [str(await self._write_picture(answer, self._timeline))]
+            return reply, True
         except BotError as error:
             return render_error(error), False
         except Exception:
@@ -197,11 +225,23 @@ class Console:
             log.exception("unexpected error %s answering %r", error_id, line[:200])
             return render_apology(error_id), False
 
+    async def _write_picture(self, answer: TimelineAnswer, timeline: TimelineService) -> Path:
+        """Draw (or reuse) the timeline's PNG and write it where ``files_dir`` says."""
+        png = await timeline.picture(answer)
+        path = self._files_dir / answer.filename
+        await asyncio.to_thread(self._files_dir.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(path.write_bytes, png)
+        return path.resolve()
+
     def write(self, reply: Reply) -> None:
+        files = reply.meta.get("files", [])
         if self._json:
             self._out.write(json.dumps(reply.payload(0), ensure_ascii=False) + "\n")
+            for path in files:  # standard output stays one JSON object per line
+                print(f"picture: {path}", file=sys.stderr)
         else:
-            self._out.write(format_text(reply) + "\n\n")
+            pictures = "".join(f"Picture: {path}\n" for path in files)
+            self._out.write(format_text(reply) + "\n" + pictures + "\n")
         self._out.flush()
 
     async def run_lines(self, lines: Iterable[str]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.dataset import DatasetVersion
 from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
 
 __all__ = [
@@ -87,6 +88,7 @@ class SearchAnswer(_Sourced):
     total: int
     hits: list[SearchHit]
     speakers: dict[str, Person]
+    server_entries: bool = True  # False: curated only (a DM, or a server without the bot)
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,4 @@ class SourceListAnswer(_Sourced):
 @dataclass(frozen=True)
 class AboutAnswer:
     counts: dict[str, int]
+    dataset: DatasetVersion | None = None  # the curated data's version and checksum

@@ -25,6 +25,7 @@ from bot.core.answers import (
     SummitAnswer,
     SummitListAnswer,
 )
+from bot.core.dataset import DatasetVersion
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
 from bot.core.lookup import MENTION, Candidate, best_matches, check_name_input, resolve
@@ -80,6 +81,12 @@ def search_terms(query: str) -> list[str]:
     return list(dict.fromkeys(_WORD.findall(query)))[:MAX_TERMS]
 
 
+def _add_hint(guild_id: int | None) -> str:
+    """How to add what is missing: only where a server installed the bot (in DMs and in servers
+    where only a user's own install answers there are no server entries to add)."""
+    return ADD_HINT if guild_id is not None else ""
+
+
 def _cited_ids(entries: Iterable[BaseModel]) -> set[str]:
     return {c.source for e in entries for c in getattr(e, "citations", [])}
 
@@ -88,8 +95,15 @@ class FactService:
     """Read-side use cases over one ``Store``. ``guild_id`` scopes to curated plus that
     server's own entries; ``None`` means curated only."""
 
-    def __init__(self, store: Store, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        rng: random.Random | None = None,
+        dataset: DatasetVersion | None = None,
+    ) -> None:
         self._store = store
+        self.dataset = dataset
         self._rng = rng or random.Random()
         self._source_cache: dict[str, Source] | None = None
 
@@ -161,7 +175,9 @@ class FactService:
         slug = await self._resolve(Kind.COUNTRY, country, "country", guild_id)
         doc = await self._store.get(Kind.COUNTRY, slug, guild_id)
         if doc is None:  # names and documents disagree: treat as not found, never guess
-            raise NotFound(f"No country called “{country.strip()}” is recorded.", hint=ADD_HINT)
+            raise NotFound(
+                f"No country called “{country.strip()}” is recorded.", hint=_add_hint(guild_id)
+            )
         found = from_document(doc, Country)
         more: list[bool] = []
         link = ("country", slug)
@@ -203,7 +219,7 @@ class FactService:
             raise NotFound(
                 f"Nothing is recorded about a summit in {year}.",
                 suggestions=[str(y) for y in recorded],
-                hint=f"The suggestions are the recorded years. {ADD_HINT}",
+                hint=f"The suggestions are the recorded years. {_add_hint(guild_id)}".strip(),
             )
         found = from_document(doc, Summit)
         more: list[bool] = []
@@ -230,11 +246,13 @@ class FactService:
         if person is None or not person.strip():
             doc = await self._store.random(Kind.QUOTE, guild_id, seed=self._rng.random())
             if doc is None:
-                raise NotFound("No quotes are recorded yet.", hint=ADD_HINT)
+                raise NotFound("No quotes are recorded yet.", hint=_add_hint(guild_id))
             picked = from_document(doc, Quote)
             speaker = await self._people([picked.person], guild_id)
             if picked.person not in speaker:
-                raise NotFound("That quote's speaker is missing from the store.", hint=ADD_HINT)
+                raise NotFound(
+                    "That quote's speaker is missing from the store.", hint=_add_hint(guild_id)
+                )
             return QuoteAnswer(
                 person=speaker[picked.person],
                 quotes=[picked],
@@ -244,7 +262,9 @@ class FactService:
         slug = await self._resolve(Kind.PERSON, person, "person", guild_id)
         people = await self._people([slug], guild_id)
         if slug not in people:
-            raise NotFound(f"No person called “{person.strip()}” is recorded.", hint=ADD_HINT)
+            raise NotFound(
+                f"No person called “{person.strip()}” is recorded.", hint=_add_hint(guild_id)
+            )
         more: list[bool] = []
         link = ("person", slug)
         quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, PERSON_QUOTES_SHOWN, more)
@@ -252,7 +272,8 @@ class FactService:
         if not quotes:
             raise NotFound(
                 f"The sources record no quotes from {people[slug].name}.",
-                hint=f"Try `/search {people[slug].name}` for what they say about them. {ADD_HINT}",
+                hint=f"Try `/search {people[slug].name}` for what they say about them. "
+                f"{_add_hint(guild_id)}".strip(),
             )
         quotes.sort(key=lambda q: (q.kind != "direct", q.id))
         return QuoteAnswer(
@@ -287,6 +308,7 @@ class FactService:
             hits=hits,
             speakers=speakers,
             sources=await self._sources(h.entry for h in hits),
+            server_entries=guild_id is not None,
         )
 
     # -- /fact -------------------------------------------------------------------------------
@@ -306,7 +328,7 @@ class FactService:
         pick = self._rng.random() if seed is None else seed
         doc = await self._store.random(Kind.FACT, guild_id, link=link, seed=pick)
         if doc is None:
-            raise NotFound("No facts are recorded yet.", hint=ADD_HINT)
+            raise NotFound("No facts are recorded yet.", hint=_add_hint(guild_id))
         found = from_document(doc, Fact)
         return FactAnswer(
             fact=found,
@@ -344,7 +366,8 @@ class FactService:
     # -- /about and autocomplete -------------------------------------------------------------
 
     async def about(self, guild_id: int | None = None) -> AboutAnswer:
-        return AboutAnswer(counts={k.value: await self._store.count(k, guild_id) for k in Kind})
+        counts = {k.value: await self._store.count(k, guild_id) for k in Kind}
+        return AboutAnswer(counts=counts, dataset=self.dataset)
 
     async def complete(
         self, option: Completion, text: str, guild_id: int | None = None, *, limit: int = 25

@@ -58,6 +58,7 @@ class FakeBase:
         self.messages: dict[int, JSON] = {}
         self.channel_messages: defaultdict[int, list[JSON]] = defaultdict(list)
         self.commands: dict[int | None, list[JSON]] = {}  # None: global commands
+        self.user_installs: set[int] = set()  # users who added the app to their account
         self.requests: list[RecordedRequest] = []
         self.unknown_requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []

@@ -246,7 +246,7 @@ class Gateway:
         self.sessions[session.session_id] = session
         conn.session = session
         session.conn = conn
-        guilds = [g for g in self.fake.guilds.values() if session.handles(g.id)]
+        guilds = [g for g in self.fake.guilds.values() if g.bot_installed and session.handles(g.id)]
         ready = payloads.ready(
             self.fake.bot_user,
             [g.id for g in guilds],

@@ -13,6 +13,7 @@ from . import payloads
 from .core import FakeBase
 from .models import (
     DM,
+    GROUP_DM,
     FakeChannel,
     FakeGuild,
     FakeMember,
@@ -54,10 +55,12 @@ class InteractionsMixin(FakeBase):
         return self.users[uid]
 
     def _place(
-        self, guild: Any, channel: Any, user: FakeUser, dm: bool
+        self, guild: Any, channel: Any, user: FakeUser, dm: bool, private: bool = False
     ) -> tuple[FakeGuild | None, FakeChannel]:
         if dm:
             return None, self.dm_channel(user)
+        if private:
+            return None, self.group_dm(user)
         if channel is not None:
             ch = self.channels.get(as_id(channel))
             if ch is None:
@@ -90,8 +93,15 @@ class InteractionsMixin(FakeBase):
         message: JSON | None = None,
         timeout: float | None = None,
         wait: bool = True,
+        owners: dict[str, str] | None = None,
     ) -> Reply:
         iid = self.ids.next()
+        if owners is None and message is not None:
+            # A component or modal answers as the interaction that made its message did.
+            meta = message.get("interaction_metadata") or {}
+            owners = meta.get("authorizing_integration_owners")
+        if owners is None:
+            owners = {"0": str(guild.id) if guild is not None else "0"}
         perms = as_permissions(permissions) if permissions is not None else None
         payload: JSON = {
             "id": str(iid),
@@ -113,8 +123,12 @@ class InteractionsMixin(FakeBase):
                 guild_locale=guild.locale,
                 guild={"id": str(guild.id), "locale": guild.locale, "features": guild.features},
                 member=payloads.member(member, permissions=perms),
-                app_permissions=str(guild.permissions_of(self.app_id)),
-                authorizing_integration_owners={"0": str(guild.id)},
+                app_permissions=str(
+                    guild.permissions_of(self.app_id)
+                    if guild.bot_installed
+                    else dm_app_permissions()
+                ),
+                authorizing_integration_owners=owners,
                 context=0,
             )
         else:
@@ -122,7 +136,7 @@ class InteractionsMixin(FakeBase):
             payload.update(
                 user=payloads.user(user),
                 app_permissions=str(dm_app_permissions()),
-                authorizing_integration_owners={"0": "0"},
+                authorizing_integration_owners=owners,
                 context=1 if channel.type == DM else 2,
             )
         payload["channel"] = payloads.channel(channel, permissions=perms)
@@ -156,14 +170,24 @@ class InteractionsMixin(FakeBase):
         user: FakeUser,
         permissions: Any = None,
         cmd_type: int = 1,
-    ) -> JSON:
-        """The registered command, if Discord would offer it to ``user`` here."""
-        scopes = ([guild.id] if guild else []) + [None]
+        channel: FakeChannel | None = None,
+    ) -> tuple[JSON, dict[str, str]]:
+        """The registered command, if Discord would offer it to ``user`` here, and the
+        interaction's ``authorizing_integration_owners``."""
+        scopes = ([guild.id] if guild and guild.bot_installed else []) + [None]
+        context = 0 if guild is not None else 2 if channel and channel.type == GROUP_DM else 1
         for scope in scopes:
             cmd = find_command(self.commands.get(scope, []), name, cmd_type)
             if cmd is not None:
-                check_available(cmd, guild, user, permissions)
-                return cmd
+                owners = check_available(
+                    cmd,
+                    guild,
+                    user,
+                    permissions,
+                    context=context,
+                    user_installed=user.id in self.user_installs,
+                )
+                return cmd, owners
         known = sorted({c["name"] for s in scopes for c in self.commands.get(s, [])})
         raise InvocationError(f"no registered command {name!r} of type {cmd_type} (known: {known})")
 
@@ -178,6 +202,7 @@ class InteractionsMixin(FakeBase):
         guild: Any = None,
         channel: Any = None,
         dm: bool = False,
+        private: bool = False,
         permissions: Any = None,
         locale: str = "en-US",
         followups: int = 0,
@@ -186,11 +211,12 @@ class InteractionsMixin(FakeBase):
     ) -> Reply:
         """Run ``/command`` ("digest set" for subcommands) with typed ``options``. Waits for the
         callback; after a deferred response (type 5) also for the message to be completed; then
-        for ``followups`` followup messages."""
+        for ``followups`` followup messages. ``dm``: in the user's DM with the bot; ``private``:
+        in a group DM (only a user install answers there, see ``install_for_user``)."""
         u = self._user(user)
-        g, ch = self._place(guild, channel, u, dm)
+        g, ch = self._place(guild, channel, u, dm, private)
         name, *path = command.split()
-        cmd = self._command(name, g, u, permissions)
+        cmd, owners = self._command(name, g, u, permissions, channel=ch)
         data = command_data(cmd, path, options or {}, self._resolver(g, u, permissions))
         reply = await self._send(
             APPLICATION_COMMAND,
@@ -202,6 +228,7 @@ class InteractionsMixin(FakeBase):
             permissions=permissions,
             locale=locale,
             timeout=timeout,
+            owners=owners,
         )
         await self._settle(reply, complete_deferred, followups, timeout)
         return reply
@@ -237,7 +264,8 @@ class InteractionsMixin(FakeBase):
         name, *path = command.split()
         given = {**(options or {}), option: value}
         res = self._resolver(g, u, None)
-        data = command_data(self._command(name, g, u), path, given, res, focused=option)
+        cmd, owners = self._command(name, g, u, channel=ch)
+        data = command_data(cmd, path, given, res, focused=option)
         return await self._send(
             AUTOCOMPLETE,
             data,
@@ -247,18 +275,15 @@ class InteractionsMixin(FakeBase):
             channel=ch,
             locale=locale,
             timeout=timeout,
+            owners=owners,
         )
 
     async def user_command(self, name: str, target: Any, **kw: Any) -> Reply:
         """Right-click a user -> Apps -> ``name``."""
         u = self._user(kw.pop("user", None))
         g, ch = self._place(kw.pop("guild", None), kw.pop("channel", None), u, False)
-        data = context_menu_data(
-            self._command(name, g, u, kw.get("permissions"), 2),
-            target,
-            self._resolver(g, u, None),
-            None,
-        )
+        cmd, owners = self._command(name, g, u, kw.get("permissions"), 2, ch)
+        data = context_menu_data(cmd, target, self._resolver(g, u, None), None)
         return await self._send(
             APPLICATION_COMMAND,
             data,
@@ -266,6 +291,7 @@ class InteractionsMixin(FakeBase):
             user=u,
             guild=g,
             channel=ch,
+            owners=owners,
             **kw,
         )
 
@@ -274,17 +300,21 @@ class InteractionsMixin(FakeBase):
         msg = self._message(message)
         u = self._user(kw.pop("user", None))
         g, ch = self._place(None, int(msg["channel_id"]), u, False)
-        cmd = self._command(name, g, u, kw.get("permissions"), 3)
+        cmd, owners = self._command(name, g, u, kw.get("permissions"), 3, ch)
         data = context_menu_data(cmd, None, self._resolver(g, u, None), msg)
-        return await self._send(
+        complete, followups = kw.pop("complete_deferred", True), kw.pop("followups", 0)
+        reply = await self._send(
             APPLICATION_COMMAND,
             data,
             what=f"message command {name!r}",
             user=u,
             guild=g,
             channel=ch,
+            owners=owners,
             **kw,
         )
+        await self._settle(reply, complete, followups, kw.get("timeout"))
+        return reply
 
     # --- components and modals -----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ DEFAULT_BOT_PERMISSIONS = DEFAULT_EVERYONE_PERMISSIONS | (1 << 13)
 # Channel types.
 GUILD_TEXT = 0
 DM = 1
+GROUP_DM = 3
 GUILD_VOICE = 2
 GUILD_CATEGORY = 4
 GUILD_ANNOUNCEMENT = 5
@@ -82,8 +83,9 @@ class FakeChannel:
     topic: str | None = None
     parent_id: int | None = None
     nsfw: bool = False
-    # For DM channels: the other user.
+    # For DM channels: the other user; for group DMs: everyone in it.
     recipient: FakeUser | None = None
+    recipients: list[FakeUser] = field(default_factory=list)
     last_message_id: int | None = None
 
 
@@ -106,6 +108,8 @@ class FakeGuild:
     locale: str = "en-US"
     features: list[str] = field(default_factory=list)
     created_at: str = field(default_factory=iso)
+    # False: a server the bot is not in (users who installed the app may still use it there).
+    bot_installed: bool = True
 
     @property
     def everyone(self) -> FakeRole:

@@ -228,23 +228,66 @@ def dm_app_permissions() -> int:
     return (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 31)
 
 
-def check_available(cmd: JSON, guild: FakeGuild | None, user: FakeUser, permissions: Any) -> None:
-    """Discord's client hides commands a user may not use here; the fake refuses them."""
+# Interaction contexts (where a command runs) and installation types (who installed the app).
+GUILD_CONTEXT, BOT_DM, PRIVATE_CHANNEL = 0, 1, 2
+GUILD_INSTALL, USER_INSTALL = 0, 1
+CONTEXT_NAMES = {GUILD_CONTEXT: "guilds", BOT_DM: "DMs", PRIVATE_CHANNEL: "private channels"}
+
+
+def authorizing_owners(
+    cmd: JSON, guild: FakeGuild | None, context: int, user: FakeUser, user_installed: bool
+) -> dict[str, str]:
+    """``authorizing_integration_owners`` for running ``cmd`` here: the server (``"0"``, or
+    ``"0": "0"`` in the bot's DM) when the app is installed there, the user (``"1"``) when they
+    installed it on their account; each only if the command allows that installation type."""
+    types = cmd.get("integration_types") or [GUILD_INSTALL]
+    owners: dict[str, str] = {}
+    if GUILD_INSTALL in types:
+        if context == GUILD_CONTEXT and guild is not None and guild.bot_installed:
+            owners["0"] = str(guild.id)
+        elif context == BOT_DM:
+            owners["0"] = "0"
+    if USER_INSTALL in types and user_installed:
+        owners["1"] = str(user.id)
+    return owners
+
+
+def check_available(
+    cmd: JSON,
+    guild: FakeGuild | None,
+    user: FakeUser,
+    permissions: Any,
+    *,
+    context: int | None = None,
+    user_installed: bool = False,
+) -> dict[str, str]:
+    """Discord's client hides commands a user may not use here; the fake refuses them.
+    Returns the interaction's ``authorizing_integration_owners``."""
     label = f"command {cmd['name']!r}"
     contexts = cmd.get("contexts")
+    if context is None:
+        context = GUILD_CONTEXT if guild is not None else BOT_DM
+    if context == BOT_DM and cmd.get("dm_permission") is False:
+        raise InvocationError(f"{label} is not available in DMs")
+    if contexts is not None and context not in contexts:
+        raise InvocationError(f"{label} is not available in {CONTEXT_NAMES[context]}")
+    owners = authorizing_owners(cmd, guild, context, user, user_installed)
+    if not owners:
+        where = f"guild {guild.id}" if guild is not None else CONTEXT_NAMES[context]
+        raise InvocationError(
+            f"{label} is not installed for user {user.id} in {where} "
+            f"(integration_types {cmd.get('integration_types')})"
+        )
     if guild is None:
-        if cmd.get("dm_permission") is False or (contexts is not None and 1 not in contexts):
-            raise InvocationError(f"{label} is not available in DMs")
-        return
-    if contexts is not None and 0 not in contexts:
-        raise InvocationError(f"{label} is not available in guilds")
+        return owners
     required = cmd.get("default_member_permissions")
     if required is None:
-        return
+        return owners
     have = as_permissions(permissions) if permissions is not None else guild.permissions_of(user.id)
     need = int(required)
     if not have & ADMINISTRATOR and (need == 0 or have & need != need):
         raise InvocationError(f"{label} needs permissions {need}; user {user.id} has {have}")
+    return owners
 
 
 def modal_submit_components(modal: list[JSON], values: dict[str, Any]) -> list[JSON]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .models import (
     DM,
+    GROUP_DM,
     GUILD_CATEGORY,
     GUILD_VOICE,
     FakeChannel,
@@ -112,6 +113,17 @@ def channel(c: FakeChannel, *, permissions: int | None = None) -> JSON:
             "type": DM,
             "last_message_id": str(c.last_message_id) if c.last_message_id else None,
             "recipients": [user(c.recipient)],
+            "flags": 0,
+        }
+    elif c.type == GROUP_DM:
+        data = {
+            "id": str(c.id),
+            "type": GROUP_DM,
+            "name": c.name or None,
+            "icon": None,
+            "owner_id": str(c.recipients[0].id),
+            "last_message_id": str(c.last_message_id) if c.last_message_id else None,
+            "recipients": [user(u) for u in c.recipients],
             "flags": 0,
         }
     else:

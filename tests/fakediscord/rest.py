@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import payloads
-from .models import as_id
+from .models import GROUP_DM, as_id
 from .records import (
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
@@ -86,13 +86,14 @@ async def recorder(request: web.Request, handler: Handler) -> web.StreamResponse
             if name == "payload_json":
                 body = json.loads(str(value))
             elif isinstance(value, web.FileField):
-                size = len(value.file.read())
+                data = value.file.read()
                 files.append(
                     {
                         "field": name,
                         "filename": value.filename,
-                        "size": size,
+                        "size": len(data),
                         "content_type": value.content_type,
+                        "data": data,
                     }
                 )
     elif request.body_exists:
@@ -244,6 +245,10 @@ async def get_channel(request: web.Request) -> web.Response:
 async def post_message(request: web.Request) -> web.Response:
     fake, cid = _channel(request)
     guild = fake.guild_of(cid)
+    if guild is None and fake.channels[cid].type == GROUP_DM:
+        return error(MISSING_ACCESS)  # a bot is never in a group DM
+    if guild is not None and not guild.bot_installed:
+        return error(MISSING_ACCESS)
     if guild is not None:
         perms = guild.permissions_of(fake.app_id)
         if not perms & VIEW_CHANNEL:

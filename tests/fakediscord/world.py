@@ -16,6 +16,7 @@ from .gateway import Session
 from .models import (
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
+    GROUP_DM,
     GUILD_TEXT,
     FakeChannel,
     FakeGuild,
@@ -49,20 +50,24 @@ class WorldMixin(FakeBase):
         everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
         locale: str = "en-US",
+        bot_installed: bool = True,
     ) -> FakeGuild:
         """A guild with @everyone, a managed bot role, the owner, the bot, the default user and
         ``members``. ``channels``: names, (id, name) pairs or dicts of FakeChannel fields.
-        Added after login, it reaches the bot as GUILD_CREATE."""
+        Added after login, it reaches the bot as GUILD_CREATE. ``bot_installed=False``: a
+        server the bot is not in (no bot member, no gateway events; only users who installed
+        the app can use its user-installable commands there)."""
         gid = guild_id or self.ids.next()
         owner = self.users.get(owner_id or self.owner.id) or self.add_user(
             "owner", user_id=owner_id
         )
-        guild = FakeGuild(gid, name, owner.id, locale=locale)
+        guild = FakeGuild(gid, name, owner.id, locale=locale, bot_installed=bot_installed)
         guild.roles[gid] = FakeRole(gid, "@everyone", everyone_permissions)
-        bot_role = FakeRole(self.ids.next(), self.bot_user.username, bot_permissions, 1)
-        bot_role.managed, bot_role.bot_id = True, self.bot_user.id
-        guild.roles[bot_role.id] = bot_role
-        guild.members[self.bot_user.id] = FakeMember(self.bot_user, [bot_role.id])
+        if bot_installed:
+            bot_role = FakeRole(self.ids.next(), self.bot_user.username, bot_permissions, 1)
+            bot_role.managed, bot_role.bot_id = True, self.bot_user.id
+            guild.roles[bot_role.id] = bot_role
+            guild.members[self.bot_user.id] = FakeMember(self.bot_user, [bot_role.id])
         for u in (owner, self.default_user, *members):
             user = u if isinstance(u, FakeUser) else self.users[as_id(u)]
             guild.members.setdefault(user.id, FakeMember(user))
@@ -78,6 +83,22 @@ class WorldMixin(FakeBase):
             self._put_channel(guild, **fields)
         self._dispatch_soon("GUILD_CREATE", lambda s: self.gateway.guild_create(s, guild), gid)
         return guild
+
+    def install_for_user(self, user: FakeUser | int | None = None) -> None:
+        """``user`` (the default user when None) adds the app to their account: its
+        user-installable commands follow them into DMs, group DMs and servers the bot is not in."""
+        self.user_installs.add(self._user_id(user))
+
+    def group_dm(self, *users: FakeUser) -> FakeChannel:
+        """A group DM of ``users`` (the default user first when none are given); the bot is
+        not in it, so only a user install can answer there."""
+        people = list(users) or [self.default_user]
+        channel = FakeChannel(self.ids.next(), "", None, type=GROUP_DM, recipients=people)
+        self.channels[channel.id] = channel
+        return channel
+
+    def _user_id(self, user: FakeUser | int | None) -> int:
+        return self.default_user.id if user is None else as_id(user)
 
     def _put_channel(self, guild: FakeGuild, **fields: Any) -> FakeChannel:
         fields.setdefault("id", self.ids.next())
@@ -119,6 +140,9 @@ class WorldMixin(FakeBase):
         intent: int = GUILDS,
     ) -> None:
         """Dispatch to every session that owns ``guild_id`` and subscribed to ``intent``."""
+        guild = self.guilds.get(guild_id) if guild_id is not None else None
+        if guild is not None and not guild.bot_installed:
+            return  # the bot is not in that server: it hears nothing of it
         for session in self.gateway.live_sessions():
             if session.handles(guild_id) and session.intents & intent:
                 self._spawn(session.dispatch(event, build(session)))
@@ -171,6 +195,10 @@ class WorldMixin(FakeBase):
 
     def _dispatch_message(self, event: str, msg: JSON) -> None:
         gid = int(msg["guild_id"]) if "guild_id" in msg else None
+        if gid is not None and not self.guilds[gid].bot_installed:
+            return
+        if gid is None and self.channels[int(msg["channel_id"])].type == GROUP_DM:
+            return
         mine = msg.get("author", {}).get("id") == str(self.app_id)
         for session in self.gateway.live_sessions():
             intent = GUILD_MESSAGES if gid else DIRECT_MESSAGES

@@ -17,7 +17,10 @@ from bot.adapters.discord.digest_cog import DigestCog
 from bot.adapters.discord.digest_scheduler import DigestScheduler
 from bot.adapters.discord.entry_cog import EntryCog
 from bot.adapters.discord.facts_cog import FactsCog
+from bot.adapters.discord.findsources_cog import FindSourcesCog
+from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.respond import NO_PINGS
+from bot.adapters.discord.timeline_cog import TimelineCog
 from bot.adapters.discord.tree import FactTree
 from bot.app import App
 
@@ -45,6 +48,10 @@ class FactBot(commands.Bot):
             tree_cls=FactTree,
             allowed_mentions=NO_PINGS,
             help_command=None,
+            # Every command is for servers that installed the bot unless it says otherwise
+            # (the read-only ones do: ``installs.everywhere``).
+            allowed_installs=GUILD_INSTALLS,
+            allowed_contexts=GUILD_CONTEXTS,
             **options,
         )
         self.app = app
@@ -58,6 +65,8 @@ class FactBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.add_cog(FactsCog(self.app.facts))
+        await self.add_cog(FindSourcesCog(self, self.app.finder))
+        await self.add_cog(TimelineCog(self.app.timeline))
         await self.add_cog(DigestCog(self.app.digests, self.digest_scheduler))
         await self.add_cog(EntryCog(self.app.moderation))
         await self.add_cog(ConfigCog(self.app.moderation))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -19,12 +20,17 @@ def to_embeds(page: dict[str, Any]) -> list[discord.Embed]:
 
 
 async def send_reply(
-    interaction: discord.Interaction[Any], reply: Reply, *, view: discord.ui.View | None = None
+    interaction: discord.Interaction[Any],
+    reply: Reply,
+    *,
+    view: discord.ui.View | None = None,
+    files: Sequence[discord.File] = (),
 ) -> None:
     """Answer ``interaction`` with ``reply``'s first page (a followup once it was answered).
 
     A reply of several pages gets Previous/Next buttons only the invoking user can press,
-    unless ``view`` gives it other components (then only its first page is shown)."""
+    unless ``view`` gives it other components (then only its first page is shown). ``files``
+    are attached to it (an embed shows one as its image by ``attachment://NAME``)."""
     from bot.adapters.discord.views import Pager  # views import this module's helpers
 
     page = reply.pages[0]
@@ -34,6 +40,8 @@ async def send_reply(
         "ephemeral": reply.ephemeral,
         "allowed_mentions": NO_PINGS,
     }
+    if files:
+        kwargs["files"] = list(files)
     pager = None
     if view is not None:
         kwargs["view"] = view

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.errors import BotError, NotFound
+from bot.core.render import findsources as _findsources  # noqa: F401  (registers its renderer)
+from bot.core.render import timeline as _timeline  # noqa: F401  (registers its renderer)
 from bot.core.render.answers import ERROR_RED, render
 from bot.core.render.embeds import (
     ALLOWED_MENTIONS_NONE,

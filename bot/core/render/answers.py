@@ -291,10 +291,9 @@ def _(answer: SearchAnswer) -> Reply:
     shown = len(answer.hits)
     quoted = inert(truncate(answer.query, 80))
     if not shown:
-        desc = (
-            f"Nothing in the store matches “{quoted}”. Try fewer or other words.\n"
-            "Moderators can add a sourced entry with `/entry add`."
-        )
+        desc = f"Nothing in the store matches “{quoted}”. Try fewer or other words."
+        if answer.server_entries:
+            desc += "\nModerators can add a sourced entry with `/entry add`."
     elif answer.total > shown:
         desc = (
             f"{answer.total}{'+' if answer.total >= 1000 else ''} matches; "
@@ -378,7 +377,8 @@ def _(answer: AboutAnswer) -> Reply:
         "Where the sources say nothing, "
         "I say so.\n\n"
         "**Commands:** `/member [country]`, `/summit [year]`, `/quote [person]`, `/search query`, "
-        "`/fact [topic]`, `/source [id]`, `/about`."
+        "`/fact [topic]`, `/source [id]`, `/timeline`, `/about`; on any message, "
+        "**Apps → Find sources**."
     )
     counts = [
         {
@@ -397,4 +397,13 @@ def _(answer: AboutAnswer) -> Reply:
         },
         {"name": "Sources", "value": str(c.get("source", 0)), "inline": True},
     ]
+    if answer.dataset is not None:
+        counts.append(
+            {
+                "name": "Dataset",
+                "value": f"version {inert(answer.dataset.version)} · "
+                f"checksum `{answer.dataset.short}`",
+                "inline": True,
+            }
+        )
     return Reply(paginate("SCO Fact Bot", desc, [], color=SCO_BLUE, lead_fields=counts))
