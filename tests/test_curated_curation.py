@@ -77,6 +77,19 @@ def test_every_source_has_a_label(catalog: Catalog) -> None:
     assert not unlabelled, f"sources without a label: {unlabelled}"
 
 
+def test_labels_leads_and_notes_carry_no_iso_dates(catalog: Catalog) -> None:
+    """What answers show beside an entry reads as people write dates ("1 Sep 2025")."""
+    iso = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+    shown = [
+        *((source.id, source.label) for source in catalog.sources),
+        *((quote.id, quote.lead) for quote in catalog.quotes),
+        *((quote.id, quote.form) for quote in catalog.quotes),
+        *((size.id, size.as_of_note) for size in catalog.sizes),
+    ]
+    dated = [f"{key}: {text!r}" for key, text in shown if text and iso.search(text)]
+    assert not dated, "ISO dates in labels, leads, forms or size notes:\n" + "\n".join(dated)
+
+
 @pytest.mark.parametrize("name", ["facts.yaml", "quotes.yaml"])
 def test_every_fact_and_quote_has_an_explicit_rank(name: str) -> None:
     unranked = [entry["id"] for entry in raw_entries(name) if "rank" not in entry]
