@@ -18,10 +18,13 @@ from bot.adapters.discord.digest_scheduler import DigestScheduler
 from bot.adapters.discord.entry_cog import EntryCog
 from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.findsources_cog import FindSourcesCog
+from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.respond import NO_PINGS
 from bot.adapters.discord.timeline_cog import TimelineCog
 from bot.adapters.discord.tree import FactTree
+from bot.adapters.http.metrics import PrometheusMetrics
+from bot.adapters.http.server import Health, MetricsServer
 from bot.app import App
 
 __all__ = ["FactBot", "ShardedFactBot", "command_schema_hash", "make_bot"]
@@ -57,6 +60,8 @@ class FactBot(commands.Bot):
         self.app = app
         self.sync_on_start = sync_on_start
         self.digest_scheduler = DigestScheduler(self, app.digests)
+        self.fact_tree.observer.metrics = app.metrics
+        self.metrics_server: MetricsServer | None = None
 
     @property
     def fact_tree(self) -> FactTree:
@@ -76,9 +81,28 @@ class FactBot(commands.Bot):
         if self.sync_on_start:
             await self.sync_commands(guild, force=False)
         self.digest_scheduler.start()  # waits for READY, then sleeps until a post is due
+        await self._serve_metrics()
+
+    async def _serve_metrics(self) -> None:
+        """Start ``/healthz`` and ``/metrics`` when ``METRICS_PORT`` is set."""
+        settings = self.app.settings
+        metrics = self.app.metrics
+        if settings.metrics_port is None or not isinstance(metrics, PrometheusMetrics):
+            return
+        count_gateway_events(self, metrics)
+
+        async def probe() -> Health:
+            return await check_health(self)
+
+        server = MetricsServer(metrics, probe, settings.metrics_host, settings.metrics_port)
+        await server.start()
+        self.metrics_server = server
 
     async def close(self) -> None:
         await self.digest_scheduler.close()  # before the store it posts from goes away
+        if self.metrics_server is not None:
+            await self.metrics_server.close()
+            self.metrics_server = None
         await super().close()
 
     async def sync_commands(self, guild: int | None, *, force: bool) -> bool:

@@ -10,8 +10,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.adapters.discord.observe import InteractionObserver
 from bot.adapters.discord.respond import send_reply
 from bot.core.errors import BotError, Forbidden, Invalid
+from bot.core.observe import Outcome
 from bot.core.render import Reply, render_apology, render_error
 
 __all__ = ["FactTree"]
@@ -45,11 +47,13 @@ class FactTree(app_commands.CommandTree[Any]):
         self.accepting = True
         self.idle = asyncio.Event()
         self.idle.set()
+        self.observer = InteractionObserver()  # FactBot gives it the app's metrics
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if self.accepting:
             return True
         if interaction.type is discord.InteractionType.application_command:
+            self.observer.ended(Outcome.USER_ERROR)
             await interaction.response.send_message(
                 "I'm restarting; please try again in a moment.", ephemeral=True
             )
@@ -61,7 +65,11 @@ class FactTree(app_commands.CommandTree[Any]):
         self.in_flight += 1
         self.idle.clear()
         try:
-            await super()._call(interaction)
+            async with self.observer.around(interaction):
+                try:
+                    await super()._call(interaction)
+                except app_commands.AppCommandError as error:  # answered inside ``around``
+                    await self._dispatch_error(interaction, error)
         finally:
             self.in_flight -= 1
             if not self.in_flight:
@@ -72,6 +80,7 @@ class FactTree(app_commands.CommandTree[Any]):
     ) -> None:
         known = _as_bot_error(error)
         if known is not None:
+            self.observer.ended(Outcome.USER_ERROR)
             reply: Reply = render_error(known)
         else:
             error_id = uuid.uuid4().hex[:8]
@@ -84,6 +93,7 @@ class FactTree(app_commands.CommandTree[Any]):
                 interaction.user.id,
                 exc_info=original,
             )
+            self.observer.ended(Outcome.INTERNAL_ERROR, error_id=error_id)
             reply = render_apology(error_id)
         try:
             await send_reply(interaction, reply)

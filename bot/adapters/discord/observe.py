@@ -1,0 +1,104 @@
+"""One place that sees every command and autocomplete start and end: its outcome and latency
+go to the metrics (``bot.core.observe.Metrics``); ``FactTree`` wraps each interaction in
+``observer.around`` and its ``on_error`` and ``interaction_check`` say how it ended
+(``observer.ended``).
+
+Components (buttons, selects, forms) are not commands and are not counted here.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.core.observe import NO_METRICS, Metrics, Outcome
+
+__all__ = ["InteractionObserver", "Trace", "command_name", "current_trace"]
+
+
+@dataclass
+class Trace:
+    """What is known of the interaction being handled (one per interaction task)."""
+
+    interaction_id: int
+    command: str
+    guild_id: int | None
+    user_id: int
+    shard_id: int | None
+    autocomplete: bool
+    outcome: Outcome = Outcome.ANSWERED
+    error_id: str | None = None
+
+
+_TRACE: contextvars.ContextVar[Trace | None] = contextvars.ContextVar("trace", default=None)
+
+
+def current_trace() -> Trace | None:
+    """The interaction this task is handling, if any."""
+    return _TRACE.get()
+
+
+def command_name(interaction: discord.Interaction[Any]) -> str:
+    """The command's full name (``entry add``) as this bot knows it; ``unknown`` otherwise, so
+    a forged payload cannot invent metric labels."""
+    command = interaction.command
+    if command is not None:
+        return command.qualified_name
+    return "unknown"
+
+
+def _shard(interaction: discord.Interaction[Any]) -> int | None:
+    client = interaction.client
+    count: int | None = client.shard_count
+    if interaction.guild_id is not None and count:
+        return (interaction.guild_id >> 22) % count
+    shard: int | None = client.shard_id
+    return shard
+
+
+class InteractionObserver:
+    """Times each command and autocomplete and reports how it ended."""
+
+    def __init__(self, metrics: Metrics = NO_METRICS) -> None:
+        self.metrics = metrics
+
+    @asynccontextmanager
+    async def around(self, interaction: discord.Interaction[Any]) -> AsyncIterator[Trace]:
+        data: Any = interaction.data or {}
+        trace = Trace(
+            interaction_id=interaction.id,
+            command=str(data.get("name", "?"))[:100],
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id,
+            shard_id=_shard(interaction),
+            autocomplete=interaction.type is discord.InteractionType.autocomplete,
+        )
+        token = _TRACE.set(trace)
+        started = time.perf_counter()
+        try:
+            yield trace
+        except BaseException:
+            trace.outcome = Outcome.INTERNAL_ERROR
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            trace.command = command_name(interaction)
+            if trace.autocomplete:
+                self.metrics.autocomplete(trace.command, seconds)
+            else:
+                self.metrics.interaction(trace.command, trace.outcome, seconds)
+            _TRACE.reset(token)
+
+    @staticmethod
+    def ended(outcome: Outcome, *, error_id: str | None = None) -> None:
+        """Record how the current interaction ended (an error answered, a refusal)."""
+        trace = _TRACE.get()
+        if trace is not None:
+            trace.outcome = outcome
+            trace.error_id = error_id

@@ -1,0 +1,184 @@
+"""/healthz and /metrics, through a real HTTP client against the running bot (issue 13).
+
+The bot runs unmodified against the loopback fake Discord with ``METRICS_PORT=0`` (any free
+port on 127.0.0.1); the tests read what an operator's curl or Prometheus would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.adapters.discord.client import FactBot
+from bot.app import App, build_app
+from bot.settings import Settings
+from tests.fakediscord import FakeDiscord
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        discord_token="fake-token",
+        database_url="sqlite:///:memory:",
+        command_hash_file=tmp_path / "command-hash",
+        metrics_port=0,
+    )
+
+
+@pytest.fixture
+async def running(app: App) -> AsyncIterator[tuple[FakeDiscord, FactBot]]:
+    async with FakeDiscord.running() as fake:
+        fake.add_guild(name="SCO fans", channels=["general"])
+        bot = FactBot(app)
+        async with fake.client(bot):
+            yield fake, bot
+
+
+def _url(bot: FactBot, path: str) -> str:
+    server = bot.metrics_server
+    assert server is not None, "METRICS_PORT is set: the endpoint must be running"
+    return f"http://127.0.0.1:{server.port}{path}"
+
+
+async def _get(bot: FactBot, path: str) -> tuple[int, str, str]:
+    async with aiohttp.ClientSession() as http, http.get(_url(bot, path)) as response:
+        return response.status, response.headers["Content-Type"], await response.text()
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample of the exposition (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        match = re.fullmatch(r"([a-z_:]+)(?:\{(.*)\})? (\S+)", line)
+        if match is None or match.group(1) != name:
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(match.group(3))
+    return 0.0
+
+
+async def test_healthz_is_ok_while_connected(running: tuple[FakeDiscord, FactBot]) -> None:
+    _, bot = running
+    status, ctype, body = await _get(bot, "/healthz")
+    assert status == 200 and ctype.startswith("application/json")
+    assert '"status": "ok"' in body
+    assert '"gateway": true' in body and '"database": true' in body
+    assert '"digest_scheduler": true' in body
+
+
+async def test_healthz_is_503_with_a_reason_when_the_database_fails(
+    running: tuple[FakeDiscord, FactBot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, bot = running
+
+    async def broken() -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(bot.app.usage_store, "ping", broken)
+    status, _, body = await _get(bot, "/healthz")
+    assert status == 503
+    assert '"database": false' in body and "connection refused" in body
+    _, _, metrics = await _get(bot, "/metrics")
+    assert _sample(metrics, "scofactbot_healthy") == 0
+
+
+async def test_healthz_is_503_when_the_digest_scheduler_died(
+    running: tuple[FakeDiscord, FactBot],
+) -> None:
+    _, bot = running
+    task = bot.digest_scheduler._task
+    assert task is not None
+    task.cancel()
+    await asyncio.sleep(0)
+    status, _, body = await _get(bot, "/healthz")
+    assert status == 503 and "digest scheduler" in body
+
+
+async def test_healthz_is_503_while_the_gateway_is_down(
+    running: tuple[FakeDiscord, FactBot],
+) -> None:
+    fake, bot = running
+    ws = bot.ws
+    await ws.close(code=4000)  # the bot's side of the socket, before it reconnects
+    status, _, body = await _get(bot, "/healthz")
+    assert status == 503 and "gateway" in body
+    await fake.wait_for(lambda: bot.ws is not ws and bot.ws.open, "the bot to reconnect")
+
+
+async def test_metrics_count_interactions_by_outcome_and_time_them(
+    running: tuple[FakeDiscord, FactBot],
+) -> None:
+    fake, bot = running
+    await fake.invoke("summit", {"year": 2024})
+    await fake.invoke("summit", {"year": 2024})
+    await fake.invoke("member", {"country": "narnia"})  # not found: the user's error
+    await fake.autocomplete("member", "country", "bel")
+    status, ctype, text = await _get(bot, "/metrics")
+    assert status == 200 and ctype.startswith("text/plain")
+    answered = {"command": "summit", "outcome": "answered"}
+    assert _sample(text, "scofactbot_interactions_total", **answered) == 2
+    refused = {"command": "member", "outcome": "user_error"}
+    assert _sample(text, "scofactbot_interactions_total", **refused) == 1
+    assert _sample(text, "scofactbot_answer_seconds_count", command="summit") == 2
+    assert _sample(text, "scofactbot_autocomplete_seconds_count", command="member") == 1
+    assert _sample(text, "scofactbot_database_seconds_count", operation="get") >= 2
+    assert _sample(text, "process_resident_memory_bytes") > 0
+    assert _sample(text, "scofactbot_gateway_events_total", event="connect") == 1
+
+
+async def test_an_unexpected_error_counts_as_internal(
+    running: tuple[FakeDiscord, FactBot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake, bot = running
+
+    async def broken(guild_id: int | None = None) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.app.facts, "about", broken)
+    reply = await fake.invoke("about")
+    assert reply.ephemeral
+    fake.log_errors.clear()  # the bot logged the error on purpose
+    _, _, text = await _get(bot, "/metrics")
+    internal = {"command": "about", "outcome": "internal_error"}
+    assert _sample(text, "scofactbot_interactions_total", **internal) == 1
+
+
+async def test_gateway_resumes_and_reconnects_are_counted(
+    running: tuple[FakeDiscord, FactBot],
+) -> None:
+    fake, bot = running
+    await fake.reconnect()
+    _, _, text = await _get(bot, "/metrics")
+    assert _sample(text, "scofactbot_gateway_events_total", event="resume") == 1
+    assert _sample(text, "scofactbot_gateway_events_total", event="reconnect") == 0
+
+
+async def test_database_errors_are_counted(
+    running: tuple[FakeDiscord, FactBot],
+) -> None:
+    fake, bot = running
+    await bot.app.store.close()  # the database is gone
+    reply = await fake.invoke("summit", {"year": 2024})
+    assert reply.ephemeral
+    fake.log_errors.clear()
+    _, _, text = await _get(bot, "/metrics")
+    assert _sample(text, "scofactbot_database_errors_total", operation="get") >= 1
+
+
+async def test_off_by_default_and_bound_to_loopback(tmp_path: Path) -> None:
+    plain = Settings(discord_token="t", command_hash_file=tmp_path / "h")
+    assert plain.metrics_port is None and plain.metrics_host == "127.0.0.1"
+    async with build_app(plain.model_copy(update={"database_url": "sqlite://"})) as app:
+        bot = FactBot(app)
+        try:
+            await bot._serve_metrics()
+            assert bot.metrics_server is None
+        finally:
+            await bot.close()
