@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.adapters.console import Console
 from bot.app import build_app
+from bot.logs import configure_logging
 from bot.settings import Settings
 
 __all__ = ["main"]
@@ -63,14 +64,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", type=Path, help="a file written by store export or /entry export")
     return parser
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
@@ -199,7 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings()
     if settings is None:
         return 1
-    _configure_logging(settings.log_level if args.command != "ask" else "WARNING")
+    configure_logging(
+        settings.log_level if args.command != "ask" else "WARNING", settings.log_format
+    )
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.line, args.json))
     if args.command == "console" or (args.command == "run" and settings.token is None):

@@ -18,6 +18,7 @@ from typing import Any
 import discord
 
 from bot.core.observe import NO_METRICS, Metrics, Outcome
+from bot.logs import bind
 
 __all__ = ["InteractionObserver", "Trace", "command_name", "current_trace"]
 
@@ -42,6 +43,16 @@ _TRACE: contextvars.ContextVar[Trace | None] = contextvars.ContextVar("trace", d
 def current_trace() -> Trace | None:
     """The interaction this task is handling, if any."""
     return _TRACE.get()
+
+
+def _typed_name(data: Any) -> str:
+    """The command's full name as the payload says (``entry add``), for the log lines."""
+    parts = [str(data.get("name", "?"))]
+    options = data.get("options") or []
+    while options and isinstance(options[0], dict) and options[0].get("type") in (1, 2):
+        parts.append(str(options[0].get("name", "?")))
+        options = options[0].get("options") or []
+    return " ".join(parts)[:100]
 
 
 def command_name(interaction: discord.Interaction[Any]) -> str:
@@ -73,7 +84,7 @@ class InteractionObserver:
         data: Any = interaction.data or {}
         trace = Trace(
             interaction_id=interaction.id,
-            command=str(data.get("name", "?"))[:100],
+            command=_typed_name(data),
             guild_id=interaction.guild_id,
             user_id=interaction.user.id,
             shard_id=_shard(interaction),
@@ -82,7 +93,13 @@ class InteractionObserver:
         token = _TRACE.set(trace)
         started = time.perf_counter()
         try:
-            yield trace
+            with bind(
+                interaction_id=trace.interaction_id,
+                command=trace.command,
+                guild_id=trace.guild_id,
+                shard_id=trace.shard_id,
+            ):
+                yield trace
         except BaseException:
             trace.outcome = Outcome.INTERNAL_ERROR
             raise

@@ -92,6 +92,7 @@ class FactTree(app_commands.CommandTree[Any]):
                 interaction.guild_id,
                 interaction.user.id,
                 exc_info=original,
+                extra={"error_id": error_id},
             )
             self.observer.ended(Outcome.INTERNAL_ERROR, error_id=error_id)
             reply = render_apology(error_id)
