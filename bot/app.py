@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.clock import SystemClock
 from bot.core.dataset import DatasetVersion
@@ -36,6 +36,7 @@ class App:
     timeline: TimelineService
     usage_store: UsageStore
     metrics: Metrics = NO_METRICS
+    clock: Clock = field(default_factory=SystemClock)
 
 
 def _metrics(settings: Settings) -> Metrics:
@@ -52,6 +53,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
     """Open the store, load the curated data into it and build the services; close on exit.
     ``clock``: the digests' clock (the system's by default; tests pass their own)."""
     metrics = _metrics(settings)
+    clock = clock or SystemClock()
     store = await open_store(settings.database_url)
     try:
         # As ``load_curated`` does, keeping the documents to checksum them (the dataset version).
@@ -68,7 +70,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
             digests=DigestService(
                 time_calls(digest_store(store), metrics, prefix="digest."),
                 store,
-                clock or SystemClock(),
+                clock,
                 metrics=metrics,
             ),
             moderation=Moderation.build(
@@ -79,6 +81,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
             timeline=TimelineService(store, facts, dataset),
             usage_store=time_calls(usage_store(store), metrics, prefix="usage."),
             metrics=metrics,
+            clock=clock,
         )
     finally:
         await store.close()

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.adapters.discord.tree import FactTree
 from bot.adapters.http.metrics import PrometheusMetrics
 from bot.adapters.http.server import Health, MetricsServer
 from bot.app import App
+from bot.core.cooldown import Cooldowns
 
 __all__ = ["FactBot", "ShardedFactBot", "command_schema_hash", "make_bot"]
 
@@ -61,6 +63,9 @@ class FactBot(commands.Bot):
         self.sync_on_start = sync_on_start
         self.digest_scheduler = DigestScheduler(self, app.digests)
         self.fact_tree.observer.metrics = app.metrics
+        self.fact_tree.cooldowns = Cooldowns(
+            app.settings.cooldown_rate, timedelta(seconds=app.settings.cooldown_seconds), app.clock
+        )
         self.metrics_server: MetricsServer | None = None
 
     @property

@@ -20,7 +20,7 @@ import discord
 from bot.core.observe import NO_METRICS, Metrics, Outcome
 from bot.logs import bind
 
-__all__ = ["InteractionObserver", "Trace", "command_name", "current_trace"]
+__all__ = ["InteractionObserver", "Trace", "command_name", "current_trace", "typed_command_name"]
 
 
 @dataclass
@@ -53,6 +53,11 @@ def _typed_name(data: Any) -> str:
         parts.append(str(options[0].get("name", "?")))
         options = options[0].get("options") or []
     return " ".join(parts)[:100]
+
+
+def typed_command_name(interaction: discord.Interaction[Any]) -> str:
+    """The full command name the payload names (before discord.py resolves it)."""
+    return _typed_name(interaction.data or {})
 
 
 def command_name(interaction: discord.Interaction[Any]) -> str:

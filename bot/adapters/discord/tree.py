@@ -10,9 +10,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.observe import InteractionObserver
+from bot.adapters.discord.observe import InteractionObserver, typed_command_name
 from bot.adapters.discord.respond import send_reply
-from bot.core.errors import BotError, Forbidden, Invalid
+from bot.core.cooldown import Cooldowns
+from bot.core.errors import BotError, Forbidden, Invalid, RateLimited
 from bot.core.observe import Outcome
 from bot.core.render import Reply, render_apology, render_error
 
@@ -48,16 +49,33 @@ class FactTree(app_commands.CommandTree[Any]):
         self.idle = asyncio.Event()
         self.idle.set()
         self.observer = InteractionObserver()  # FactBot gives it the app's metrics
+        self.cooldowns: Cooldowns | None = None  # FactBot sets the one policy from settings
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if self.accepting:
-            return True
+            return await self._cooled(interaction)
         if interaction.type is discord.InteractionType.application_command:
             self.observer.ended(Outcome.USER_ERROR)
             await interaction.response.send_message(
                 "I'm restarting; please try again in a moment.", ephemeral=True
             )
         return False
+
+    async def _cooled(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether the command may run now (``Cooldowns``); else say when, privately.
+        Autocomplete is never limited."""
+        if (
+            self.cooldowns is None
+            or interaction.type is not discord.InteractionType.application_command
+        ):
+            return True
+        try:
+            self.cooldowns.check(interaction.user.id, typed_command_name(interaction))
+        except RateLimited as limited:
+            self.observer.ended(Outcome.USER_ERROR)
+            await send_reply(interaction, render_error(limited))
+            return False
+        return True
 
     async def _call(self, interaction: discord.Interaction[Any]) -> None:
         # discord.py runs each interaction in its own task through ``_call``; counting here is
