@@ -15,6 +15,7 @@ from bot.core.observe import NO_METRICS, Metrics, time_calls
 from bot.core.ports import Clock, Store, SyncReport, UsageStore
 from bot.core.services import FactService
 from bot.core.timeline import TimelineService
+from bot.core.usage import CountedFacts, Usage
 from bot.settings import Settings
 from bot.store import digest_store, moderation_store, open_store, usage_store
 from bot.store.curated import load_catalog
@@ -35,6 +36,7 @@ class App:
     finder: SourceFinder
     timeline: TimelineService
     usage_store: UsageStore
+    usage: Usage
     metrics: Metrics = NO_METRICS
     clock: Clock = field(default_factory=SystemClock)
 
@@ -61,7 +63,13 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
         loaded = await store.sync_curated(documents)
         dataset = dataset_of(settings.data_dir, documents)
         time_calls(store, metrics)  # after loading: the curated sync is not a request's cost
-        facts = FactService(store, dataset=dataset)
+        facts = CountedFacts(store, dataset=dataset)  # counts what each command showed
+        moderation = Moderation.build(
+            store, time_calls(moderation_store(store), metrics, prefix="moderation.")
+        )
+        usage_counts = time_calls(usage_store(store), metrics, prefix="usage.")
+        usage = Usage(usage_counts, clock, moderation.permissions)
+        moderation.ledger.usage = usage  # /entry export and store import carry the counts
         yield App(
             settings=settings,
             store=store,
@@ -73,13 +81,12 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
                 clock,
                 metrics=metrics,
             ),
-            moderation=Moderation.build(
-                store, time_calls(moderation_store(store), metrics, prefix="moderation.")
-            ),
+            moderation=moderation,
             dataset=dataset,
             finder=SourceFinder(store, facts),
             timeline=TimelineService(store, facts, dataset),
-            usage_store=time_calls(usage_store(store), metrics, prefix="usage."),
+            usage_store=usage_counts,
+            usage=usage,
             metrics=metrics,
             clock=clock,
         )

@@ -22,6 +22,7 @@ from bot.adapters.discord.findsources_cog import FindSourcesCog
 from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.respond import NO_PINGS
+from bot.adapters.discord.stats_cog import StatsCog
 from bot.adapters.discord.timeline_cog import TimelineCog
 from bot.adapters.discord.tree import FactTree
 from bot.adapters.http.metrics import PrometheusMetrics
@@ -63,6 +64,7 @@ class FactBot(commands.Bot):
         self.sync_on_start = sync_on_start
         self.digest_scheduler = DigestScheduler(self, app.digests)
         self.fact_tree.observer.metrics = app.metrics
+        self.fact_tree.observer.usage = app.usage
         self.fact_tree.cooldowns = Cooldowns(
             app.settings.cooldown_rate, timedelta(seconds=app.settings.cooldown_seconds), app.clock
         )
@@ -80,6 +82,7 @@ class FactBot(commands.Bot):
         await self.add_cog(DigestCog(self.app.digests, self.digest_scheduler))
         await self.add_cog(EntryCog(self.app.moderation))
         await self.add_cog(ConfigCog(self.app.moderation))
+        await self.add_cog(StatsCog(self.app.usage, self.app.moderation))
         guild = self.app.settings.dev_guild_id
         if guild:
             self.tree.copy_global_to(guild=discord.Object(guild))

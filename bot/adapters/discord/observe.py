@@ -8,9 +8,11 @@ Components (buttons, selects, forms) are not commands and are not counted here.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +20,10 @@ from typing import Any
 import discord
 
 from bot.core.observe import NO_METRICS, Metrics, Outcome
+from bot.core.usage import Tally, Usage
 from bot.logs import bind
+
+log = logging.getLogger(__name__)
 
 __all__ = ["InteractionObserver", "Trace", "command_name", "current_trace", "typed_command_name"]
 
@@ -78,11 +83,18 @@ def _shard(interaction: discord.Interaction[Any]) -> int | None:
     return shard
 
 
-class InteractionObserver:
-    """Times each command and autocomplete and reports how it ended."""
+@contextlib.contextmanager
+def _no_tally() -> Iterator[None]:
+    yield None
 
-    def __init__(self, metrics: Metrics = NO_METRICS) -> None:
+
+class InteractionObserver:
+    """Times each command and autocomplete and reports how it ended; counts each command's
+    use in its server (``Usage``: what it showed, what it could not find)."""
+
+    def __init__(self, metrics: Metrics = NO_METRICS, usage: Usage | None = None) -> None:
         self.metrics = metrics
+        self.usage = usage
 
     @asynccontextmanager
     async def around(self, interaction: discord.Interaction[Any]) -> AsyncIterator[Trace]:
@@ -97,13 +109,19 @@ class InteractionObserver:
         )
         token = _TRACE.set(trace)
         started = time.perf_counter()
-        try:
-            with bind(
+        usage = self.usage if not trace.autocomplete else None
+        tally: Tally | None = None
+
+        def fields() -> contextlib.AbstractContextManager[None]:
+            return bind(
                 interaction_id=trace.interaction_id,
                 command=trace.command,
                 guild_id=trace.guild_id,
                 shard_id=trace.shard_id,
-            ):
+            )
+
+        try:
+            with fields(), usage.tally() if usage else _no_tally() as tally:
                 yield trace
         except BaseException:
             trace.outcome = Outcome.INTERNAL_ERROR
@@ -116,6 +134,12 @@ class InteractionObserver:
             else:
                 self.metrics.interaction(trace.command, trace.outcome, seconds)
             _TRACE.reset(token)
+        if usage is not None and trace.command != "unknown":
+            try:
+                with fields():
+                    await usage.record(trace.guild_id, trace.command, tally)
+            except Exception:
+                log.warning("could not count the use of /%s", trace.command, exc_info=True)
 
     @staticmethod
     def ended(outcome: Outcome, *, error_id: str | None = None) -> None:
