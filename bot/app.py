@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from bot.store.curated import load_catalog
 from bot.store.dataset import dataset_of
 
 __all__ = ["App", "build_app"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,5 +93,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
             metrics=metrics,
             clock=clock,
         )
+        try:
+            await usage.flush()  # the counts still in memory
+        except Exception:
+            log.warning("could not write the last usage counts", exc_info=True)
     finally:
         await store.close()

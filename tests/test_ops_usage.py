@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,8 +16,10 @@ from bot.__main__ import main
 from bot.adapters.discord.client import FactBot
 from bot.adapters.discord.stats_cog import GAP_SELECT
 from bot.app import App, build_app
+from bot.core.permissions import Permissions
 from bot.core.ports import Store
 from bot.core.records import UsageCount
+from bot.core.usage import Tally, Usage
 from bot.settings import Settings
 from bot.store import usage_store
 from tests.fakeclock import FakeClock
@@ -54,6 +56,49 @@ async def test_the_store_adds_reads_totals_purges_and_forgets(store: Store) -> N
     assert len(await usage.usage(2, date(2000, 1, 1))) == 1
 
 
+class _FlakyUsageStore:
+    """Refuses the first write, keeps the rest."""
+
+    def __init__(self) -> None:
+        self.rows: list[UsageCount] = []
+        self.fail = True
+
+    async def add_usage(self, counts: Sequence[UsageCount]) -> None:
+        if self.fail:
+            self.fail = False
+            raise OSError("disk full")
+        self.rows.extend(counts)
+
+    async def purge_usage(self, before: date) -> int:
+        return 0
+
+
+async def test_counts_wait_in_memory_until_a_write_succeeds() -> None:
+    counts = _FlakyUsageStore()
+    usage = Usage(counts, FakeClock(), Permissions(_NoRoles()))  # type: ignore[arg-type]
+    tally = Tally(views=[("country", "belarus")], words=["rail"], gaps=[("person", "x")])
+    await usage.record(1, "member", tally)
+    await usage.record(1, "member", None)
+    await usage.record(None, "member", None)  # outside a server: not counted
+    assert usage.pending == 4
+    with pytest.raises(OSError):
+        await usage.flush()
+    await usage.record(1, "member", None)
+    assert await usage.flush() == 4 and usage.pending == 0
+    written = {(r.what, r.key): r.count for r in counts.rows}
+    assert written == {
+        ("command", "member"): 3,
+        ("view:country", "belarus"): 1,
+        ("word", "rail"): 1,
+        ("gap:person", "x"): 1,
+    }
+
+
+class _NoRoles:
+    async def moderator_role(self, guild_id: int) -> int | None:
+        return None
+
+
 @pytest.fixture
 async def running(settings: Settings) -> AsyncIterator[tuple[FakeDiscord, App, FakeClock]]:
     clock = FakeClock()
@@ -70,6 +115,7 @@ async def _counted(fake: FakeDiscord) -> None:
     """Wait until every command answered has been counted too (that happens after the answer)."""
     bot: FactBot = fake.bot  # type: ignore[attr-defined]
     await fake.wait_for(lambda: bot.fact_tree.in_flight == 0, "the commands to be counted")
+    await bot.app.usage.flush()
 
 
 def _guilds(fake: FakeDiscord) -> list[FakeGuild]:

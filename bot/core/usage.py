@@ -7,7 +7,10 @@ person, topic, source or summit year). Nothing else of a message is kept; rows o
 
 While a command runs, ``CountedFacts`` (the read service, counting) notes what it showed or
 could not find into the interaction's ``Tally`` (a context variable the adapter opens with
-``Usage.tally``); the adapter then hands the tally to ``Usage.record``: one write per command.
+``Usage.tally``); the adapter then hands the tally to ``Usage.record``, which adds it to counts
+held in memory. ``flush`` writes them in one transaction: the adapter calls it every few
+seconds, ``/stats`` before reading, and the composition root before the store closes; so a
+busy server costs one write per flush, not one per command.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ KEEP_DAYS = 90
 """Usage rows are kept this many days, then purged."""
 TOP = 10
 KEY_LENGTH = 100
+FLUSH_AT = 2000
+"""Pending rows that make ``record`` flush at once."""
+MAX_PENDING = 20_000
+"""Pending rows kept while the database fails; past that new counts are dropped (logged)."""
 GAP_KINDS = {
     "search": "searches with no hits",
     "country": "unknown countries",
@@ -157,6 +164,8 @@ class Usage:
         self._clock = clock
         self.permissions = permissions
         self._purged: date | None = None
+        self._pending: Counter[tuple[int, date, str, str]] = Counter()
+        self._dropped = 0
 
     def today(self) -> date:
         return self._clock.now().date()
@@ -172,24 +181,52 @@ class Usage:
             _TALLY.reset(token)
 
     async def record(self, guild_id: int | None, command: str, tally: Tally | None) -> None:
-        """Count one command in ``guild_id`` (nothing outside servers) with its tally."""
+        """Count one command in ``guild_id`` (nothing outside servers) with its tally; written
+        at the next ``flush``."""
         if guild_id is None:
             return
         day = self.today()
-        if self._purged != day:
-            self._purged = day
-            await self.purge()
         counts: Counter[tuple[str, str]] = Counter({("command", command[:KEY_LENGTH]): 1})
         if tally is not None:
             counts.update((f"view:{kind}", key) for kind, key in tally.views)
             counts.update(("word", word) for word in tally.words)
             counts.update((f"gap:{kind}", text) for kind, text in tally.gaps)
-        await self._store.add_usage(
-            [
-                UsageCount(guild_id=guild_id, day=day, what=what, key=key, count=n)
-                for (what, key), n in counts.items()
-            ]
-        )
+        if len(self._pending) + len(counts) > MAX_PENDING:
+            self._dropped += 1
+            if self._dropped == 1 or not self._dropped % 1000:
+                log.warning("usage: %d commands not counted (the database fails)", self._dropped)
+            return
+        for (what, key), n in counts.items():
+            self._pending[(guild_id, day, what, key)] += n
+        if len(self._pending) >= FLUSH_AT:
+            await self.flush()
+
+    @property
+    def pending(self) -> int:
+        """Rows counted in memory, not yet written."""
+        return len(self._pending)
+
+    async def flush(self) -> int:
+        """Write the counts held in memory (one transaction), purging past ``KEEP_DAYS`` once a
+        day; how many rows. On failure the counts stay pending for the next flush."""
+        today = self.today()
+        if self._purged != today:
+            await self.purge()
+            self._purged = today
+        if not self._pending:
+            return 0
+        taken, self._pending = self._pending, Counter()
+        rows = [
+            UsageCount(guild_id=g, day=d, what=w, key=k, count=n)
+            for (g, d, w, k), n in sorted(taken.items())
+        ]
+        try:
+            await self._store.add_usage(rows)
+        except BaseException:
+            taken.update(self._pending)
+            self._pending = taken
+            raise
+        return len(rows)
 
     async def purge(self) -> int:
         """Drop rows older than ``KEEP_DAYS``; how many."""
@@ -204,6 +241,7 @@ class Usage:
         return await self.server_stats(guild)
 
     async def server_stats(self, guild_id: int) -> ServerStats:
+        await self.flush()
         today = self.today()
         month_start = today - timedelta(days=29)
         rows = await self._store.usage(guild_id, month_start)
@@ -224,15 +262,19 @@ class Usage:
 
     async def gaps(self, *, days: int = KEEP_DAYS, limit: int = 100) -> list[Gap]:
         """Unanswered questions across servers over the last ``days``, most frequent first."""
+        await self.flush()
         since = self.today() - timedelta(days=days - 1)
         rows = await self._store.usage_totals("gap:", since, limit=limit)
         return [Gap(what[4:], key, total, servers) for what, key, total, servers in rows]
 
     async def forget(self, guild_id: int) -> int:
-        """Delete the server's usage (the bot left it)."""
+        """Delete the server's usage (the bot left it), pending counts included."""
+        for key in [k for k in self._pending if k[0] == guild_id]:
+            del self._pending[key]
         return await self._store.forget_usage(guild_id)
 
     async def export(self, guild_id: int) -> list[UsageCount]:
+        await self.flush()
         return await self._store.usage(guild_id, date.min)
 
     async def restore(self, rows: Sequence[UsageCount]) -> None:

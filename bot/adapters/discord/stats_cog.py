@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.adapters.discord.entry_views import EntryForm, FormSpec
 from bot.adapters.discord.members import member_of
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 GAP_SELECT = "stats:gap"
 VIEW_TIMEOUT = 900.0
 MODERATORS = discord.Permissions(manage_guild=True)
+FLUSH_SECONDS = 10.0
 
 
 def _draft(gap: Gap) -> Draft:
@@ -83,6 +84,20 @@ class StatsCog(commands.Cog):
     def __init__(self, usage: Usage, moderation: Moderation) -> None:
         self.usage = usage
         self.moderation = moderation
+
+    async def cog_load(self) -> None:
+        self._flusher.start()
+
+    async def cog_unload(self) -> None:
+        self._flusher.cancel()
+
+    @tasks.loop(seconds=FLUSH_SECONDS)
+    async def _flusher(self) -> None:
+        """Write the usage counted in memory every ``FLUSH_SECONDS``."""
+        try:
+            await self.usage.flush()
+        except Exception:
+            log.warning("could not write the usage counts; keeping them", exc_info=True)
 
     @app_commands.command(
         name="stats", description="Moderators: how this server used the bot, and what it missed"
