@@ -7,6 +7,8 @@ shows a scrape config and alerts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.process_collector import ProcessCollector
 
@@ -84,6 +86,7 @@ class PrometheusMetrics:
         self.healthy = Gauge(
             "scofactbot_healthy", "1 when the last /healthz check passed, else 0", registry=r
         )
+        self._database_children: dict[str, Any] = {}
         for outcome in DigestEvent:
             self.digests.labels(outcome.value)
         for event in ("connect", "reconnect", "resume", "disconnect"):
@@ -100,7 +103,11 @@ class PrometheusMetrics:
         self.digests.labels(event.value).inc()
 
     def database(self, operation: str, seconds: float, *, failed: bool) -> None:
-        self.database_seconds.labels(operation).observe(seconds)
+        # The busiest path (every store call): the labelled child is looked up once.
+        child = self._database_children.get(operation)
+        if child is None:
+            child = self._database_children[operation] = self.database_seconds.labels(operation)
+        child.observe(seconds)
         if failed:
             self.database_errors.labels(operation).inc()
 
