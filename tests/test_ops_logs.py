@@ -83,3 +83,25 @@ async def test_an_interactions_error_line_carries_its_id_and_the_id_shown(
     assert all("shard_id" in line for line in mine)
     error = next(line for line in mine if line["level"] == "ERROR")
     assert error["error_id"] == shown.group(1) and "RuntimeError: boom" in error["exc"]
+
+
+async def test_a_forms_error_line_carries_the_forms_interaction(
+    app: App, json_log: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("the queue broke")
+
+    monkeypatch.setattr(app.moderation.review, "suggest", broken)
+    async with FakeDiscord.running() as fake:
+        guild = fake.add_guild(name="g")
+        async with fake.client(FactBot(app)):
+            opened = await fake.invoke("suggest", {"kind": "fact"})
+            values = {"text": "t", "source": "s", "excerpt": "e", "links": ""}
+            done = await fake.submit_modal(opened, values)
+            fake.log_errors.clear()  # logged on purpose
+    shown = re.search(r"`([0-9a-f]{8})`", done.content or "")
+    assert shown is not None, done.callback
+    error = next(line for line in _lines(json_log) if line.get("error_id") == shown.group(1))
+    assert error["interaction_id"] == int(done.interaction["id"])
+    assert error["guild_id"] == guild.id and error["command"].startswith("form entry")
+    assert "shard_id" in error

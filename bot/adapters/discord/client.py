@@ -21,6 +21,7 @@ from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.findsources_cog import FindSourcesCog
 from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
+from bot.adapters.discord.observe import bind_interaction_logs
 from bot.adapters.discord.respond import NO_PINGS
 from bot.adapters.discord.stats_cog import StatsCog
 from bot.adapters.discord.timeline_cog import TimelineCog
@@ -65,6 +66,7 @@ class FactBot(commands.Bot):
         self.digest_scheduler = DigestScheduler(self, app.digests)
         self.fact_tree.observer.metrics = app.metrics
         self.fact_tree.observer.usage = app.usage
+        bind_interaction_logs(self)  # buttons and forms log with their interaction's fields
         self.fact_tree.cooldowns = Cooldowns(
             app.settings.cooldown_rate, timedelta(seconds=app.settings.cooldown_seconds), app.clock
         )

@@ -25,7 +25,14 @@ from bot.logs import bind
 
 log = logging.getLogger(__name__)
 
-__all__ = ["InteractionObserver", "Trace", "command_name", "current_trace", "typed_command_name"]
+__all__ = [
+    "InteractionObserver",
+    "Trace",
+    "bind_interaction_logs",
+    "command_name",
+    "current_trace",
+    "typed_command_name",
+]
 
 
 @dataclass
@@ -81,6 +88,47 @@ def _shard(interaction: discord.Interaction[Any]) -> int | None:
         return (interaction.guild_id >> 22) % count
     shard: int | None = client.shard_id
     return shard
+
+
+def _payload_fields(data: Any, shard_count: int | None) -> dict[str, Any]:
+    """The log fields of an INTERACTION_CREATE payload: id, what it is, server, shard."""
+    guild = data.get("guild_id")
+    guild_id = int(guild) if isinstance(guild, str) and guild.isdigit() else None
+    inner = data.get("data") if isinstance(data.get("data"), dict) else {}
+    kind = data.get("type")
+    if kind in (2, 4):
+        command = _typed_name(inner)
+    else:
+        message = data.get("message") if isinstance(data.get("message"), dict) else {}
+        origin = message.get("interaction_metadata") or message.get("interaction") or {}
+        source = f"/{origin['name']}" if isinstance(origin, dict) and origin.get("name") else ""
+        what = "form" if kind == 5 else "component"
+        command = f"{what} {str(inner.get('custom_id', '?')).split(':')[0]} {source}".strip()
+    ident = data.get("id")
+    return {
+        "interaction_id": int(ident) if isinstance(ident, str) and ident.isdigit() else ident,
+        "command": command[:100],
+        "guild_id": guild_id,
+        "shard_id": (guild_id >> 22) % shard_count if guild_id and shard_count else None,
+    }
+
+
+def bind_interaction_logs(client: discord.Client) -> None:
+    """Bind each interaction's log fields while discord.py parses it, so the tasks it starts
+    for it (command, button, select, form) log with them. Commands rebind once resolved
+    (``InteractionObserver.around``)."""
+    parsers: dict[str, Any] = client._connection.parsers
+    original = parsers["INTERACTION_CREATE"]
+
+    def parse(data: Any) -> None:
+        try:
+            fields = _payload_fields(data, client.shard_count)
+        except Exception:  # a malformed payload: discord.py will say what is wrong with it
+            fields = {}
+        with bind(**fields):
+            original(data)
+
+    parsers["INTERACTION_CREATE"] = parse
 
 
 @contextlib.contextmanager
