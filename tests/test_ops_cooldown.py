@@ -69,11 +69,14 @@ async def limited(tmp_path: Path) -> AsyncIterator[tuple[FakeDiscord, FakeClock]
         command_hash_file=tmp_path / "command-hash",
         cooldown_rate=2,
         cooldown_seconds=30,
+        metrics_port=0,
     )
     clock = FakeClock()
     async with build_app(settings, clock=clock) as app, FakeDiscord.running() as fake:
         fake.add_guild(name="g")
-        async with fake.client(FactBot(app)):
+        bot = FactBot(app)
+        async with fake.client(bot):
+            fake.bot = bot  # type: ignore[attr-defined]
             yield fake, clock
 
 
@@ -97,6 +100,16 @@ async def test_a_script_is_told_to_wait_privately_and_people_are_not(
     assert "try again in 18 s" in str(still.callback)
     await clock.advance(timedelta(seconds=18))
     assert not (await fake.invoke("summit", {"year": 2024})).ephemeral
+    bot: FactBot = fake.bot  # type: ignore[attr-defined]
+    await fake.wait_for(lambda: bot.fact_tree.in_flight == 0, "the commands to be counted")
+    await bot.app.usage.flush()
+    guild = next(iter(fake.guilds.values()))
+    rows = await bot.app.usage_store.usage(guild.id, clock.now().date())
+    counted = {r.key: r.count for r in rows if r.what == "command"}
+    assert counted == {"summit": 4, "about": 1}  # the two refused uses are not usage
+    registry = bot.app.metrics.registry  # type: ignore[attr-defined]
+    refusals = {"command": "summit", "outcome": "user_error"}
+    assert registry.get_sample_value("scofactbot_interactions_total", refusals) == 2
 
 
 async def test_subcommands_share_the_policy(limited: tuple[FakeDiscord, FakeClock]) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import discord
+from discord import app_commands
 
 from bot.core.observe import NO_METRICS, Metrics, Outcome
 from bot.core.usage import Tally, Usage
@@ -47,6 +48,7 @@ class Trace:
     autocomplete: bool
     outcome: Outcome = Outcome.ANSWERED
     error_id: str | None = None
+    ran: bool = True  # False when refused before running (a cooldown, a restart)
 
 
 _TRACE: contextvars.ContextVar[Trace | None] = contextvars.ContextVar("trace", default=None)
@@ -73,11 +75,19 @@ def typed_command_name(interaction: discord.Interaction[Any]) -> str:
 
 
 def command_name(interaction: discord.Interaction[Any]) -> str:
-    """The command's full name (``entry add``) as this bot knows it; ``unknown`` otherwise, so
-    a forged payload cannot invent metric labels."""
+    """The command's full name (``entry add``) as this bot knows it, also when it was refused
+    before discord.py resolved it (a cooldown); ``unknown`` when the bot has no such command,
+    so a forged payload cannot invent metric labels."""
     command = interaction.command
     if command is not None:
         return command.qualified_name
+    tree = getattr(interaction.client, "tree", None)
+    parts = _typed_name(interaction.data or {}).split()
+    found: Any = tree.get_command(parts[0]) if tree is not None and parts else None
+    for part in parts[1:]:
+        found = found.get_command(part) if isinstance(found, app_commands.Group) else None
+    if isinstance(found, app_commands.Command | app_commands.Group):
+        return found.qualified_name
     return "unknown"
 
 
@@ -182,7 +192,7 @@ class InteractionObserver:
             else:
                 self.metrics.interaction(trace.command, trace.outcome, seconds)
             _TRACE.reset(token)
-        if usage is not None and trace.command != "unknown":
+        if usage is not None and trace.ran and interaction.command is not None:
             try:
                 with fields():
                     await usage.record(trace.guild_id, trace.command, tally)
@@ -190,9 +200,11 @@ class InteractionObserver:
                 log.warning("could not count the use of /%s", trace.command, exc_info=True)
 
     @staticmethod
-    def ended(outcome: Outcome, *, error_id: str | None = None) -> None:
-        """Record how the current interaction ended (an error answered, a refusal)."""
+    def ended(outcome: Outcome, *, error_id: str | None = None, ran: bool = True) -> None:
+        """Record how the current interaction ended (an error answered, a refusal); ``ran``
+        False: refused before it ran, so it is not counted as the server's usage."""
         trace = _TRACE.get()
         if trace is not None:
             trace.outcome = outcome
             trace.error_id = error_id
+            trace.ran = ran

@@ -55,7 +55,7 @@ class FactTree(app_commands.CommandTree[Any]):
         if self.accepting:
             return await self._cooled(interaction)
         if interaction.type is discord.InteractionType.application_command:
-            self.observer.ended(Outcome.USER_ERROR)
+            self.observer.ended(Outcome.USER_ERROR, ran=False)
             await interaction.response.send_message(
                 "I'm restarting; please try again in a moment.", ephemeral=True
             )
@@ -72,7 +72,7 @@ class FactTree(app_commands.CommandTree[Any]):
         try:
             self.cooldowns.check(interaction.user.id, typed_command_name(interaction))
         except RateLimited as limited:
-            self.observer.ended(Outcome.USER_ERROR)
+            self.observer.ended(Outcome.USER_ERROR, ran=False)
             await send_reply(interaction, render_error(limited))
             return False
         return True
