@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.adapters.discord.client import FactBot
+from bot.adapters.discord.client import FactBot, ShardedFactBot, make_bot
 from bot.app import App, build_app
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord
@@ -182,3 +182,27 @@ async def test_off_by_default_and_bound_to_loopback(tmp_path: Path) -> None:
             assert bot.metrics_server is None
         finally:
             await bot.close()
+
+
+async def _no_identify_wait(shard_id: int | None, *, initial: bool = False) -> None:
+    """discord.py waits 5 s before IDENTIFYing each shard after the first; the fake needn't."""
+
+
+async def test_healthz_names_a_disconnected_shard(settings: Settings) -> None:
+    sharded = settings.model_copy(update={"shard_count": 2})
+    async with build_app(sharded) as app, FakeDiscord.running(shard_count=2) as fake:
+        fake.add_guild(name="g")
+        bot = make_bot(app)
+        assert isinstance(bot, ShardedFactBot)
+        bot.before_identify_hook = _no_identify_wait  # type: ignore[method-assign]
+        async with fake.client(bot):
+            status, _, body = await _get(bot, "/healthz")
+            assert status == 200, body
+            shard = bot.shards[1]
+            ws = shard._parent.ws
+            await ws.close(code=4000)  # shard 1 drops; shard 0 stays
+            status, _, body = await _get(bot, "/healthz")
+            assert status == 503 and "gateway shard(s) 1 disconnected" in body
+            await fake.wait_for(lambda: not bot.shards[1].is_closed(), "shard 1 to reconnect")
+            _, _, text = await _get(bot, "/metrics")
+            assert _sample(text, "scofactbot_gateway_events_total", event="connect") == 2
