@@ -182,6 +182,8 @@ class DigestService:
         if latest is not None and latest.outcome is None:
             if latest.claimed_at + LEASE <= now:
                 await self._settle(sub, latest, poster, now)
+            else:  # someone (another process) holds the day's claim
+                self._metrics.digest(DigestEvent.SKIPPED_BY_CLAIM)
             return
         done = latest.day if latest is not None else None
         planned = next_post(sub.schedule, now, last_day=done, since=sub.since)
