@@ -294,3 +294,17 @@ async def test_store_gaps_lists_unanswered_questions_across_servers(
         "searches with no hits: zebra unicorn"
     )
     assert len(out) == 3
+
+
+async def test_the_question_menu_answers_its_owner_in_its_server_only(
+    running: tuple[FakeDiscord, App, FakeClock],
+) -> None:
+    fake, _, _ = running
+    await fake.invoke("member", {"country": "narnia"})
+    await _counted(fake)
+    stats = await fake.invoke("stats", user=fake.owner)
+    other = fake.add_user("another moderator")
+    with pytest.raises(InvocationError):  # Discord lets no one else touch an ephemeral message
+        await fake.press(stats, GAP_SELECT, values=["0"], user=other)
+    form = await fake.press(stats, GAP_SELECT, values=["0"], user=fake.owner)
+    assert form.type == 9

@@ -42,9 +42,12 @@ def _draft(gap: Gap) -> Draft:
 class GapView(discord.ui.View):
     """A select of the unanswered questions; choosing one opens the suggestion form."""
 
-    def __init__(self, moderation: Moderation, gaps: list[Gap], owner_id: int) -> None:
+    def __init__(
+        self, moderation: Moderation, gaps: list[Gap], owner_id: int, guild_id: int | None
+    ) -> None:
         super().__init__(timeout=VIEW_TIMEOUT)
         self.moderation = moderation
+        self.guild_id = guild_id
         self.gaps = gaps[:25]
         self.owner_id = owner_id
         select: discord.ui.Select[GapView] = discord.ui.Select(
@@ -62,7 +65,7 @@ class GapView(discord.ui.View):
         self.add_item(select)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.user.id == self.owner_id:
+        if interaction.user.id == self.owner_id and interaction.guild_id == self.guild_id:
             return True
         await interaction.response.send_message(
             "This menu belongs to whoever opened /stats.", ephemeral=True, allowed_mentions=NO_PINGS
@@ -107,7 +110,11 @@ class StatsCog(commands.Cog):
     async def stats(self, interaction: discord.Interaction[Any]) -> None:
         found = await self.usage.stats(member_of(interaction))
         gaps = found.month.gaps
-        view = GapView(self.moderation, gaps, interaction.user.id) if gaps else None
+        view = (
+            GapView(self.moderation, gaps, interaction.user.id, interaction.guild_id)
+            if gaps
+            else None
+        )
         await send_reply(interaction, render_stats(found), view=view)
 
     @commands.Cog.listener()
