@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 
 from bot.adapters.discord.client import FactBot, ShardedFactBot, make_bot
 from bot.app import App, build_app
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -206,3 +210,41 @@ async def test_healthz_names_a_disconnected_shard(settings: Settings) -> None:
             await fake.wait_for(lambda: not bot.shards[1].is_closed(), "shard 1 to reconnect")
             _, _, text = await _get(bot, "/metrics")
             assert _sample(text, "scofactbot_gateway_events_total", event="connect") == 2
+
+
+def _compose_bot_healthcheck() -> tuple[list[str], str]:
+    """The bot services' healthcheck command and the METRICS_PORT compose gives them."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text("utf-8"))
+    checks, ports = set(), set()
+    for name in ("bot", "bot-shard-0", "bot-shard-1"):
+        service = compose["services"][name]
+        checks.add(tuple(service["healthcheck"]["test"]))
+        ports.add(str(service["environment"]["METRICS_PORT"]))
+    assert len(checks) == 1 and len(ports) == 1, "every bot service is checked alike"
+    return list(checks.pop()), ports.pop()
+
+
+async def test_composes_healthcheck_passes_and_fails_with_healthz(
+    running: tuple[FakeDiscord, FactBot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, bot = running
+    test, port = _compose_bot_healthcheck()
+    assert test[0] == "CMD" and test[1] == "python"
+    assert f"http://127.0.0.1:{port}/healthz" in test[-1]
+    server = bot.metrics_server
+    assert server is not None
+    command = [sys.executable, *(arg.replace(port, str(server.port)) for arg in test[2:])]
+
+    async def check() -> int:
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
+        return await asyncio.wait_for(process.wait(), 30)
+
+    assert await check() == 0
+
+    async def broken() -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(bot.app.usage_store, "ping", broken)
+    assert await check() != 0
