@@ -47,6 +47,17 @@ async def _bot_run(settings: Settings, args: argparse.Namespace) -> tuple[float,
             await burst(fake, COMMAND, OPTIONS, 20)  # warm up
             rates = [await burst(fake, COMMAND, OPTIONS, args.burst) for _ in range(3)]
             http: dict[str, str] = {}
+            registry = getattr(app.metrics, "registry", None)
+            if registry is not None:
+                calls = sum(
+                    sample.value
+                    for metric in registry.collect()
+                    if metric.name == "scofactbot_database_seconds"
+                    for sample in metric.samples
+                    if sample.name.endswith("_count")
+                )
+                handled = 20 + 3 * args.burst
+                http["store calls"] = f"{calls / handled:.1f} per /{COMMAND} (timed each)"
             if bot.metrics_server is not None:
                 base = f"http://127.0.0.1:{bot.metrics_server.port}"
                 async with aiohttp.ClientSession() as session:
@@ -126,7 +137,10 @@ async def main(args: argparse.Namespace) -> None:
             rate, http = await _bot_run(settings, args)
             print(f"  {label:<12} {rate:8.0f} interactions/s")
             for path, figures in http.items():
-                print(f"    GET {path:<9} {figures} ({args.requests} requests)")
+                if path.startswith("/"):
+                    print(f"    GET {path:<9} {figures} ({args.requests} requests)")
+                else:
+                    print(f"    {path}: {figures}")
     print("per call (100,000 calls each)")
     await _micro()
 
