@@ -164,6 +164,26 @@ async def test_gateway_resumes_and_reconnects_are_counted(
     assert _sample(text, "scofactbot_gateway_events_total", event="reconnect") == 0
 
 
+async def test_a_new_session_counts_as_a_reconnect(
+    running: tuple[FakeDiscord, FactBot],
+) -> None:
+    fake, bot = running
+    bot.before_identify_hook = _no_identify_wait  # type: ignore[method-assign]
+    sessions = len(fake.gateway.sessions)
+    await fake.disconnect(resume=False)  # the session is gone: the bot IDENTIFYs again
+    await fake.wait_for(lambda: len(fake.gateway.sessions) > sessions, "a new session")
+    await fake.wait_for(lambda: bot.ws is not None and bot.ws.open, "the bot to reconnect")
+    text = ""
+    for _ in range(100):
+        _, _, text = await _get(bot, "/metrics")
+        if _sample(text, "scofactbot_gateway_events_total", event="reconnect") == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert _sample(text, "scofactbot_gateway_events_total", event="reconnect") == 1
+    assert _sample(text, "scofactbot_gateway_events_total", event="connect") == 1
+    assert _sample(text, "scofactbot_gateway_events_total", event="disconnect") >= 1
+
+
 async def test_database_errors_are_counted(
     running: tuple[FakeDiscord, FactBot],
 ) -> None:
