@@ -75,6 +75,8 @@ async def test_healthz_is_ok_while_connected(running: tuple[FakeDiscord, FactBot
     assert '"status": "ok"' in body
     assert '"gateway": true' in body and '"database": true' in body
     assert '"digest_scheduler": true' in body
+    _, _, metrics = await _get(bot, "/metrics")
+    assert _sample(metrics, "scofactbot_healthy") == 1
 
 
 async def test_healthz_is_503_with_a_reason_when_the_database_fails(

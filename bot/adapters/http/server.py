@@ -74,13 +74,18 @@ class MetricsServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def _healthz(self, request: web.Request) -> web.Response:
+    async def check(self) -> Health:
+        """Run the probe; ``scofactbot_healthy`` follows it."""
         try:
             health = await self.probe()
         except Exception as exc:  # the probe itself failed: that is unhealthy, not a 500
             log.exception("the health probe failed")
             health = Health({"probe": False}, [f"the health check failed: {exc!r}"[:200]])
         self.metrics.healthy.set(1 if health.ok else 0)
+        return health
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        health = await self.check()
         body = {
             "status": "ok" if health.ok else "unhealthy",
             "checks": health.checks,
@@ -89,4 +94,5 @@ class MetricsServer:
         return web.json_response(body, status=200 if health.ok else 503)
 
     async def _metrics(self, request: web.Request) -> web.Response:
+        await self.check()  # so that an alert on scofactbot_healthy needs no other caller
         return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
