@@ -19,12 +19,14 @@ from bot.app import App, build_app
 from bot.core.permissions import Permissions
 from bot.core.ports import Store
 from bot.core.records import UsageCount
-from bot.core.usage import Tally, Usage
+from bot.core.usage import Gap, Period, ServerStats, Tally, Usage
+from bot.core.usage_render import render_stats
 from bot.settings import Settings
 from bot.store import usage_store
 from tests.fakeclock import FakeClock
 from tests.fakediscord import FakeDiscord, FakeGuild, InvocationError
 from tests.fakediscord.reply import Reply
+from tests.limits import assert_page_within_limits
 
 DAY = date(2025, 3, 27)  # FakeClock's first day
 
@@ -308,3 +310,26 @@ async def test_the_question_menu_answers_its_owner_in_its_server_only(
         await fake.press(stats, GAP_SELECT, values=["0"], user=other)
     form = await fake.press(stats, GAP_SELECT, values=["0"], user=fake.owner)
     assert form.type == 9
+
+
+def test_the_stats_message_stays_within_discords_limits_at_its_fullest() -> None:
+    today = DAY
+    long = "x" * 40 + " @everyone **bold** " + "y" * 40
+    period = Period(
+        days=30,
+        commands=10**6,
+        per_command=[(f"command{i}", 10**5) for i in range(10)],
+        viewed=[("country", f"{long}{i}", 10**5) for i in range(10)],
+        words=[(f"{long}{i}"[:100], 10**5) for i in range(10)],
+        gaps=[Gap("search", f"{long}{i}"[:100], 10**5) for i in range(10)],
+    )
+    stats = ServerStats(
+        guild_id=1,
+        today=today,
+        per_day=[(today - timedelta(days=29 - i), 10**5) for i in range(30)],
+        week=period,
+        month=period,
+    )
+    page = render_stats(stats).pages[0]
+    assert_page_within_limits(page)
+    assert "@everyone" not in json.dumps(page)  # typed text is made inert

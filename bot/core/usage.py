@@ -35,6 +35,7 @@ __all__ = [
     "KEEP_DAYS",
     "CountedFacts",
     "Gap",
+    "Period",
     "ServerStats",
     "Tally",
     "Usage",
