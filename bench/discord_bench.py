@@ -127,6 +127,7 @@ async def main(args: argparse.Namespace) -> None:
             discord_token="fake-token",
             database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
             command_hash_file=Path(tmp) / "hash",
+            cooldown_rate=0,  # one fake user sends every request: no per-user cooldown
         )
         async with build_app(settings) as app:
             print(f"burst {args.burst}; sustained {args.rate}/s for {args.seconds}s")

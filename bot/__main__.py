@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.adapters.console import Console
 from bot.app import build_app
+from bot.logs import configure_logging
 from bot.settings import Settings
 
 __all__ = ["main"]
@@ -62,15 +63,16 @@ def _parser() -> argparse.ArgumentParser:
         help="restore a server's export into a database that holds nothing of that server",
     )
     restore.add_argument("file", type=Path, help="a file written by store export or /entry export")
-    return parser
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    gaps = store_sub.add_parser(
+        "gaps",
+        help="list the questions nobody could answer, across servers, most frequent first",
+        description="Searches with no hits and unknown countries, people, topics, sources and "
+        "summit years, counted over the last DAYS days (at most 90, as long as usage is kept) "
+        "in every server: what curators could add next.",
     )
+    gaps.add_argument("--days", type=int, default=90, help="how far back (default: 90)")
+    gaps.add_argument("--limit", type=int, default=50, help="how many (default: 50)")
+    return parser
 
 
 async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
@@ -180,6 +182,20 @@ async def _store_import(settings: Settings, path: Path) -> int:
     return 0
 
 
+async def _store_gaps(settings: Settings, days: int, limit: int) -> int:
+    from bot.core.usage import GAP_KINDS
+
+    async with build_app(settings) as app:
+        found = await app.usage.gaps(days=max(1, min(days, 90)), limit=max(1, limit))
+    if not found:
+        print("no unanswered questions recorded")
+        return 0
+    print(f"{'count':>6} {'servers':>7}  question")
+    for gap in found:
+        print(f"{gap.count:>6} {gap.servers:>7}  {GAP_KINDS.get(gap.kind, gap.kind)}: {gap.text}")
+    return 0
+
+
 def _settings() -> Settings | None:
     """The settings, or None after saying on stderr which ones are wrong (no traceback)."""
     from pydantic import ValidationError
@@ -199,7 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings()
     if settings is None:
         return 1
-    _configure_logging(settings.log_level if args.command != "ask" else "WARNING")
+    configure_logging(
+        settings.log_level if args.command != "ask" else "WARNING", settings.log_format
+    )
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.line, args.json))
     if args.command == "console" or (args.command == "run" and settings.token is None):
@@ -212,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_store_copy(args.source, args.target))
     if args.command == "store" and args.store_command == "export":
         return asyncio.run(_store_export(settings, args.guild, args.output))
+    if args.command == "store" and args.store_command == "gaps":
+        return asyncio.run(_store_gaps(settings, args.days, args.limit))
     if args.command == "store" and args.store_command == "import":
         return asyncio.run(_store_import(settings, args.file))
     if args.command == "store":

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.clock import SystemClock
 from bot.core.dataset import DatasetVersion
 from bot.core.digest_service import DigestService
 from bot.core.findsources import SourceFinder
 from bot.core.moderation import Moderation
-from bot.core.ports import Clock, Store, SyncReport
+from bot.core.observe import NO_METRICS, Metrics, time_calls
+from bot.core.ports import Clock, Store, SyncReport, UsageStore
 from bot.core.services import FactService
 from bot.core.timeline import TimelineService
+from bot.core.usage import CountedFacts, Usage
 from bot.settings import Settings
-from bot.store import digest_store, moderation_store, open_store
+from bot.store import digest_store, moderation_store, open_store, usage_store
 from bot.store.curated import load_catalog
 from bot.store.dataset import dataset_of
 
 __all__ = ["App", "build_app"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,29 +38,64 @@ class App:
     dataset: DatasetVersion
     finder: SourceFinder
     timeline: TimelineService
+    usage_store: UsageStore
+    usage: Usage
+    metrics: Metrics = NO_METRICS
+    clock: Clock = field(default_factory=SystemClock)
+
+
+def _metrics(settings: Settings) -> Metrics:
+    """Prometheus metrics on a registry of this app's own when ``METRICS_PORT`` is set."""
+    if settings.metrics_port is None:
+        return NO_METRICS
+    from bot.adapters.http.metrics import PrometheusMetrics
+
+    return PrometheusMetrics()
 
 
 @asynccontextmanager
 async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
     """Open the store, load the curated data into it and build the services; close on exit.
     ``clock``: the digests' clock (the system's by default; tests pass their own)."""
+    metrics = _metrics(settings)
+    clock = clock or SystemClock()
     store = await open_store(settings.database_url)
     try:
         # As ``load_curated`` does, keeping the documents to checksum them (the dataset version).
         documents = load_catalog(settings.data_dir).documents()
         loaded = await store.sync_curated(documents)
         dataset = dataset_of(settings.data_dir, documents)
-        facts = FactService(store, dataset=dataset)
+        time_calls(store, metrics)  # after loading: the curated sync is not a request's cost
+        facts = CountedFacts(store, dataset=dataset)  # counts what each command showed
+        moderation = Moderation.build(
+            store, time_calls(moderation_store(store), metrics, prefix="moderation.")
+        )
+        usage_counts = time_calls(usage_store(store), metrics, prefix="usage.")
+        usage = Usage(usage_counts, clock, moderation.permissions)
+        moderation.ledger.usage = usage  # /entry export and store import carry the counts
         yield App(
             settings=settings,
             store=store,
             facts=facts,
             loaded=loaded,
-            digests=DigestService(digest_store(store), store, clock or SystemClock()),
-            moderation=Moderation.build(store, moderation_store(store)),
+            digests=DigestService(
+                time_calls(digest_store(store), metrics, prefix="digest."),
+                store,
+                clock,
+                metrics=metrics,
+            ),
+            moderation=moderation,
             dataset=dataset,
             finder=SourceFinder(store, facts),
             timeline=TimelineService(store, facts, dataset),
+            usage_store=usage_counts,
+            usage=usage,
+            metrics=metrics,
+            clock=clock,
         )
+        try:
+            await usage.flush()  # the counts still in memory
+        except Exception:
+            log.warning("could not write the last usage counts", exc_info=True)
     finally:
         await store.close()

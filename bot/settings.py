@@ -6,7 +6,7 @@ Built once in ``bot.__main__`` and passed down; nothing reads the environment at
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,6 +37,34 @@ class Settings(BaseSettings):
     command_hash_file: Path = Field(
         default=Path(".command-hash"),
         description="COMMAND_HASH_FILE: where the hash of the last synced command schema is kept",
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="LOG_FORMAT: text (default) or json (one JSON object a line, each line of "
+        "an interaction carrying its id, command, server and shard)",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="METRICS_PORT: serve /healthz and /metrics on this port (unset: off)",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="METRICS_HOST: the address /healthz and /metrics listen on (0.0.0.0 to "
+        "let Prometheus in another container scrape them)",
+    )
+    cooldown_rate: int = Field(
+        default=8,
+        ge=0,
+        description="COOLDOWN_RATE: how many times one user may run one command within "
+        "COOLDOWN_SECONDS (0: no cooldown)",
+    )
+    cooldown_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="COOLDOWN_SECONDS: the window of COOLDOWN_RATE, in seconds",
     )
 
     shard_count: int | None = Field(

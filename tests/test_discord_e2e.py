@@ -19,6 +19,7 @@ COMMANDS = {"member", "summit", "quote", "search", "fact", "source", "about", "d
 COMMANDS |= {"entry", "suggest", "config"}  # moderation: tests/test_moderation_e2e.py
 COMMANDS |= {"Find sources"}  # a message command: tests/test_findsources.py
 COMMANDS |= {"timeline"}  # tests/test_timeline.py
+COMMANDS |= {"stats"}  # usage: tests/test_ops_usage.py
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from bot.core.digest_answers import DigestAnswer, DigestStatus
 from bot.core.documents import from_document
 from bot.core.errors import NotFound
 from bot.core.models import Document, Fact, Kind, Person, Quote, Source
+from bot.core.observe import NO_METRICS, DigestEvent, Metrics
 from bot.core.ports import Clock, DeliveryFailed, DigestPoster, DigestStore, Store
 from bot.core.render.digest import render_digest
 from bot.core.rotation import RotationIndex
@@ -56,6 +57,8 @@ their count changes)."""
 MAX_SKIPS = 100
 NO_DIGEST = "No daily digest is set up in this server."
 SET_HINT = "Set one with `/digest set`."
+CATCH_UP_AFTER = timedelta(minutes=1)
+"""A post sent this long after its due time counts as a catch-up in the metrics."""
 STALE_DAY = "The bot stopped while posting and came back after the day had ended."
 
 
@@ -70,8 +73,11 @@ def _today(sub: Subscription, now: datetime) -> date:
 class DigestService:
     """Daily digests over a ``DigestStore`` (subscriptions, claims) and the ``Store`` (facts)."""
 
-    def __init__(self, digests: DigestStore, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, digests: DigestStore, store: Store, clock: Clock, *, metrics: Metrics = NO_METRICS
+    ) -> None:
         self._digests = digests
+        self._metrics = metrics
         self._store = store
         self.clock = clock
         self._index: RotationIndex | None = None
@@ -176,6 +182,8 @@ class DigestService:
         if latest is not None and latest.outcome is None:
             if latest.claimed_at + LEASE <= now:
                 await self._settle(sub, latest, poster, now)
+            else:  # someone (another process) holds the day's claim
+                self._metrics.digest(DigestEvent.SKIPPED_BY_CLAIM)
             return
         done = latest.day if latest is not None else None
         planned = next_post(sub.schedule, now, last_day=done, since=sub.since)
@@ -188,7 +196,9 @@ class DigestService:
         key, cycle, doc = picked
         post = PostRecord(guild_id, planned.day, sub.channel_id, cycle, key, _token(), now)
         if await self._digests.claim(post):
-            await self._deliver(sub, post, poster, doc)
+            await self._deliver(sub, post, poster, doc, late=now - planned.due > CATCH_UP_AFTER)
+        else:
+            self._metrics.digest(DigestEvent.SKIPPED_BY_CLAIM)
 
     async def _settle(
         self, sub: Subscription, post: PostRecord, poster: DigestPoster, now: datetime
@@ -207,6 +217,7 @@ class DigestService:
         if found is not None:
             log.info("digest of guild %s for %s was posted already", post.guild_id, post.day)
             await self._finish(mine, "sent", message_id=found)
+            self._metrics.digest(DigestEvent.CAUGHT_UP)
         elif post.day != _today(sub, now):
             await self._finish(mine, "failed", detail=STALE_DAY)
         elif post.attempts >= MAX_ATTEMPTS:
@@ -216,10 +227,16 @@ class DigestService:
             if doc is None:
                 await self._finish(mine, "failed", detail="The fact was removed meanwhile.")
             else:
-                await self._deliver(sub, mine, poster, doc)
+                await self._deliver(sub, mine, poster, doc, late=True)
 
     async def _deliver(
-        self, sub: Subscription, post: PostRecord, poster: DigestPoster, doc: Document
+        self,
+        sub: Subscription,
+        post: PostRecord,
+        poster: DigestPoster,
+        doc: Document,
+        *,
+        late: bool = False,
     ) -> None:
         answer = await self._answer(post.guild_id, post.day, doc)
         message = render_digest(answer).pages[0]
@@ -232,6 +249,7 @@ class DigestService:
             await self._failed(sub, post, failure)
             return
         await self._finish(post, "sent", message_id=message_id)
+        self._metrics.digest(DigestEvent.CAUGHT_UP if late else DigestEvent.POSTED)
 
     async def _failed(self, sub: Subscription, post: PostRecord, failure: DeliveryFailed) -> None:
         if failure.retry:
@@ -243,6 +261,7 @@ class DigestService:
             )
             return  # the claim stays open: settled after its lease
         await self._finish(post, "failed", detail=failure.reason)
+        self._metrics.digest(DigestEvent.PAUSED if failure.pause else DigestEvent.FAILED)
         if failure.pause:
             await self._digests.pause(post.guild_id, failure.reason, self.clock.now())
             log.warning("digest of guild %s paused: %s", post.guild_id, failure.reason)

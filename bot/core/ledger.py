@@ -9,6 +9,9 @@ file).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from pydantic import ValidationError
 
 from bot.core.entries import EntryServiceBase, document_of
@@ -17,14 +20,29 @@ from bot.core.lookup import Candidate, best_matches
 from bot.core.models import Document, Kind
 from bot.core.moderation_answers import AuditPage, History
 from bot.core.permissions import Member
-from bot.core.records import EntryStatus, EntryVersion, GuildExport
+from bot.core.records import EntryStatus, EntryVersion, GuildExport, UsageCount
 
 __all__ = ["LOG_LIMIT", "LedgerService"]
 
 LOG_LIMIT = 200
 
 
+class UsageRows(Protocol):
+    """The server's usage counts, exported and imported with the rest (``bot.core.usage``)."""
+
+    async def export(self, guild_id: int) -> list[UsageCount]: ...
+
+    async def restore(self, rows: Sequence[UsageCount]) -> None: ...
+
+
 class LedgerService(EntryServiceBase):
+    usage: UsageRows | None = None  # set by the composition root
+
+    async def _with_usage(self, export: GuildExport) -> GuildExport:
+        if self.usage is None:
+            return export
+        return export.model_copy(update={"usage": await self.usage.export(export.guild_id)})
+
     async def history(self, member: Member, ident: str) -> History:
         """Every version of a server entry (who, when, why), or for a curated entry what this
         server did with it (hidden, shown again)."""
@@ -88,17 +106,21 @@ class LedgerService(EntryServiceBase):
 
     async def export(self, member: Member) -> GuildExport:
         guild = await self.permissions.require_moderator(member, "export this server's entries")
-        return await self.mods.export_guild(guild, self.clock.now())
+        return await self._with_usage(await self.mods.export_guild(guild, self.clock.now()))
 
     async def export_guild(self, guild_id: int) -> GuildExport:
         """For the command line, which runs with the database owner's authority."""
-        return await self.mods.export_guild(guild_id, self.clock.now())
+        return await self._with_usage(await self.mods.export_guild(guild_id, self.clock.now()))
 
     async def import_guild(self, export: GuildExport) -> int:
         """Restore ``export`` into a database holding nothing of its server (else
         ``Conflict``); the number of entries now in force."""
         documents = documents_of(export)
+        if any(row.guild_id != export.guild_id for row in export.usage):
+            raise Invalid("the export's usage counts are another server's")
         await self.mods.import_guild(export, documents)
+        if self.usage is not None and export.usage:
+            await self.usage.restore(export.usage)
         return len(documents)
 
 

@@ -21,6 +21,7 @@ from bot.core.records import (
     HiddenEntry,
     Suggestion,
     SuggestionStatus,
+    UsageCount,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "SearchPage",
     "Store",
     "SyncReport",
+    "UsageStore",
 ]
 
 
@@ -357,4 +359,37 @@ class DigestStore(Protocol):
 
     async def entry_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
         """Keys of ``kind`` stored in exactly one scope: curated (0) or one server's own."""
+        ...
+
+
+class UsageStore(Protocol):
+    """Counts of what each server asked (``UsageCount``), one row per (server, UTC day, what,
+    key), and a ping for the health check. Counts only: nothing a user typed is kept beyond
+    the key it counts under."""
+
+    async def ping(self) -> None:
+        """Ask the database something trivial; raises when it does not answer."""
+        ...
+
+    async def add_usage(self, counts: Sequence[UsageCount]) -> None:
+        """Add each ``count`` to its row (created at 0), in one transaction."""
+        ...
+
+    async def usage(self, guild_id: int, since: date) -> builtins.list[UsageCount]:
+        """The server's rows from ``since`` (inclusive) on."""
+        ...
+
+    async def usage_totals(
+        self, what_prefix: str, since: date, *, limit: int
+    ) -> builtins.list[tuple[str, str, int, int]]:
+        """Across servers: (what, key, total count, servers) for rows whose ``what`` starts
+        with ``what_prefix``, from ``since`` on, most frequent first, at most ``limit``."""
+        ...
+
+    async def purge_usage(self, before: date) -> int:
+        """Delete every row older than ``before``; how many."""
+        ...
+
+    async def forget_usage(self, guild_id: int) -> int:
+        """Delete the server's rows; how many."""
         ...

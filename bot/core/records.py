@@ -7,7 +7,7 @@ them, and ``GuildExport`` validates an export file before anything is imported.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ __all__ = [
     "HiddenEntry",
     "Suggestion",
     "SuggestionStatus",
+    "UsageCount",
     "VersionAction",
 ]
 
@@ -116,6 +117,19 @@ class HiddenEntry(_Record):
     at: datetime
 
 
+class UsageCount(_Record):
+    """How often something happened in a server on one day (UTC): counts only, no message
+    content beyond what was typed into the bot's own commands. ``what`` is ``command``,
+    ``view:<kind>`` (an entry shown), ``word`` (a searched word) or ``gap:<kind>`` (a question
+    that found nothing: a search with no hits, an unknown country, person, topic or year)."""
+
+    guild_id: int
+    day: date
+    what: str
+    key: str
+    count: int
+
+
 class GuildExport(_Record):
     """Everything one server added: ``python -m bot store export`` writes it, ``store import``
     restores it exactly into a database that holds nothing for that server."""
@@ -129,3 +143,4 @@ class GuildExport(_Record):
     hidden: list[HiddenEntry] = Field(default_factory=list)
     suggestions: list[Suggestion] = Field(default_factory=list)
     audit: list[AuditRecord] = Field(default_factory=list)
+    usage: list[UsageCount] = Field(default_factory=list)

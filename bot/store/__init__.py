@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 
-from bot.core.ports import DigestStore, ModerationStore, Store
+from bot.core.ports import DigestStore, ModerationStore, Store, UsageStore
 
 __all__ = [
     "POSTGRES_INSTALL_HINT",
@@ -21,6 +21,7 @@ __all__ = [
     "moderation_store",
     "open_store",
     "sqlite_path",
+    "usage_store",
 ]
 
 _MEMORY = ":memory:"
@@ -134,3 +135,19 @@ def moderation_store(store: Store) -> ModerationStore:
 
         return PostgresModerationStore(store)
     raise UnsupportedBackend(f"moderation has no backend for {type(store).__name__}")
+
+
+def usage_store(store: Store) -> UsageStore:
+    """Usage counts (and the health check's ping) on the same database as ``store``."""
+    from bot.store.sqlite import SqliteStore
+
+    if isinstance(store, SqliteStore):
+        from bot.store.sqlite_usage import SqliteUsageStore
+
+        return SqliteUsageStore(store)
+    postgres = sys.modules.get("bot.store.postgres")
+    if postgres is not None and isinstance(store, postgres.PostgresStore):
+        from bot.store.postgres_usage import PostgresUsageStore
+
+        return PostgresUsageStore(store)
+    raise UnsupportedBackend(f"usage counts have no backend for {type(store).__name__}")

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,17 @@ from bot.adapters.discord.digest_scheduler import DigestScheduler
 from bot.adapters.discord.entry_cog import EntryCog
 from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.findsources_cog import FindSourcesCog
+from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
+from bot.adapters.discord.observe import bind_interaction_logs
 from bot.adapters.discord.respond import NO_PINGS
+from bot.adapters.discord.stats_cog import StatsCog
 from bot.adapters.discord.timeline_cog import TimelineCog
 from bot.adapters.discord.tree import FactTree
+from bot.adapters.http.metrics import PrometheusMetrics
+from bot.adapters.http.server import Health, MetricsServer
 from bot.app import App
+from bot.core.cooldown import Cooldowns
 
 __all__ = ["FactBot", "ShardedFactBot", "command_schema_hash", "make_bot"]
 
@@ -57,6 +64,13 @@ class FactBot(commands.Bot):
         self.app = app
         self.sync_on_start = sync_on_start
         self.digest_scheduler = DigestScheduler(self, app.digests)
+        self.fact_tree.observer.metrics = app.metrics
+        self.fact_tree.observer.usage = app.usage
+        bind_interaction_logs(self)  # buttons and forms log with their interaction's fields
+        self.fact_tree.cooldowns = Cooldowns(
+            app.settings.cooldown_rate, timedelta(seconds=app.settings.cooldown_seconds), app.clock
+        )
+        self.metrics_server: MetricsServer | None = None
 
     @property
     def fact_tree(self) -> FactTree:
@@ -70,15 +84,35 @@ class FactBot(commands.Bot):
         await self.add_cog(DigestCog(self.app.digests, self.digest_scheduler))
         await self.add_cog(EntryCog(self.app.moderation))
         await self.add_cog(ConfigCog(self.app.moderation))
+        await self.add_cog(StatsCog(self.app.usage, self.app.moderation))
         guild = self.app.settings.dev_guild_id
         if guild:
             self.tree.copy_global_to(guild=discord.Object(guild))
         if self.sync_on_start:
             await self.sync_commands(guild, force=False)
         self.digest_scheduler.start()  # waits for READY, then sleeps until a post is due
+        await self._serve_metrics()
+
+    async def _serve_metrics(self) -> None:
+        """Start ``/healthz`` and ``/metrics`` when ``METRICS_PORT`` is set."""
+        settings = self.app.settings
+        metrics = self.app.metrics
+        if settings.metrics_port is None or not isinstance(metrics, PrometheusMetrics):
+            return
+        count_gateway_events(self, metrics)
+
+        async def probe() -> Health:
+            return await check_health(self)
+
+        server = MetricsServer(metrics, probe, settings.metrics_host, settings.metrics_port)
+        await server.start()
+        self.metrics_server = server
 
     async def close(self) -> None:
         await self.digest_scheduler.close()  # before the store it posts from goes away
+        if self.metrics_server is not None:
+            await self.metrics_server.close()
+            self.metrics_server = None
         await super().close()
 
     async def sync_commands(self, guild: int | None, *, force: bool) -> bool:

@@ -156,6 +156,11 @@ class DigestScheduler:
         return guild is not None and not guild.unavailable
 
     @property
+    def alive(self) -> bool:
+        """The scheduler's task is running (for the health check)."""
+        return self._task is not None and not self._task.done()
+
+    @property
     def idle(self) -> bool:
         """Nothing is being posted right now (for tests and shutdown)."""
         return not self._posting and not self._changed

@@ -113,7 +113,13 @@ async def _on_error(interaction: discord.Interaction[Any], error: Exception, wha
         reply = render_error(error)
     else:
         error_id = uuid.uuid4().hex[:8]
-        log.error("unexpected error %s in %s", error_id, what, exc_info=error)
+        log.error(
+            "unexpected error %s in %s",
+            error_id,
+            what,
+            exc_info=error,
+            extra={"error_id": error_id},
+        )
         reply = render_apology(error_id)
     try:
         await answer(interaction, reply)

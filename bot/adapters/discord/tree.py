@@ -10,8 +10,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.adapters.discord.observe import InteractionObserver, typed_command_name
 from bot.adapters.discord.respond import send_reply
-from bot.core.errors import BotError, Forbidden, Invalid
+from bot.core.cooldown import Cooldowns
+from bot.core.errors import BotError, Forbidden, Invalid, RateLimited
+from bot.core.observe import Outcome
 from bot.core.render import Reply, render_apology, render_error
 
 __all__ = ["FactTree"]
@@ -45,15 +48,34 @@ class FactTree(app_commands.CommandTree[Any]):
         self.accepting = True
         self.idle = asyncio.Event()
         self.idle.set()
+        self.observer = InteractionObserver()  # FactBot gives it the app's metrics
+        self.cooldowns: Cooldowns | None = None  # FactBot sets the one policy from settings
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if self.accepting:
-            return True
+            return await self._cooled(interaction)
         if interaction.type is discord.InteractionType.application_command:
+            self.observer.ended(Outcome.USER_ERROR, ran=False)
             await interaction.response.send_message(
                 "I'm restarting; please try again in a moment.", ephemeral=True
             )
         return False
+
+    async def _cooled(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether the command may run now (``Cooldowns``); else say when, privately.
+        Autocomplete is never limited."""
+        if (
+            self.cooldowns is None
+            or interaction.type is not discord.InteractionType.application_command
+        ):
+            return True
+        try:
+            self.cooldowns.check(interaction.user.id, typed_command_name(interaction))
+        except RateLimited as limited:
+            self.observer.ended(Outcome.USER_ERROR, ran=False)
+            await send_reply(interaction, render_error(limited))
+            return False
+        return True
 
     async def _call(self, interaction: discord.Interaction[Any]) -> None:
         # discord.py runs each interaction in its own task through ``_call``; counting here is
@@ -61,7 +83,11 @@ class FactTree(app_commands.CommandTree[Any]):
         self.in_flight += 1
         self.idle.clear()
         try:
-            await super()._call(interaction)
+            async with self.observer.around(interaction):
+                try:
+                    await super()._call(interaction)
+                except app_commands.AppCommandError as error:  # answered inside ``around``
+                    await self._dispatch_error(interaction, error)
         finally:
             self.in_flight -= 1
             if not self.in_flight:
@@ -72,6 +98,7 @@ class FactTree(app_commands.CommandTree[Any]):
     ) -> None:
         known = _as_bot_error(error)
         if known is not None:
+            self.observer.ended(Outcome.USER_ERROR)
             reply: Reply = render_error(known)
         else:
             error_id = uuid.uuid4().hex[:8]
@@ -83,7 +110,9 @@ class FactTree(app_commands.CommandTree[Any]):
                 interaction.guild_id,
                 interaction.user.id,
                 exc_info=original,
+                extra={"error_id": error_id},
             )
+            self.observer.ended(Outcome.INTERNAL_ERROR, error_id=error_id)
             reply = render_apology(error_id)
         try:
             await send_reply(interaction, reply)
