@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from bot.core.answers import (
     AboutAnswer,
+    Ask,
     CountryAnswer,
     FactAnswer,
     MembershipAnswer,
@@ -26,6 +27,7 @@ from bot.core.answers import (
     SummitListAnswer,
 )
 from bot.core.dataset import DatasetVersion
+from bot.core.dates import plural
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
 from bot.core.lookup import MENTION, Candidate, best_matches, check_name_input, resolve
@@ -42,9 +44,11 @@ from bot.core.models import (
     Summit,
 )
 from bot.core.ports import Store
+from bot.core.ranking import order_facts, order_quotes
+from bot.core.render.footnotes import source_label
+from bot.core.render.items import short_role
 
 __all__ = [
-    "ADD_HINT",
     "MAX_QUERY_LENGTH",
     "SEARCH_LIMIT",
     "Completion",
@@ -59,10 +63,11 @@ MAX_TERMS = 12
 SEARCH_LIMIT = 25
 # How many linked entries an answer shows at most (pages of eight); past that the answer says
 # more are recorded and points at /search, which keeps every call cheap on a large store.
-FACTS_SHOWN = 32
-QUOTES_SHOWN = 16
-PERSON_QUOTES_SHOWN = 96
-ADD_HINT = "Moderators can add a sourced entry with `/entry add`."
+# Linked entries are read whole up to these counts and ordered here (``bot.core.ranking``):
+# best first needs them all; the pager shows them a page at a time.
+FACTS_SHOWN = 300
+QUOTES_SHOWN = 200
+PERSON_QUOTES_SHOWN = 300
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -79,12 +84,6 @@ def search_terms(query: str) -> list[str]:
     """Split user text into plain words. Operators, quotes and punctuation are not syntax here:
     ``NEAR(a b)`` searches the words ``NEAR``, ``a`` and ``b``."""
     return list(dict.fromkeys(_WORD.findall(query)))[:MAX_TERMS]
-
-
-def _add_hint(guild_id: int | None) -> str:
-    """How to add what is missing: only where a server installed the bot (in DMs and in servers
-    where only a user's own install answers there are no server entries to add)."""
-    return ADD_HINT if guild_id is not None else ""
 
 
 def _cited_ids(entries: Iterable[BaseModel]) -> set[str]:
@@ -150,8 +149,73 @@ class FactService:
     async def _candidates(self, kind: Kind, guild_id: int | None) -> list[Candidate]:
         return [Candidate(k, n) for k, n in await self._store.names(kind, guild_id)]
 
-    async def _resolve(self, kind: Kind, text: str, what: str, guild_id: int | None) -> str:
-        return resolve(text, await self._candidates(kind, guild_id), what=what)
+    async def _resolve_country(self, text: str, guild_id: int | None) -> str:
+        """A country's slug; an unknown name lists the countries recorded, by status."""
+        try:
+            return resolve(text, await self._candidates(Kind.COUNTRY, guild_id), what="country")
+        except NotFound as error:
+            countries = [
+                from_document(d, Country) for d in await self._store.list(Kind.COUNTRY, guild_id)
+            ]
+            groups = []
+            for status, noun in (
+                ("member", "Members"),
+                ("observer", "Observers"),
+                ("dialogue_partner", "Dialogue partners"),
+            ):
+                names = sorted(c.name for c in countries if c.status.value == status)
+                if names:
+                    groups.append(f"{noun}: {', '.join(names)}.")
+            error.hint = " ".join(groups) or None
+            raise
+
+    async def quote_counts(self, guild_id: int | None = None) -> dict[str, int]:
+        """How many quotes each person has, most first (people without quotes are absent)."""
+        counts: dict[str, int] = {}
+        for doc in await self._store.list(Kind.QUOTE, guild_id, limit=10_000):
+            person = str(doc.data.get("person", ""))
+            counts[person] = counts.get(person, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    async def _quoted_hint(self, guild_id: int | None) -> str:
+        counts = await self.quote_counts(guild_id)
+        names = dict(await self._store.names(Kind.PERSON, guild_id))
+        shown = [names.get(slug, slug) for slug in list(counts)[:8]]
+        return "People with quotes: " + ", ".join(shown) + "." if shown else ""
+
+    async def _resolve_person(self, text: str, guild_id: int | None) -> str:
+        """A person's slug; an unknown name offers the people with quotes."""
+        try:
+            return resolve(text, await self._candidates(Kind.PERSON, guild_id), what="person")
+        except NotFound as error:
+            error.hint = await self._quoted_hint(guild_id) or None
+            raise
+
+    async def answer(self, ask: Ask, guild_id: int | None = None) -> object:
+        """The answer ``ask`` names again (a button or menu pressed any time later)."""
+        argument = ask.argument or None
+        match ask.command:
+            case "member":
+                return await self.member(argument, guild_id)
+            case "summit":
+                return await self.summit(int(argument) if argument else None, guild_id)
+            case "quote":
+                return await self.quote(argument, guild_id)
+            case "quoteid":
+                doc = await self._store.get(Kind.QUOTE, ask.argument, guild_id)
+                if doc is None:
+                    raise NotFound("That quote is no longer recorded.")
+                return await self._one_quote(from_document(doc, Quote), guild_id)
+            case "search":
+                return await self.search(ask.argument, guild_id)
+            case "fact":
+                doc = await self._store.get(Kind.FACT, ask.argument, guild_id)
+                if doc is None:
+                    raise NotFound("That fact is no longer recorded.")
+                return await self._fact_answer(from_document(doc, Fact), None, guild_id)
+            case "source":
+                return await self.source(argument, guild_id)
+        return await self.about(guild_id)
 
     # -- /member -----------------------------------------------------------------------------
 
@@ -170,19 +234,22 @@ class FactService:
                 reverse=True,
             )
             return MembershipAnswer(
-                members=members, sizes=sizes, sources=await self._sources([*members, *sizes])
+                members=members,
+                sizes=sizes,
+                sources=await self._sources([*members, *sizes]),
+                ask=Ask("member"),
             )
-        slug = await self._resolve(Kind.COUNTRY, country, "country", guild_id)
+        slug = await self._resolve_country(country, guild_id)
         doc = await self._store.get(Kind.COUNTRY, slug, guild_id)
         if doc is None:  # names and documents disagree: treat as not found, never guess
-            raise NotFound(
-                f"No country called “{country.strip()}” is recorded.", hint=_add_hint(guild_id)
-            )
+            raise NotFound(f"No country called “{country.strip()}” is recorded.")
         found = from_document(doc, Country)
         more: list[bool] = []
         link = ("country", slug)
         facts = await self._linked(Kind.FACT, Fact, link, guild_id, FACTS_SHOWN, more)
+        facts = order_facts(facts, "country", slug)
         quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, QUOTES_SHOWN, more)
+        quotes = order_quotes(quotes, "country", slug)
         summits = await self._linked(Kind.SUMMIT, Summit, link, guild_id, QUOTES_SHOWN, more)
         for year in sorted({y for f in facts for y in f.summits}):
             if all(s.year != year for s in summits):
@@ -198,6 +265,7 @@ class FactService:
             speakers=await self._people((q.person for q in quotes), guild_id),
             sources=await self._sources([found, *facts, *quotes, *summits]),
             more=any(more),
+            ask=Ask("member", slug),
         )
 
     # -- /summit -----------------------------------------------------------------------------
@@ -210,7 +278,9 @@ class FactService:
                 from_document(d, Summit) for d in await self._store.list(Kind.SUMMIT, guild_id)
             ]
             summits.sort(key=lambda s: s.year)
-            return SummitListAnswer(summits=summits, sources=await self._sources(summits))
+            return SummitListAnswer(
+                summits=summits, sources=await self._sources(summits), ask=Ask("summit")
+            )
         if not 1990 <= year <= 2100:
             raise Invalid(f"{year} is not a plausible summit year; the SCO dates from 2001.")
         doc = await self._store.get(Kind.SUMMIT, str(year), guild_id)
@@ -218,8 +288,7 @@ class FactService:
             recorded = await self.summit_years(guild_id)
             raise NotFound(
                 f"Nothing is recorded about a summit in {year}.",
-                suggestions=[str(y) for y in recorded],
-                hint=f"The suggestions are the recorded years. {_add_hint(guild_id)}".strip(),
+                hint="Summits recorded: " + ", ".join(str(y) for y in recorded) + ".",
             )
         found = from_document(doc, Summit)
         more: list[bool] = []
@@ -228,11 +297,12 @@ class FactService:
         quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, QUOTES_SHOWN, more)
         return SummitAnswer(
             summit=found,
-            facts=facts,
-            quotes=quotes,
+            facts=order_facts(facts, "summit", str(year)),
+            quotes=order_quotes(quotes, "summit", str(year)),
             speakers=await self._people((q.person for q in quotes), guild_id),
             sources=await self._sources([found, *facts, *quotes]),
             more=any(more),
+            ask=Ask("summit", str(year)),
         )
 
     async def summit_years(self, guild_id: int | None = None) -> list[int]:
@@ -246,25 +316,12 @@ class FactService:
         if person is None or not person.strip():
             doc = await self._store.random(Kind.QUOTE, guild_id, seed=self._rng.random())
             if doc is None:
-                raise NotFound("No quotes are recorded yet.", hint=_add_hint(guild_id))
-            picked = from_document(doc, Quote)
-            speaker = await self._people([picked.person], guild_id)
-            if picked.person not in speaker:
-                raise NotFound(
-                    "That quote's speaker is missing from the store.", hint=_add_hint(guild_id)
-                )
-            return QuoteAnswer(
-                person=speaker[picked.person],
-                quotes=[picked],
-                random_pick=True,
-                sources=await self._sources([picked, speaker[picked.person]]),
-            )
-        slug = await self._resolve(Kind.PERSON, person, "person", guild_id)
+                raise NotFound("No quotes are recorded yet.")
+            return await self._one_quote(from_document(doc, Quote), guild_id)
+        slug = await self._resolve_person(person, guild_id)
         people = await self._people([slug], guild_id)
         if slug not in people:
-            raise NotFound(
-                f"No person called “{person.strip()}” is recorded.", hint=_add_hint(guild_id)
-            )
+            raise NotFound(f"No person called “{person.strip()}” is recorded.")
         more: list[bool] = []
         link = ("person", slug)
         quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, PERSON_QUOTES_SHOWN, more)
@@ -273,14 +330,26 @@ class FactService:
             raise NotFound(
                 f"The sources record no quotes from {people[slug].name}.",
                 hint=f"Try `/search {people[slug].name}` for what they say about them. "
-                f"{_add_hint(guild_id)}".strip(),
+                + await self._quoted_hint(guild_id),
             )
-        quotes.sort(key=lambda q: (q.kind != "direct", q.id))
         return QuoteAnswer(
             person=people[slug],
-            quotes=quotes,
+            quotes=order_quotes(quotes, "person", slug),
             sources=await self._sources([people[slug], *quotes]),
             more=any(more),
+            ask=Ask("quote", slug),
+        )
+
+    async def _one_quote(self, picked: Quote, guild_id: int | None) -> QuoteAnswer:
+        speaker = await self._people([picked.person], guild_id)
+        if picked.person not in speaker:
+            raise NotFound("That quote's speaker is missing from the store.")
+        return QuoteAnswer(
+            person=speaker[picked.person],
+            quotes=[picked],
+            random_pick=True,
+            sources=await self._sources([picked, speaker[picked.person]]),
+            ask=Ask("quoteid", picked.id),
         )
 
     # -- /search -----------------------------------------------------------------------------
@@ -309,6 +378,7 @@ class FactService:
             speakers=speakers,
             sources=await self._sources(h.entry for h in hits),
             server_entries=guild_id is not None,
+            ask=Ask("search", " ".join(terms)),
         )
 
     # -- /fact -------------------------------------------------------------------------------
@@ -322,19 +392,29 @@ class FactService:
         link: tuple[str, str] | None = None
         chosen: str | None = None
         if topic is not None and topic.strip():
-            names = [Candidate(t, t.replace("-", " ")) for t in await self.topics(guild_id)]
-            chosen = resolve(topic, names, what="topic")
+            topics = await self.topics(guild_id)
+            names = [Candidate(t, t.replace("-", " ")) for t in topics]
+            try:
+                chosen = resolve(topic, names, what="topic")
+            except NotFound as error:
+                error.hint = "Topics: " + ", ".join(t.replace("-", " ") for t in topics) + "."
+                raise
             link = ("topic", chosen)
         pick = self._rng.random() if seed is None else seed
         doc = await self._store.random(Kind.FACT, guild_id, link=link, seed=pick)
         if doc is None:
-            raise NotFound("No facts are recorded yet.", hint=_add_hint(guild_id))
-        found = from_document(doc, Fact)
+            raise NotFound("No facts are recorded yet.")
+        return await self._fact_answer(from_document(doc, Fact), chosen, guild_id)
+
+    async def _fact_answer(
+        self, found: Fact, topic: str | None, guild_id: int | None
+    ) -> FactAnswer:
         return FactAnswer(
             fact=found,
-            topic=chosen,
+            topic=topic,
             people=await self._people(found.people, guild_id),
             sources=await self._sources([found]),
+            ask=Ask("fact", found.id),
         )
 
     # -- /source -----------------------------------------------------------------------------
@@ -347,11 +427,16 @@ class FactService:
             counts = {
                 sid: await self._store.count_linked("source", sid, guild_id) for sid in all_sources
             }
-            return SourceListAnswer(cited_counts=counts, sources=all_sources)
+            return SourceListAnswer(cited_counts=counts, sources=all_sources, ask=Ask("source"))
         check_name_input(source_id, "source")
         candidates = [Candidate(s.id, s.id) for s in all_sources.values()]
         candidates += [Candidate(s.id, s.title) for s in all_sources.values() if s.title]
-        sid = resolve(source_id, candidates, what="source")
+        candidates += [Candidate(s.id, s.label) for s in all_sources.values() if s.label]
+        try:
+            sid = resolve(source_id, candidates, what="source")
+        except NotFound as error:
+            error.hint = "Sources: " + ", ".join(f"`/source {k}`" for k in all_sources) + "."
+            raise
         examples: list[Fact | Quote] = []
         for kind, model in ((Kind.FACT, Fact), (Kind.QUOTE, Quote)):
             docs = await self._store.linked(kind, "source", sid, guild_id, limit=3)
@@ -361,6 +446,7 @@ class FactService:
             cited_counts={sid: await self._store.count_linked("source", sid, guild_id)},
             examples=examples,
             sources=all_sources,
+            ask=Ask("source", sid),
         )
 
     # -- /about and autocomplete -------------------------------------------------------------
@@ -375,16 +461,43 @@ class FactService:
         """Autocomplete choices: (value, display name) pairs, best first, at most ``limit``."""
         if option is Completion.SOURCE:
             sources = list((await self.all_sources()).values())
-            cands = [Candidate(s.id, s.title or s.id) for s in sources]
+            cands = [Candidate(s.id, source_label(s, s.id)) for s in sources]
+            cands += [Candidate(s.id, s.title) for s in sources if s.title]
             cands += [Candidate(s.id, s.id) for s in sources]
         elif option is Completion.TOPIC:
             cands = [Candidate(t, t.replace("-", " ")) for t in await self.topics(guild_id)]
+        elif option is Completion.PERSON:
+            return await self._complete_person(text, guild_id, limit)
         else:
-            kind = Kind.COUNTRY if option is Completion.COUNTRY else Kind.PERSON
-            cands = await self._candidates(kind, guild_id)
+            cands = await self._candidates(Kind.COUNTRY, guild_id)
         ranked = best_matches(text[:MAX_QUERY_LENGTH], cands, limit=limit)
         display = {c.key: c.name for c in reversed(cands)}  # first-listed name wins
         return [Candidate(c.key, display.get(c.key, c.name)) for c in ranked]
+
+    async def _complete_person(
+        self, text: str, guild_id: int | None, limit: int
+    ) -> list[Candidate]:
+        """People who have quotes (no choice answers "nothing recorded"), most quotes first
+        when nothing is typed; the label gives the role and the count."""
+        counts = await self.quote_counts(guild_id)
+        cands = [c for c in await self._candidates(Kind.PERSON, guild_id) if c.key in counts]
+        if text.strip():
+            keys = [c.key for c in best_matches(text[:MAX_QUERY_LENGTH], cands, limit=limit)]
+        else:
+            keys = [k for k in counts if any(c.key == k for c in cands)][:limit]
+        people = await self._people(keys, guild_id)
+        sources = await self.all_sources()
+        out = []
+        for key in keys:
+            person = people.get(key)
+            if person is None:
+                continue
+            role = short_role(person, sources)
+            label = f"{person.name} · {role} ({plural(counts[key], 'quote')})"
+            if len(label) > 100:
+                label = f"{person.name} ({plural(counts[key], 'quote')})"
+            out.append(Candidate(key, label))
+        return out
 
 
 def _hit(doc: Document) -> SearchHit:

@@ -10,11 +10,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.adapters.discord.checks import is_moderator
 from bot.adapters.discord.respond import send_reply
 from bot.core.errors import BotError, Forbidden, Invalid
 from bot.core.render import Reply, render_apology, render_error
 
-__all__ = ["FactTree"]
+__all__ = ["FactTree", "answer_error"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,53 @@ def _as_bot_error(error: app_commands.AppCommandError) -> BotError | None:
     if isinstance(error, app_commands.CommandSignatureMismatch):
         return Invalid("This command changed since Discord last synced it; try again in a minute.")
     return None
+
+
+async def answer_error(interaction: discord.Interaction[Any], error: Exception) -> None:
+    """The one error handler: every failure of a command, button or menu ends here.
+
+    In order: a ``BotError`` (or an app-command error standing for one) is answered with its
+    message, privately, with the "add an entry" hint for moderators only; anything else is
+    logged with an id and apologised for with that id; if even that reply fails, it is logged.
+    """
+    original = getattr(error, "original", error)
+    known = (
+        _as_bot_error(error)
+        if isinstance(error, app_commands.AppCommandError)
+        else original
+        if isinstance(original, BotError)
+        else None
+    )
+    if known is not None:
+        reply: Reply = render_error(known, moderator=await _moderates(interaction))
+    else:
+        error_id = uuid.uuid4().hex[:8]
+        what = (
+            f"/{interaction.command.qualified_name}"
+            if interaction.command
+            else f"component {dict(interaction.data or {}).get('custom_id', '?')}"
+        )
+        log.error(
+            "unexpected error %s in %s (guild %s, user %s)",
+            error_id,
+            what,
+            interaction.guild_id,
+            interaction.user.id,
+            exc_info=original,
+        )
+        reply = render_apology(error_id)
+    try:
+        await send_reply(interaction, reply)
+    except discord.HTTPException:
+        log.exception("could not deliver the error reply for interaction %s", interaction.id)
+
+
+async def _moderates(interaction: discord.Interaction[Any]) -> bool:
+    try:
+        return await is_moderator(interaction)
+    except Exception:  # the hint is a courtesy: never fail the error reply over it
+        log.warning("could not tell whether %s moderates", interaction.user.id, exc_info=True)
+        return False
 
 
 class FactTree(app_commands.CommandTree[Any]):
@@ -70,22 +118,4 @@ class FactTree(app_commands.CommandTree[Any]):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
     ) -> None:
-        known = _as_bot_error(error)
-        if known is not None:
-            reply: Reply = render_error(known)
-        else:
-            error_id = uuid.uuid4().hex[:8]
-            original = getattr(error, "original", error)
-            log.error(
-                "unexpected error %s in /%s (guild %s, user %s)",
-                error_id,
-                interaction.command.qualified_name if interaction.command else "?",
-                interaction.guild_id,
-                interaction.user.id,
-                exc_info=original,
-            )
-            reply = render_apology(error_id)
-        try:
-            await send_reply(interaction, reply)
-        except discord.HTTPException:
-            log.exception("could not deliver the error reply for interaction %s", interaction.id)
+        await answer_error(interaction, error)
