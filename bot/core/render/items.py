@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from rapidfuzz import fuzz
 
+from bot.core.dates import day
 from bot.core.models import Citation, Fact, Person, Quote, QuoteKind, Source, Summit
 from bot.core.render.embeds import inert, provenance_line
 from bot.core.render.footnotes import strip_source_ids
@@ -17,6 +19,7 @@ __all__ = [
     "REPORTED",
     "fact_entry",
     "highlight_entries",
+    "house_dates",
     "one_each",
     "quote_entry",
     "short_role",
@@ -32,9 +35,13 @@ SAME_TEXT = 85.0
 SAME_EXCERPT_TEXT = 62.0
 
 
+# A sentence ends at ". " or "; " before a capital, but not after "Aug." or "Sept.".
+_SENTENCE_END = re.compile(r"(?<![A-Z][a-z]\.)(?<![A-Z][a-z]{2}\.)(?<![A-Z][a-z]{3}\.)(?<=[.;])\s+")
+
+
 def short_text(text: str, limit: int) -> str:
     """``text`` up to its first sentence or ``limit`` characters, cut at a word."""
-    first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0]
+    first = _SENTENCE_END.split(text, maxsplit=1)[0]
     if len(first) <= limit:
         return first.rstrip(".;")
     return first[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-") + "…"
@@ -42,7 +49,7 @@ def short_text(text: str, limit: int) -> str:
 
 def short_role(person: Person, sources: Iterable[str]) -> str:
     """A person's role without curators' source ids, first of several, short."""
-    role = strip_source_ids(person.role, sources).split(";")[0].strip()
+    role = house_dates(strip_source_ids(person.role, sources)).split(";")[0].strip()
     return short_text(role, 70)
 
 
@@ -56,9 +63,24 @@ def _added(entry: Fact | Quote) -> str:
     return f"\n{line}" if line else ""
 
 
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def house_dates(text: str) -> str:
+    """ISO dates in curated prose (``2025-07-18``) in the house style (``18 Jul 2025``)."""
+
+    def one(match: re.Match[str]) -> str:
+        try:
+            return day(date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            return match[0]
+
+    return _ISO.sub(one, text)
+
+
 def fact_entry(fact: Fact) -> Entry:
     ids, excerpts = _cites(fact.citations)
-    return Entry(inert(fact.text) + _added(fact), ids, excerpts)
+    return Entry(inert(fact.text), ids, excerpts, tail=_added(fact).strip())
 
 
 def quote_entry(
@@ -76,16 +98,16 @@ def quote_entry(
     if name and speaker is not None:
         parts.append(short_role(speaker, sources))
     if quote.context:
-        parts.append(short_text(quote.context, 80))
+        parts.append(short_text(house_dates(quote.context), 80))
     if quote.kind is QuoteKind.DIRECT:
         if quote.form:
             parts.append(quote.form)
-        tail = "— " + inert(", ".join(p for p in parts if p))
-        return Entry(inert(quote.text) + _added(quote), ids, excerpts, tail=tail, quote=True)
+        tail = "— " + inert(", ".join(p for p in parts if p)) + _added(quote)
+        return Entry(inert(quote.text), ids, excerpts, tail=tail, quote=True)
     lead = f"{quote.lead} " if quote.lead else ""
-    tail = "— " + inert(", ".join(p for p in parts if p)) if parts else ""
+    tail = ("— " + inert(", ".join(p for p in parts if p)) if parts else "") + _added(quote)
     text = inert(lead) + "…" * (not lead and quote.text[:1].islower()) + inert(quote.text)
-    return Entry(text + _added(quote), ids, excerpts, tail=tail, group=REPORTED)
+    return Entry(text, ids, excerpts, tail=tail.strip(), group=REPORTED)
 
 
 def highlight_entries(summit: Summit) -> list[Entry]:

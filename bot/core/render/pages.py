@@ -44,12 +44,12 @@ class Entry:
     group: str = ""
     quote: bool = False  # shown as a block quote
 
-    def shown(self, numbers: dict[str, int], room: int | None = None) -> str:
+    def shown(self, numbers: dict[str, int], room: int | None = None, tail: bool = True) -> str:
         marks = " ".join(mark(numbers[s]) for s in dict.fromkeys(self.cites))
         text = self.text if room is None else truncate(self.text, max(room, 20))
         body = f"{text} {marks}".rstrip()
         body = "> " + body.replace("\n", "\n> ") if self.quote else "• " + body
-        return body + (f"\n{self.tail}" if self.tail else "")
+        return body + (f"\n{self.tail}" if self.tail and tail else "")
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,11 @@ def _embed(
     numbers = _numbers(entries)
     parts: list[str] = [lead] if lead else []
     group = ""
-    for entry in entries:
-        block = entry.shown(numbers, room)
+    for index, entry in enumerate(entries):
+        # Quotes of one speaker on one occasion in a row: their attribution once, after the last.
+        following = entries[index + 1] if index + 1 < len(entries) else None
+        shared = following is not None and following.tail == entry.tail and entry.quote
+        block = entry.shown(numbers, room, tail=not shared)
         if entry.group and entry.group != group:
             block = f"**{entry.group}**\n{block}"
         group = entry.group
