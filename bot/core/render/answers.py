@@ -183,30 +183,38 @@ def _breakdown(size: SizeClaim) -> str:
     return ", ".join(bits)
 
 
+def _joined(country: Country) -> str:
+    if country.founding_member:
+        return f"founding member, {country.joined_year or 2001}"
+    if country.status is not CountryStatus.MEMBER:
+        return _status(country).removeprefix("an ").removeprefix("a ")
+    if country.joined_year:
+        return f"joined {country.joined_year}"
+    return "joined later; the sources give no year"
+
+
 def _size_date(size: SizeClaim) -> str:
     return day(size.as_of) + (f" ({size.as_of_note})" if size.as_of_note else "")
 
 
-def _size_entry(sizes: Sequence[SizeClaim], members: int) -> Entry | None:
+def _size_entry(sizes: Sequence[SizeClaim]) -> Entry | None:
     """ "10 member states; 27 with partners, 1 Sep 2025 (26 earlier that day)": the newest
     claim and, when claims of its date differ, one line saying how."""
     totals = [s for s in sizes if s.total]
     if not totals:
         return None
     newest = totals[0]
-    text = f"{plural(members, 'member state')}; {newest.total} countries with its partners"
-    text += f" as of {_size_date(newest)}"
+    text = f"{newest.total} countries counting its partners, {_size_date(newest)}"
+    if _breakdown(newest):
+        text += f" ({_breakdown(newest)})"
     same_day = [s for s in totals[1:] if s.as_of == newest.as_of and s.total != newest.total]
     older = next((s for s in totals[1:] if s.total != newest.total), None)
     used = [newest]
     if same_day:
         other = same_day[0]
         used.append(other)
-        text += (
-            f" ({other.total} earlier that day). The reports differ in how they count: "
-            f"{newest.total} = {_breakdown(newest) or 'no breakdown given'}; "
-            f"{other.total} = {_breakdown(other) or 'no breakdown given'}."
-        )
+        counted = f" ({_breakdown(other)})" if _breakdown(other) else ""
+        text += f"; an earlier report that day gave {other.total}{counted}."
     elif older is not None:
         used.append(older)
         text += f" ({older.total} on {day(older.as_of)})."
@@ -224,9 +232,9 @@ def _(answer: MembershipAnswer) -> Reply:
     lead = f"**{plural(len(members), 'member state')}:** {inert(_members_line(members))}."
     if others:
         lead += f"\nAlso recorded: {inert(_names(others))}."
-    first = [e for e in [_size_entry(answer.sizes, len(members))] if e is not None]
+    first = [e for e in [_size_entry(answer.sizes)] if e is not None]
     member_items = [
-        Entry(f"**{inert(c.name)}**: {inert(c.membership)}", *_cites_of(c)) for c in answer.members
+        Entry(f"**{inert(c.name)}**: {inert(_joined(c))}", *_cites_of(c)) for c in answer.members
     ]
     size_items = [
         Entry(f"**{inert(_size_date(s))}**: {inert(s.text)}", *_cites_of(s)) for s in answer.sizes
@@ -260,14 +268,15 @@ def summit_title(s: Summit) -> str:
 def _(answer: SummitAnswer) -> Reply:
     s = answer.summit
     what = (
-        f"the {_ordinal(s.ordinal)} meeting of the SCO Council of Heads of State"
+        f"The {_ordinal(s.ordinal)} meeting of the SCO Council of Heads of State"
         if s.ordinal
-        else "an SCO summit"
+        else "An SCO summit"
     )
     where = f" in {inert(s.city)}" if s.city else ""
     when = sourced_dates(s.dates)
-    lead = f"**{inert(summit_title(s))}** was {what}{where}"
-    lead += f", {inert(when)}." if when else f", {s.year} (the sources give no exact dates)."
+    lead = f"{what}{where}, " + (
+        f"{inert(when)}." if when else f"{s.year}; the sources give no exact dates."
+    )
     facts = [fact_entry(f) for f in answer.facts]
     quotes = [quote_entry(q, answer.speakers.get(q.person), answer.sources) for q in answer.quotes]
     sections = _sections(lead, facts, quotes, answer.sources, first=highlight_entries(s))

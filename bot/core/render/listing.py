@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.answers import (
     AboutAnswer,
     FactAnswer,
@@ -61,7 +63,10 @@ def _hit_entry(hit: SearchHit, answer: SearchAnswer) -> Entry:
         case Fact():
             return fact_entry(entry)
         case Quote():
-            return quote_entry(entry, answer.speakers.get(entry.person), answer.sources)
+            found = quote_entry(entry, answer.speakers.get(entry.person), answer.sources)
+            if found.group:  # mixed results: say it on the item, not as a heading each time
+                return replace(found, group="", tail=f"{found.tail} · reported, not verbatim")
+            return found
         case Country():
             return Entry(f"**{inert(entry.name)}**: {inert(entry.membership)}", *_cites(entry))
         case Summit():
