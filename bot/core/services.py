@@ -179,8 +179,10 @@ class FactService:
 
     async def _quoted_hint(self, guild_id: int | None) -> str:
         counts = await self.quote_counts(guild_id)
-        names = dict(await self._store.names(Kind.PERSON, guild_id))
-        shown = [names.get(slug, slug) for slug in list(counts)[:8]]
+        names: dict[str, str] = {}
+        for key, name in await self._store.names(Kind.PERSON, guild_id):
+            names.setdefault(key, name)  # the first name is the display name
+        shown = [names[slug] for slug in counts if slug in names][:8]
         return "People with quotes: " + ", ".join(shown) + "." if shown else ""
 
     async def _resolve_person(self, text: str, guild_id: int | None) -> str:
