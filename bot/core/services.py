@@ -4,13 +4,7 @@ returns an answer from ``bot.core.answers``; failures are typed errors from ``bo
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterable
-from enum import StrEnum
-from typing import TypeVar
-
-from pydantic import BaseModel
 
 from bot.core.answers import (
     AboutAnswer,
@@ -26,11 +20,9 @@ from bot.core.answers import (
     SummitAnswer,
     SummitListAnswer,
 )
-from bot.core.dataset import DatasetVersion
-from bot.core.dates import plural
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
-from bot.core.lookup import MENTION, Candidate, best_matches, check_name_input, resolve
+from bot.core.lookup import MENTION, Candidate, check_name_input, resolve
 from bot.core.models import (
     MODEL_BY_KIND,
     Country,
@@ -43,10 +35,8 @@ from bot.core.models import (
     Source,
     Summit,
 )
-from bot.core.ports import Store
 from bot.core.ranking import order_facts, order_quotes
-from bot.core.render.footnotes import source_label
-from bot.core.render.items import short_role
+from bot.core.reading_base import MAX_QUERY_LENGTH, Completion, ReadingBase
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -56,13 +46,8 @@ __all__ = [
     "search_terms",
 ]
 
-M = TypeVar("M", bound=BaseModel)
-
-MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 SEARCH_LIMIT = 25
-# How many linked entries an answer shows at most (pages of eight); past that the answer says
-# more are recorded and points at /search, which keeps every call cheap on a large store.
 # Linked entries are read whole up to these counts and ordered here (``bot.core.ranking``):
 # best first needs them all; the pager shows them a page at a time.
 FACTS_SHOWN = 300
@@ -71,127 +56,15 @@ PERSON_QUOTES_SHOWN = 300
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-class Completion(StrEnum):
-    """The options that offer autocomplete."""
-
-    COUNTRY = "country"
-    PERSON = "person"
-    TOPIC = "topic"
-    SOURCE = "source"
-
-
 def search_terms(query: str) -> list[str]:
     """Split user text into plain words. Operators, quotes and punctuation are not syntax here:
     ``NEAR(a b)`` searches the words ``NEAR``, ``a`` and ``b``."""
     return list(dict.fromkeys(_WORD.findall(query)))[:MAX_TERMS]
 
 
-def _cited_ids(entries: Iterable[BaseModel]) -> set[str]:
-    return {c.source for e in entries for c in getattr(e, "citations", [])}
-
-
-class FactService:
+class FactService(ReadingBase):
     """Read-side use cases over one ``Store``. ``guild_id`` scopes to curated plus that
     server's own entries; ``None`` means curated only."""
-
-    def __init__(
-        self,
-        store: Store,
-        *,
-        rng: random.Random | None = None,
-        dataset: DatasetVersion | None = None,
-    ) -> None:
-        self._store = store
-        self.dataset = dataset
-        self._rng = rng or random.Random()
-        self._source_cache: dict[str, Source] | None = None
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    async def all_sources(self) -> dict[str, Source]:
-        """Every source document, by id.
-
-        Sources are curated only and change only when the curated store is loaded, which
-        happens before the services are built, so reading them once per process is safe.
-        """
-        if self._source_cache is None:
-            docs = await self._store.list(Kind.SOURCE)
-            self._source_cache = {s.id: s for s in (from_document(d, Source) for d in docs)}
-        return self._source_cache
-
-    async def _sources(self, entries: Iterable[BaseModel]) -> dict[str, Source]:
-        wanted = _cited_ids(entries)
-        return {sid: s for sid, s in (await self.all_sources()).items() if sid in wanted}
-
-    async def _people(self, slugs: Iterable[str], guild_id: int | None) -> dict[str, Person]:
-        people: dict[str, Person] = {}
-        for slug in dict.fromkeys(slugs):
-            doc = await self._store.get(Kind.PERSON, slug, guild_id)
-            if doc is not None:
-                people[slug] = from_document(doc, Person)
-        return people
-
-    async def _linked(
-        self,
-        kind: Kind,
-        model: type[M],
-        link: tuple[str, str],
-        guild_id: int | None,
-        limit: int,
-        more: list[bool],
-    ) -> list[M]:
-        """Up to ``limit`` entries linked to ``link``; appends to ``more`` whether any were
-        left out (one extra is fetched to know)."""
-        docs = await self._store.linked(kind, link[0], link[1], guild_id, limit=limit + 1)
-        more.append(len(docs) > limit)
-        return [from_document(d, model) for d in docs[:limit]]
-
-    async def _candidates(self, kind: Kind, guild_id: int | None) -> list[Candidate]:
-        return [Candidate(k, n) for k, n in await self._store.names(kind, guild_id)]
-
-    async def _resolve_country(self, text: str, guild_id: int | None) -> str:
-        """A country's slug; an unknown name lists the countries recorded, by status."""
-        try:
-            return resolve(text, await self._candidates(Kind.COUNTRY, guild_id), what="country")
-        except NotFound as error:
-            countries = [
-                from_document(d, Country) for d in await self._store.list(Kind.COUNTRY, guild_id)
-            ]
-            groups = []
-            for status, noun in (
-                ("member", "Members"),
-                ("observer", "Observers"),
-                ("dialogue_partner", "Dialogue partners"),
-            ):
-                names = sorted(c.name for c in countries if c.status.value == status)
-                if names:
-                    groups.append(f"{noun}: {', '.join(names)}.")
-            error.hint = " ".join(groups) or None
-            raise
-
-    async def quote_counts(self, guild_id: int | None = None) -> dict[str, int]:
-        """How many quotes each person has, most first (people without quotes are absent)."""
-        counts: dict[str, int] = {}
-        for doc in await self._store.list(Kind.QUOTE, guild_id, limit=10_000):
-            person = str(doc.data.get("person", ""))
-            counts[person] = counts.get(person, 0) + 1
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    async def _quoted_hint(self, guild_id: int | None) -> str:
-        counts = await self.quote_counts(guild_id)
-        names: dict[str, str] = {}
-        for key, name in await self._store.names(Kind.PERSON, guild_id):
-            names.setdefault(key, name)  # the first name is the display name
-        shown = [names[slug] for slug in counts if slug in names][:8]
-        return "People with quotes: " + ", ".join(shown) + "." if shown else ""
-
-    async def _resolve_person(self, text: str, guild_id: int | None) -> str:
-        """A person's slug; an unknown name offers the people with quotes."""
-        try:
-            return resolve(text, await self._candidates(Kind.PERSON, guild_id), what="person")
-        except NotFound as error:
-            error.hint = await self._quoted_hint(guild_id) or None
-            raise
 
     async def answer(self, ask: Ask, guild_id: int | None = None) -> object:
         """The answer ``ask`` names again (a button or menu pressed any time later)."""
@@ -385,9 +258,6 @@ class FactService:
 
     # -- /fact -------------------------------------------------------------------------------
 
-    async def topics(self, guild_id: int | None = None) -> list[str]:
-        return await self._store.link_keys("topic", guild_id)
-
     async def fact(
         self, topic: str | None = None, guild_id: int | None = None, *, seed: float | None = None
     ) -> FactAnswer:
@@ -456,50 +326,6 @@ class FactService:
     async def about(self, guild_id: int | None = None) -> AboutAnswer:
         counts = {k.value: await self._store.count(k, guild_id) for k in Kind}
         return AboutAnswer(counts=counts, dataset=self.dataset)
-
-    async def complete(
-        self, option: Completion, text: str, guild_id: int | None = None, *, limit: int = 25
-    ) -> list[Candidate]:
-        """Autocomplete choices: (value, display name) pairs, best first, at most ``limit``."""
-        if option is Completion.SOURCE:
-            sources = list((await self.all_sources()).values())
-            cands = [Candidate(s.id, source_label(s, s.id)) for s in sources]
-            cands += [Candidate(s.id, s.title) for s in sources if s.title]
-            cands += [Candidate(s.id, s.id) for s in sources]
-        elif option is Completion.TOPIC:
-            cands = [Candidate(t, t.replace("-", " ")) for t in await self.topics(guild_id)]
-        elif option is Completion.PERSON:
-            return await self._complete_person(text, guild_id, limit)
-        else:
-            cands = await self._candidates(Kind.COUNTRY, guild_id)
-        ranked = best_matches(text[:MAX_QUERY_LENGTH], cands, limit=limit)
-        display = {c.key: c.name for c in reversed(cands)}  # first-listed name wins
-        return [Candidate(c.key, display.get(c.key, c.name)) for c in ranked]
-
-    async def _complete_person(
-        self, text: str, guild_id: int | None, limit: int
-    ) -> list[Candidate]:
-        """People who have quotes (no choice answers "nothing recorded"), most quotes first
-        when nothing is typed; the label gives the role and the count."""
-        counts = await self.quote_counts(guild_id)
-        cands = [c for c in await self._candidates(Kind.PERSON, guild_id) if c.key in counts]
-        if text.strip():
-            keys = [c.key for c in best_matches(text[:MAX_QUERY_LENGTH], cands, limit=limit)]
-        else:
-            keys = [k for k in counts if any(c.key == k for c in cands)][:limit]
-        people = await self._people(keys, guild_id)
-        sources = await self.all_sources()
-        out = []
-        for key in keys:
-            person = people.get(key)
-            if person is None:
-                continue
-            role = short_role(person, sources)
-            label = f"{person.name} · {role} ({plural(counts[key], 'quote')})"
-            if len(label) > 100:
-                label = f"{person.name} ({plural(counts[key], 'quote')})"
-            out.append(Candidate(key, label))
-        return out
 
 
 def _hit(doc: Document) -> SearchHit:
