@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from bot.core.dates import day
 from bot.core.models import Source, is_url
 
-__all__ = ["mark", "source_label", "sources_block", "strip_source_ids"]
+__all__ = ["mark", "short_label", "source_label", "sources_block", "strip_source_ids"]
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 LABEL_TITLE = 60
@@ -47,7 +47,7 @@ def source_label(source: Source | None, source_id: str) -> str:
     if source.published:
         parts.append(day(source.published))
     if not parts:
-        return f"a document without title or publisher (/source {source.id})"
+        return f"Document /source {source.id} (no title or publisher shown)"
     return ", ".join(parts)
 
 
@@ -60,13 +60,25 @@ def strip_source_ids(text: str, source_ids: Iterable[str]) -> str:
     return _PAREN.sub(lambda m: "" if m[1] in known else m[0], text).strip()
 
 
+SHORT_LABEL = 64
+
+
+def short_label(label: str) -> str:
+    """A label as a page's footnote gives it: without its parenthesised qualifications (the
+    Sources section, /source and the Excerpts show it whole), at most ``SHORT_LABEL`` long."""
+    head = label.split(" (", 1)[0].split(", in an ", 1)[0].strip() or label
+    if len(head) > SHORT_LABEL and ": " in head:
+        head = head.split(": ", 1)[0]
+    return _short(head, SHORT_LABEL)
+
+
 def sources_block(cited: list[str], sources: dict[str, Source], escape: bool = True) -> str:
-    """``¹ Xinhua, …`` one line per cited source, in mark order."""
+    """``¹ Xinhua, …`` one line per cited source, in mark order, by its short label."""
     from bot.core.render.embeds import inert  # embeds imports this module
 
     lines = []
     for number, source_id in enumerate(cited, start=1):
-        label = source_label(sources.get(source_id), source_id)
+        label = short_label(source_label(sources.get(source_id), source_id))
         shown = inert(label) if escape else label
         if sources.get(source_id) is None and is_url(source_id):
             shown += f" <{source_id}>"
