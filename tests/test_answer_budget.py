@@ -116,6 +116,8 @@ def _check(reply: Reply, ask: str) -> None:
     size = sum(embed_length(e) for e in first["embeds"])
     assert size <= PAGE_BUDGET, f"{ask}: first page is {size} characters"
     sections = reply.sections or []
+    if len(sections) > 1:  # the overview previews the sections: one page, paged in them
+        assert len(sections[0].pages) == 1, f"{ask}: the overview has several pages"
     for section in sections:
         said: set[str] = set()
         for page in section.pages:

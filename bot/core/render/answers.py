@@ -319,8 +319,11 @@ def _(answer: QuoteAnswer) -> Reply:
     lead = f"**{inert(p.name)}**, {role}: {_quote_counts(answer.quotes)} recorded."
     merged = one_each(quotes)
     ordered = [e for e in merged if e.quote] + [e for e in merged if not e.quote]
-    sections = [Section("o", "Overview", ordered[:2], lead=lead)]
-    if len(ordered) > 2:
+    more = len(ordered) > 2
+    sections = [
+        Section("o", "Overview", ordered[:2] if more else ordered, lead=lead, one_page=more)
+    ]
+    if more:
         sections.append(Section("q", "Quotes", ordered, noun="quote"))
         sections.append(sources_section(_cited(ordered), answer.sources))
     return build_reply(
