@@ -122,6 +122,11 @@ def _(answer: CountryAnswer) -> Reply:
             f"{s.year} {inert(s.city)}" if s.city else str(s.year) for s in answer.summits
         )
         lead += f"\nSummits it is linked to: {held}."
+        inferred = [
+            s.city for s in answer.summits if s.country_inferred and s.country == c.slug and s.city
+        ]
+        if inferred:  # the host country read from the city: said as such
+            lead += f" The sources name {inert(_and(inferred))} as the host city, not the country."
     joined = Entry(inert(c.membership), *_cites_of(c))
     facts = [fact_entry(f) for f in answer.facts]
     quotes = [quote_entry(q, answer.speakers.get(q.person), answer.sources) for q in answer.quotes]
@@ -150,9 +155,12 @@ def _headline(summit: Summit) -> str:
     return short_text(summit.highlights[0], 160) if summit.highlights else summit.name
 
 
-def _names(countries: Sequence[Country]) -> str:
-    names = [c.name for c in countries]
+def _and(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _names(countries: Sequence[Country]) -> str:
+    return _and([c.name for c in countries])
 
 
 def _members_line(members: Sequence[Country]) -> str:
