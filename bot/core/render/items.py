@@ -94,11 +94,13 @@ def quote_entry(
     under "Reported (not their exact words)", its ``lead`` before the verbatim fragment."""
     ids, excerpts = _cites(quote.citations)
     who = speaker.name if speaker else quote.person.replace("-", " ").title()
-    parts = [who] if name else []
-    if name and speaker is not None:
+    occasion = short_text(house_dates(quote.context), 80) if quote.context else ""
+    named = occasion.startswith(who)  # "Xi Jinping's speech at …" names the speaker already
+    parts = [who] if name and not named else []
+    if name and speaker is not None and not named:
         parts.append(short_role(speaker, sources))
-    if quote.context:
-        parts.append(short_text(house_dates(quote.context), 80))
+    if occasion:
+        parts.append(occasion)
     if quote.kind is QuoteKind.DIRECT:
         if quote.form:
             parts.append(quote.form)
