@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
-from bot.core.answers import Ask
+from bot.core.answers import Ask, CountryAnswer
 from bot.core.dates import day, day_range, plural, sourced_dates
 from bot.core.errors import NotFound
 from bot.core.ports import Store
+from bot.core.render import render
 from bot.core.render.state import ViewState, parse_custom_id
 from bot.core.services import Completion, FactService
 
@@ -105,3 +106,27 @@ async def test_quote_autocomplete_offers_people_with_quotes_most_first(
 async def test_source_autocomplete_offers_labels_not_ids(facts: FactService) -> None:
     offered = await facts.complete(Completion.SOURCE, "")
     assert offered and all(c.name != c.key for c in offered)
+
+
+async def test_best_first_by_rank(facts: FactService) -> None:
+    answer = await facts.member("china")
+    assert isinstance(answer, CountryAnswer)
+    ranks = [f.rank for f in answer.facts]
+    assert ranks == sorted(ranks)
+    quotes = await facts.quote("xi-jinping")
+    assert [q.rank for q in quotes.quotes] == sorted(q.rank for q in quotes.quotes)
+
+
+@pytest.mark.parametrize(
+    "claim", ["highly sought after", "1,000 young people", "five common homes"]
+)
+async def test_a_claim_is_said_once_in_a_summit_answer(facts: FactService, claim: str) -> None:
+    reply = render(await facts.summit(2024))
+    shown = [
+        page["embeds"][0].get("description", "")
+        for section in reply.sections
+        if section.key in {"f", "q"}
+        for page in section.pages
+    ]
+    assert sum(text.count(claim) for text in shown) <= 1
+    assert any(claim in text for text in shown)
