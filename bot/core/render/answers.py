@@ -28,6 +28,7 @@ __all__ = [
     "SCO_BLUE",
     "render",
     "sources_section",
+    "summit_line",
     "summit_place",
     "summit_title",
 ]
@@ -108,9 +109,9 @@ def _status(country: Country) -> str:
 
 
 def summit_place(summit: Summit) -> str:
-    """``Tianjin, 31 Aug – 1 Sep 2025`` (what the sources give of place and dates)."""
-    when = sourced_dates(summit.dates) or str(summit.year)
-    return ", ".join(p for p in (summit.city, when) if p)
+    """``Tianjin, 31 Aug – 1 Sep 2025`` (what the sources give of place and dates; the year
+    alone is left out, as it stands beside the place wherever this is shown)."""
+    return ", ".join(p for p in (summit.city, sourced_dates(summit.dates)) if p)
 
 
 @render.register
@@ -130,10 +131,7 @@ def _(answer: CountryAnswer) -> Reply:
     joined = Entry(inert(c.membership), *_cites_of(c))
     facts = [fact_entry(f) for f in answer.facts]
     quotes = [quote_entry(q, answer.speakers.get(q.person), answer.sources) for q in answer.quotes]
-    summits = [
-        Entry(f"**{s.year}** {inert(summit_place(s))}: {inert(_headline(s))}", *_cites_of(s))
-        for s in answer.summits
-    ]
+    summits = [summit_line(s) for s in answer.summits]
     extra = [Section("s", "Summits", summits, noun="summit")] if summits else []
     sections = _sections(lead, facts, quotes, answer.sources, extra, first=[joined])
     return build_reply(
@@ -151,8 +149,16 @@ def _cites_of(entity: Country | Summit | SizeClaim | Person) -> tuple[Any, Any]:
     return ids, tuple((c.source, c.excerpt) for c in entity.citations)
 
 
-def _headline(summit: Summit) -> str:
-    return short_text(summit.highlights[0], 160) if summit.highlights else summit.name
+def summit_line(summit: Summit, limit: int = 110) -> Entry:
+    """``2025 Tianjin, 31 Aug – 1 Sep 2025: <its first highlight, short>``, footnoted to the
+    excerpt the highlight rests on (or to the summit's sources when it has none)."""
+    place = inert(summit_place(summit))
+    text = f"**{summit.year}** {place}".rstrip()
+    head = highlight_entries(summit)[:1]
+    if not head:
+        return Entry(f"{text}: {inert(summit.name)}", *_cites_of(summit))
+    headline = inert(short_text(summit.highlights[0], limit))
+    return Entry(f"{text}: {headline}", head[0].cites, head[0].excerpts)
 
 
 def _and(names: Sequence[str]) -> str:

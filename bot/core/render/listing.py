@@ -18,12 +18,18 @@ from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Sum
 from bot.core.render.answers import (
     SCO_BLUE,
     render,
+    summit_line,
     summit_place,
     summit_title,
 )
 from bot.core.render.embeds import ALLOWED_MENTIONS_NONE, Reply, inert, truncate
 from bot.core.render.footnotes import source_label
-from bot.core.render.items import fact_entry, highlight_entries, one_each, quote_entry, short_role
+from bot.core.render.items import (
+    fact_entry,
+    one_each,
+    quote_entry,
+    short_role,
+)
 from bot.core.render.pages import Entry, Section, build_reply
 
 __all__: list[str] = []
@@ -38,14 +44,7 @@ def _cites(
 
 @render.register
 def _(answer: SummitListAnswer) -> Reply:
-    entries = []
-    for s in sorted(answer.summits, key=lambda s: s.year, reverse=True):
-        head = highlight_entries(s)[:1]
-        text = f"**{s.year}** {inert(summit_place(s))}"
-        if head:
-            entries.append(Entry(f"{text}: {head[0].text}", head[0].cites, head[0].excerpts))
-        else:
-            entries.append(Entry(text, *_cites(s)))
+    entries = [summit_line(s) for s in sorted(answer.summits, key=lambda s: -s.year)]
     lead = (
         f"{plural(len(entries), 'summit')} recorded, newest first. `/summit 2024` shows one."
         if entries
@@ -70,7 +69,7 @@ def _hit_entry(hit: SearchHit, answer: SearchAnswer) -> Entry:
         case Country():
             return Entry(f"**{inert(entry.name)}**: {inert(entry.membership)}", *_cites(entry))
         case Summit():
-            place = inert(summit_place(entry))
+            place = inert(summit_place(entry)) or str(entry.year)
             return Entry(f"**{inert(summit_title(entry))}**, {place}", *_cites(entry))
         case Person():
             role = inert(short_role(entry, answer.sources))
