@@ -18,7 +18,7 @@ from bot.core.errors import NotFound
 from bot.core.lookup import Candidate, best_matches, resolve
 from bot.core.models import Country, Kind, Person, Source
 from bot.core.ports import Store
-from bot.core.render.footnotes import source_label
+from bot.core.render.footnotes import short_label, source_label
 from bot.core.render.items import short_role
 
 __all__ = ["MAX_QUERY_LENGTH", "Completion", "ReadingBase"]
@@ -152,7 +152,8 @@ class ReadingBase:
         """Autocomplete choices: (value, display name) pairs, best first, at most ``limit``."""
         if option is Completion.SOURCE:
             sources = list((await self.all_sources()).values())
-            cands = [Candidate(s.id, source_label(s, s.id)) for s in sources]
+            labels = [(s, source_label(s, s.id)) for s in sources]
+            cands = [Candidate(s.id, x if len(x) <= 100 else short_label(x)) for s, x in labels]
             cands += [Candidate(s.id, s.title) for s in sources if s.title]
             cands += [Candidate(s.id, s.id) for s in sources]
         elif option is Completion.TOPIC:

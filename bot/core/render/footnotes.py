@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from bot.core.dates import day
 from bot.core.models import Source, is_url
 
-__all__ = ["mark", "short_label", "source_label", "sources_block", "strip_source_ids"]
+__all__ = ["clip", "mark", "short_label", "source_label", "sources_block", "strip_source_ids"]
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 LABEL_TITLE = 60
@@ -25,7 +25,7 @@ def mark(number: int) -> str:
     return str(number).translate(_SUPERSCRIPT)
 
 
-def _short(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
     """``text`` cut at a word boundary, with an ellipsis, when longer than ``limit``."""
     if len(text) <= limit:
         return text
@@ -42,7 +42,7 @@ def source_label(source: Source | None, source_id: str) -> str:
         return f"/source {source_id}"
     if source.label:
         return source.label
-    title = _short(source.title.strip(" /"), LABEL_TITLE) if source.title else ""
+    title = clip(source.title.strip(" /"), LABEL_TITLE) if source.title else ""
     parts = [p for p in (source.publisher, f"“{title}”" if title else "") if p]
     if source.published:
         parts.append(day(source.published))
@@ -69,7 +69,7 @@ def short_label(label: str) -> str:
     head = label.split(" (", 1)[0].split(", in an ", 1)[0].strip() or label
     if len(head) > SHORT_LABEL and ": " in head:
         head = head.split(": ", 1)[0]
-    return _short(head, SHORT_LABEL)
+    return clip(head, SHORT_LABEL)
 
 
 def sources_block(cited: list[str], sources: dict[str, Source], escape: bool = True) -> str:

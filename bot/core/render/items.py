@@ -50,6 +50,8 @@ def short_text(text: str, limit: int) -> str:
 def short_role(person: Person, sources: Iterable[str]) -> str:
     """A person's role without curators' source ids, first of several, short."""
     role = house_dates(strip_source_ids(person.role, sources)).split(";")[0].strip()
+    # "Chinese President (President of the People's Republic of China)": the gloss goes.
+    role = re.sub(r"\s*\([^()]*\)$", "", role) or role
     return short_text(role, 70)
 
 
