@@ -83,7 +83,11 @@ async def test_sections_pages_and_excerpts_survive_a_restart(app: App, fake: Fak
         answer = await app.facts.summit(2025)
         verbatim = {c.excerpt for e in [*answer.facts, *answer.quotes] for c in e.citations}
         verbatim |= {c.excerpt for c in answer.summit.citations}
-        shown = {f["value"][2:].replace("\\", "") for f in fields}
+        shown = {
+            block.removeprefix("> ").replace("\\", "")
+            for f in fields
+            for block in f["value"].split("\n\n")
+        }
         assert shown <= {" ".join(v.split()) for v in verbatim}
 
 

@@ -186,21 +186,41 @@ def build_reply(
     return Reply(flat, sections=laid, ask=ask)
 
 
+def _distinct(excerpts: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """Excerpts by source, in order, without one contained in another of the same source."""
+    by_source: dict[str, list[str]] = {}
+    for source_id, excerpt in excerpts:
+        text = " ".join(excerpt.split())
+        kept = by_source.setdefault(source_id, [])
+        if any(text in other for other in kept):
+            continue
+        kept[:] = [other for other in kept if other not in text] + [text]
+    return by_source
+
+
 def render_excerpts(
     title: str, excerpts: Sequence[tuple[str, str]], sources: dict[str, Source], color: int
 ) -> Reply:
-    """The verbatim excerpts behind a page, each under its source's label: private."""
+    """The verbatim excerpts behind a page, under each source's label (once): private."""
     fields: list[dict[str, Any]] = []
-    used = len(title) + 60
+    used = len(title) + 80
     left = 0
-    for source_id, excerpt in excerpts:
+    for source_id, texts in _distinct(excerpts).items():
         name = truncate(source_label(sources.get(source_id), source_id), LIMITS.field_name)
-        value = "> " + inert(truncate(" ".join(excerpt.split()), LIMITS.field_value - 10))
-        if len(fields) >= LIMITS.fields - 1 or used + len(name) + len(value) > 5600:
-            left += 1
-            continue
-        fields.append({"name": name, "value": value, "inline": False})
-        used += len(name) + len(value)
+        value = ""
+        for text in texts:
+            quoted = "> " + inert(text)
+            if len(value) + len(quoted) + 2 > LIMITS.field_value and value:
+                fields.append({"name": name, "value": value, "inline": False})
+                used += len(name) + len(value)
+                name, value = truncate(f"{name} (continued)", LIMITS.field_name), ""
+            if used + len(name) + len(value) + len(quoted) > 5600 or len(fields) >= 24:
+                left += 1
+                continue
+            value = f"{value}\n\n{quoted}" if value else truncate(quoted, LIMITS.field_value)
+        if value:
+            fields.append({"name": name, "value": value, "inline": False})
+            used += len(name) + len(value)
     desc = "The exact words of the sources behind the items on that page."
     if left:
         desc += f" {plural(left, 'more excerpt')} did not fit; `/source` lists the documents."
