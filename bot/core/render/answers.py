@@ -320,7 +320,7 @@ def _(answer: QuoteAnswer) -> Reply:
     role = inert(short_role(p, answer.sources))
     quotes = [quote_entry(q, p, answer.sources, name=False) for q in answer.quotes]
     if answer.random_pick:
-        lead = f"**{inert(p.name)}**, {role}."
+        lead = f"**{inert(p.name)}**, {role}" + ("" if role.endswith("…") else ".")
         sections = [Section("o", "Overview", quotes, lead=lead)]
         return build_reply(
             f"A quote from {p.name}",
@@ -330,7 +330,9 @@ def _(answer: QuoteAnswer) -> Reply:
             ask=answer.ask,
             hint=f"/quote {p.slug} for more",
         )
-    lead = f"**{inert(p.name)}**, {role}: {_quote_counts(answer.quotes)} recorded."
+    lead = (
+        f"**{inert(p.name)}**, {role.removesuffix('…')}: {_quote_counts(answer.quotes)} recorded."
+    )
     merged = one_each(quotes)
     ordered = [e for e in merged if e.quote] + [e for e in merged if not e.quote]
     more = len(ordered) > 2

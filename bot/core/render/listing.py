@@ -23,7 +23,7 @@ from bot.core.render.answers import (
     summit_title,
 )
 from bot.core.render.embeds import ALLOWED_MENTIONS_NONE, Reply, inert, truncate
-from bot.core.render.footnotes import source_label
+from bot.core.render.footnotes import short_label, source_label
 from bot.core.render.items import (
     fact_entry,
     one_each,
@@ -95,7 +95,7 @@ def _(answer: SearchAnswer) -> Reply:
     else:
         lead = f"{plural(answer.total, 'match')} for “{quoted}”, best first."
     entries = one_each([_hit_entry(h, answer) for h in answer.hits])
-    section = Section("o", "Results", entries, lead=lead, noun="result")
+    section = Section("o", "Results", entries, lead=lead)  # the lead counts the matches
     return build_reply(
         f"Search: {truncate(answer.query, 200)}",
         [section],
@@ -130,7 +130,7 @@ def _(answer: FactAnswer) -> Reply:
 def _(answer: SourceAnswer) -> Reply:
     s = answer.source
     label = source_label(s, s.id)
-    facts = []
+    facts = [inert(label)] if short_label(label) != label else []
     if s.publisher:
         facts.append(f"Publisher: {inert(s.publisher)}")
     if s.author:
@@ -152,7 +152,7 @@ def _(answer: SourceAnswer) -> Reply:
             entries.append(quote_entry(example, None, answer.sources))
     section = Section("o", "Source", entries, lead=lead)
     return build_reply(
-        label,
+        short_label(label),
         [section],
         sources=answer.sources,
         color=SCO_BLUE,
