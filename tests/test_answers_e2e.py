@@ -112,3 +112,13 @@ async def test_only_the_asker_turns_the_pages(app: App, fake: FakeDiscord) -> No
         mine = await fake.press(reply, str(menu["custom_id"]), values=["q"])
         assert mine.type == 7 and _footer(reply).startswith("Page 1/")
         assert _footer(reply).endswith(" quotes")
+
+
+async def test_the_add_an_entry_hint_goes_to_moderators_only(app: App, fake: FakeDiscord) -> None:
+    async with fake.client(FactBot(app)):
+        member = await fake.invoke("member", {"country": "atlantis"})
+        owner = await fake.invoke("member", {"country": "atlantis"}, user=fake.owner)
+    for reply in (member, owner):
+        assert reply.ephemeral and "Members: Belarus, China" in reply.embeds[0]["description"]
+    assert "/entry add" not in member.embeds[0]["description"]
+    assert "/entry add" in owner.embeds[0]["description"]
