@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.core.dates import day
 from bot.core.models import Citation, Fact, Person, Quote, QuoteKind, Source, Summit
@@ -127,8 +127,11 @@ def highlight_entries(summit: Summit) -> list[Entry]:
     return entries
 
 
+_ESCAPE = re.compile(r"\\(.)")
+
+
 def _plain(entry: Entry) -> str:
-    return re.sub(r"\\(.)", r"\1", entry.text).casefold()
+    return _ESCAPE.sub(r"\1", entry.text).casefold()
 
 
 def _shares_excerpt(a: Entry, b: Entry) -> bool:
@@ -139,19 +142,24 @@ def _shares_excerpt(a: Entry, b: Entry) -> bool:
     return False
 
 
-def _same(a: Entry, b: Entry) -> bool:
-    score = fuzz.token_sort_ratio(_plain(a), _plain(b))
-    return score >= SAME_TEXT or (score >= SAME_EXCERPT_TEXT and _shares_excerpt(a, b))
-
-
 def one_each(entries: Sequence[Entry]) -> list[Entry]:
     """``entries`` (best first) with later restatements of an earlier one merged into it:
-    the first keeps its place and text, and gains the other's sources and excerpts."""
+    the first keeps its place and text, and gains the other's sources and excerpts.
+
+    Two are one claim when their words (in any order) agree ``SAME_TEXT`` much, or
+    ``SAME_EXCERPT_TEXT`` much and they rest on the same excerpt."""
+    # token_sort_ratio is ratio() of the words sorted: sort each entry's words once.
     kept: list[Entry] = []
+    words: list[str] = []  # of each kept item
     for entry in entries:
-        for index, earlier in enumerate(kept):
-            if _same(earlier, entry):
-                kept[index] = Entry(
+        sorted_words = " ".join(sorted(_plain(entry).split()))
+        hits = process.extract(
+            sorted_words, words, scorer=fuzz.ratio, score_cutoff=SAME_EXCERPT_TEXT, limit=None
+        )
+        for _, score, slot in sorted(hits, key=lambda hit: hit[2]):  # the earliest first
+            earlier = kept[slot]
+            if score >= SAME_TEXT or _shares_excerpt(earlier, entry):
+                kept[slot] = Entry(
                     earlier.text,
                     tuple(dict.fromkeys((*earlier.cites, *entry.cites))),
                     tuple(dict.fromkeys((*earlier.excerpts, *entry.excerpts))),
@@ -162,4 +170,5 @@ def one_each(entries: Sequence[Entry]) -> list[Entry]:
                 break
         else:
             kept.append(entry)
+            words.append(sorted_words)
     return kept
