@@ -15,11 +15,10 @@ from bot.core.dataset import DatasetVersion
 from bot.core.dates import plural
 from bot.core.documents import from_document
 from bot.core.errors import NotFound
+from bot.core.labels import short_label, short_role, source_label
 from bot.core.lookup import Candidate, best_matches, resolve
 from bot.core.models import Country, Kind, Person, Source
 from bot.core.ports import Store
-from bot.core.render.footnotes import short_label, source_label
-from bot.core.render.items import short_role
 
 __all__ = ["MAX_QUERY_LENGTH", "Completion", "ReadingBase"]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.installs import scope
 from bot.adapters.discord.respond import NO_PINGS, edit_reply, send_reply
 from bot.core.render import render, render_page_excerpts
 from bot.core.render.state import CUSTOM_ID_TEMPLATE, NAV_ACTIONS, ViewState, parse_custom_id
@@ -34,7 +35,7 @@ async def _show(interaction: discord.Interaction[Any], state: ViewState, section
 
     try:
         facts = interaction.client.app.facts
-        answer = await facts.answer(state.ask, interaction.guild_id)
+        answer = await facts.answer(state.ask, scope(interaction))
         if state.action == "x":
             await send_reply(interaction, render_page_excerpts(answer, section, state.page))
             return

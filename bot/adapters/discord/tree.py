@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.checks import is_moderator
+from bot.adapters.discord.installs import scope
 from bot.adapters.discord.respond import send_reply
 from bot.core.errors import BotError, Forbidden, Invalid
 from bot.core.render import Reply, render_apology, render_error
@@ -77,6 +78,10 @@ async def answer_error(interaction: discord.Interaction[Any], error: Exception) 
 
 
 async def _moderates(interaction: discord.Interaction[Any]) -> bool:
+    """Whether to remind the caller that they can add an entry: a moderator of a server that
+    installed the bot (where only a user's own install answers, there are no entries to add)."""
+    if scope(interaction) is None:
+        return False
     try:
         return await is_moderator(interaction)
     except Exception:  # the hint is a courtesy: never fail the error reply over it

@@ -4,15 +4,13 @@ highlight, a fact and a quote resting on the same excerpt become one item."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
-from bot.core.dates import day
+from bot.core.labels import house_dates, short_role, short_text
 from bot.core.models import Citation, Fact, Person, Quote, QuoteKind, Source, Summit
 from bot.core.render.embeds import inert, provenance_line
-from bot.core.render.footnotes import strip_source_ids
 from bot.core.render.pages import Entry
 
 __all__ = [
@@ -35,26 +33,6 @@ SAME_TEXT = 85.0
 SAME_EXCERPT_TEXT = 62.0
 
 
-# A sentence ends at ". " or "; " before a capital, but not after "Aug." or "Sept.".
-_SENTENCE_END = re.compile(r"(?<![A-Z][a-z]\.)(?<![A-Z][a-z]{2}\.)(?<![A-Z][a-z]{3}\.)(?<=[.;])\s+")
-
-
-def short_text(text: str, limit: int) -> str:
-    """``text`` up to its first sentence or ``limit`` characters, cut at a word."""
-    first = _SENTENCE_END.split(text, maxsplit=1)[0]
-    if len(first) <= limit:
-        return first.rstrip(".;")
-    return first[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-") + "…"
-
-
-def short_role(person: Person, sources: Iterable[str]) -> str:
-    """A person's role without curators' source ids, first of several, short."""
-    role = house_dates(strip_source_ids(person.role, sources)).split(";")[0].strip()
-    # "Chinese President (President of the People's Republic of China)": the gloss goes.
-    role = re.sub(r"\s*\([^()]*\)$", "", role) or role
-    return short_text(role, 70)
-
-
 def _cites(citations: Sequence[Citation]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     ids = tuple(dict.fromkeys(c.source for c in citations))
     return ids, tuple((c.source, c.excerpt) for c in citations)
@@ -63,21 +41,6 @@ def _cites(citations: Sequence[Citation]) -> tuple[tuple[str, ...], tuple[tuple[
 def _added(entry: Fact | Quote) -> str:
     line = provenance_line(entry.added)
     return f"\n{line}" if line else ""
-
-
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def house_dates(text: str) -> str:
-    """ISO dates in curated prose (``2025-07-18``) in the house style (``18 Jul 2025``)."""
-
-    def one(match: re.Match[str]) -> str:
-        try:
-            return day(date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            return match[0]
-
-    return _ISO.sub(one, text)
 
 
 def fact_entry(fact: Fact) -> Entry:

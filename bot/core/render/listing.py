@@ -32,7 +32,7 @@ from bot.core.render.items import (
 )
 from bot.core.render.pages import Entry, Section, build_reply
 
-__all__: list[str] = []
+__all__ = ["search_reply"]
 
 
 def _cites(
@@ -81,6 +81,14 @@ def _hit_entry(hit: SearchHit, answer: SearchAnswer) -> Entry:
     raise TypeError(type(entry).__name__)
 
 
+def search_reply(answer: SearchAnswer, title: str, lead: str) -> Reply:
+    """A search answer's items, said once and footnoted, under ``title`` and ``lead`` (the
+    search and Find sources share it)."""
+    entries = one_each([_hit_entry(h, answer) for h in answer.hits])
+    section = Section("o", "Results", entries, lead=lead)  # the lead counts the matches
+    return build_reply(title, [section], sources=answer.sources, color=SCO_BLUE, ask=answer.ask)
+
+
 @render.register
 def _(answer: SearchAnswer) -> Reply:
     shown = len(answer.hits)
@@ -89,20 +97,10 @@ def _(answer: SearchAnswer) -> Reply:
         lead = f"Nothing in the store matches “{quoted}”. Try fewer or other words."
     elif answer.total > shown:
         total = f"{answer.total}{'+' if answer.total >= 1000 else ''}"
-        lead = (
-            f"{total} matches for “{quoted}”; the best {shown} are shown. Add words to narrow it."
-        )
+        lead = f"{total} matches for “{quoted}”; the best {shown} are shown. Add words to narrow."
     else:
         lead = f"{plural(answer.total, 'match')} for “{quoted}”, best first."
-    entries = one_each([_hit_entry(h, answer) for h in answer.hits])
-    section = Section("o", "Results", entries, lead=lead)  # the lead counts the matches
-    return build_reply(
-        f"Search: {truncate(answer.query, 200)}",
-        [section],
-        sources=answer.sources,
-        color=SCO_BLUE,
-        ask=answer.ask,
-    )
+    return search_reply(answer, f"Search: {truncate(answer.query, 200)}", lead)
 
 
 @render.register
@@ -181,7 +179,7 @@ def _(answer: SourceListAnswer) -> Reply:
 @render.register
 def _(answer: AboutAnswer) -> Reply:
     c = answer.counts
-    counts = " · ".join(
+    entries = " · ".join(
         plural(c.get(kind, 0), noun)
         for kind, noun in (
             ("fact", "fact"),
@@ -189,7 +187,6 @@ def _(answer: AboutAnswer) -> Reply:
             ("country", "country"),
             ("summit", "summit"),
             ("person", "person"),
-            ("source", "source"),
         )
     )
     desc = (
@@ -197,7 +194,20 @@ def _(answer: AboutAnswer) -> Reply:
         "in which every fact and quote cites its source with a verbatim excerpt. "
         "Where the sources say nothing, I say so.\n\n"
         "`/member belarus` · `/summit 2025` · `/quote xi jinping` · `/search railway` · "
-        "`/fact trade` · `/source`\n\n" + counts
+        "`/fact trade` · `/source` · `/timeline`; on any message, **Apps → Find sources**."
     )
-    embed = {"title": "SCO Fact Bot", "description": desc, "color": SCO_BLUE}
+    fields = [
+        {"name": "Entries", "value": entries, "inline": False},
+        {"name": "Sources", "value": str(c.get("source", 0)), "inline": True},
+    ]
+    if answer.dataset is not None:
+        fields.append(
+            {
+                "name": "Dataset",
+                "value": f"version {inert(answer.dataset.version)} · "
+                f"checksum `{answer.dataset.short}`",
+                "inline": True,
+            }
+        )
+    embed = {"title": "SCO Fact Bot", "description": desc, "color": SCO_BLUE, "fields": fields}
     return Reply([{"content": None, "embeds": [embed], "allowed_mentions": ALLOWED_MENTIONS_NONE}])
