@@ -139,7 +139,7 @@ async def test_text_mode_is_readable(curated_store: Store) -> None:
     out = io.StringIO()
     await Console(FactService(curated_store), out=out).run_lines(["/summit 2024"])
     text = out.getvalue()
-    assert text.startswith("== 2024") and "Source:" in text and "\\" not in text
+    assert text.startswith("== 2024") and "Sources" in text and "\\" not in text
 
 
 def _cli(*args: str, stdin: str | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:

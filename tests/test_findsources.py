@@ -73,7 +73,7 @@ async def test_find_sources_answers_privately_and_post_shares_it(fake: FakeDisco
     assert reply.type == 4 and reply.ephemeral
     embed = reply.embeds[0]
     assert embed["title"] == "Find sources"
-    assert "890 billion" in embed["fields"][0]["value"] and "Source: " in str(embed["fields"])
+    assert "890 billion" in embed["description"] and embed["fields"][-1]["name"] == "Sources"
     assert reply.custom_ids == [POST]
     assert reply.callback["data"]["allowed_mentions"] == {"parse": []}
     before = len(fake.channel_messages[general.id])
@@ -82,7 +82,7 @@ async def test_find_sources_answers_privately_and_post_shares_it(fake: FakeDisco
     assert posted.type == 7 and reply.message is not None
     assert [c["custom_id"] for c in reply.message["components"][0]["components"]] == [POSTED]
     public = posted.followups[0]
-    assert not public["flags"] & 64 and public["embeds"][0]["fields"] == embed["fields"]
+    assert not public["flags"] & 64 and public["embeds"][0]["description"] == embed["description"]
     assert len(fake.channel_messages[general.id]) == before + 1  # everyone sees it now
     sent = fake.requests_to("POST", r"/webhooks/\d+/[^/]+$")[-1].json
     assert sent["allowed_mentions"] == {"parse": []}

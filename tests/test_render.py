@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import date
 
 from bot.core.answers import FactAnswer, QuoteAnswer, SearchAnswer, SearchHit
 from bot.core.errors import NotFound
 from bot.core.models import Citation, Fact, Person, Quote, QuoteKind, Source
 from bot.core.render import render, render_apology, render_error
-from bot.core.render.embeds import LIMITS, Item, inert, pager_components, paginate
+from bot.core.render.embeds import LIMITS, Item, embed_length, inert, pager_components, paginate
+from bot.core.render.pages import PAGE_BUDGET
 from tests.limits import assert_page_within_limits
 
 SOURCE = Source(
@@ -22,7 +25,10 @@ def _cite(n: int = 1) -> list[Citation]:
 
 
 def _fact(i: int, text_len: int = 800, cites: int = 1) -> Fact:
-    return Fact(id=f"f{i}", text=f"fact {i} " + "x" * (text_len - 8), citations=_cite(cites))
+    # Distinct statements (not restatements of one another, which an answer merges).
+    rng = random.Random(i)
+    words = " ".join("".join(rng.choices(string.ascii_lowercase, k=6)) for _ in range(150))
+    return Fact(id=f"f{i}", text=f"fact {i} {words}"[:text_len], citations=_cite(cites))
 
 
 def _search(hits: list[SearchHit]) -> SearchAnswer:
@@ -31,42 +37,61 @@ def _search(hits: list[SearchHit]) -> SearchAnswer:
     )
 
 
+def _text(page: dict[str, object]) -> str:
+    embed = page["embeds"][0]  # type: ignore[index]
+    fields = " ".join(f["value"] for f in embed.get("fields", []))
+    return embed.get("description", "") + " " + fields
+
+
 def test_many_long_items_split_into_pages_within_limits() -> None:
     hits = [SearchHit("fact", f"f{i}", "t", _fact(i)) for i in range(25)]
     reply = render(_search(hits))
     assert len(reply.pages) > 1
     for page in reply.pages:
         assert_page_within_limits(page)
-    shown = [f for p in reply.pages for f in p["embeds"][0].get("fields", [])]
-    assert len(shown) == 25  # nothing dropped
+        assert embed_length(page["embeds"][0]) <= PAGE_BUDGET
+    shown = sum(_text(p).count("• fact ") for p in reply.pages)
+    assert shown == 25  # nothing dropped
 
 
-def test_every_item_keeps_its_whole_citation_line() -> None:
-    hits = [SearchHit("fact", f"f{i}", "t", _fact(i, text_len=900, cites=6)) for i in range(3)]
+def test_every_page_lists_the_sources_its_items_cite_once() -> None:
+    hits = [SearchHit("fact", f"f{i}", "t", _fact(i, text_len=300, cites=3)) for i in range(6)]
     for page in render(_search(hits)).pages:
-        for field in page["embeds"][0]["fields"]:
-            assert "Source: Xinhua, “A Title”, 2025-09-01 (`src`)" in field["value"]
+        fields = page["embeds"][0]["fields"]
+        assert [f["name"] for f in fields] == ["Sources"]
+        assert fields[0]["value"] == "¹ Xinhua, “A Title”, 1 Sep 2025"
+        assert page["embeds"][0]["description"].count(" ¹") >= 1
 
 
-def test_unknown_source_metadata_is_said_not_invented() -> None:
+def test_unknown_source_metadata_is_never_called_unknown() -> None:
     fact = Fact(id="f", text="t", citations=[Citation(source="untitled", excerpt="0123456789 ab")])
     reply = render(FactAnswer(fact=fact, topic=None, people={}, sources={"untitled": UNTITLED}))
-    text = reply.pages[0]["embeds"][0]["description"]
-    assert "publisher unknown, untitled, undated" in text
+    text = _text(reply.pages[0]).casefold()
+    assert "/source untitled" in text
+    for word in ("unknown", "untitled,", "undated", "none", "null"):
+        assert word not in text
 
 
-def test_direct_and_reported_quotes_are_labelled_distinctly() -> None:
+def test_direct_and_reported_quotes_are_shown_apart() -> None:
     person = Person(slug="p", name="P Q", role="envoy", citations=_cite())
     quotes = [
         Quote(id="a", person="p", kind=QuoteKind.DIRECT, text="We agree.", citations=_cite()),
-        Quote(id="b", person="p", kind=QuoteKind.REPORTED, text="they agreed", citations=_cite()),
+        Quote(
+            id="b",
+            person="p",
+            kind=QuoteKind.REPORTED,
+            text="the two sides would keep talking",
+            lead="P Q said",
+            citations=_cite(),
+        ),
     ]
     reply = render(QuoteAnswer(person=person, quotes=quotes, sources={"src": SOURCE}))
-    names = [f["name"] for f in reply.pages[0]["embeds"][0]["fields"]]
-    assert names == ["P Q · direct quote", "P Q · reported statement"]
-    values = [f["value"] for f in reply.pages[0]["embeds"][0]["fields"]]
-    assert values[0].startswith("“We agree.”")
-    assert not values[1].startswith("“")
+    text = reply.pages[0]["embeds"][0]["description"]
+    assert "1 direct quote and 1 reported statement" in text
+    assert "> We agree. ¹" in text
+    reported = text.index("**Reported (not their exact words)**")
+    assert text.index("P Q said the two sides would keep talking") > reported
+    assert text.index("We agree.") < reported
 
 
 def test_mentions_and_markdown_are_rendered_inert() -> None:
@@ -81,6 +106,12 @@ def test_error_reply_is_ephemeral_with_suggestions() -> None:
     field = reply.pages[0]["embeds"][0]["fields"][0]
     assert field["name"] == "Did you mean" and "Belarus" in field["value"]
     assert_page_within_limits(reply.pages[0])
+
+
+def test_the_add_an_entry_hint_is_for_moderators_only() -> None:
+    error = NotFound("No country called “Atlantis” is recorded.")
+    assert "/entry add" not in str(render_error(error).pages)
+    assert "/entry add" in str(render_error(error, moderator=True).pages)
 
 
 def test_apology_quotes_the_error_id() -> None:

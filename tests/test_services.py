@@ -80,10 +80,28 @@ async def test_membership_overview_lists_ten_members_and_sizes_newest_first(
     _rendered_ok(answer)
 
 
-async def test_unknown_country_suggests_close_names(facts: FactService) -> None:
+async def test_unknown_country_lists_the_recorded_countries(facts: FactService) -> None:
     with pytest.raises(NotFound) as caught:
         await facts.member("Kirgizia Republik of")
-    assert caught.value.suggestions
+    members = [c.name for c in CATALOG.countries if c.status.value == "member"]
+    assert all(name in (caught.value.hint or "") for name in members)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("Kazakstan", "Kazakhstan"), ("Uzbekstan", "Uzbekistan")]
+)
+async def test_did_you_mean_only_for_close_spellings(
+    facts: FactService, typed: str, meant: str
+) -> None:
+    with pytest.raises(NotFound) as far:
+        await facts.member("Mongolia")
+    assert far.value.suggestions == []  # not "Iran": nothing recorded is spelled like it
+    try:
+        found = await facts.member(typed)
+    except NotFound as close:
+        assert meant in close.suggestions
+    else:
+        assert isinstance(found, CountryAnswer) and found.country.name == meant
 
 
 @pytest.mark.parametrize("junk", ["<@1234>", "@everyone", "x" * 500, "!!!"])
@@ -100,7 +118,7 @@ async def test_summit_by_year_and_unrecorded_year(facts: FactService) -> None:
     missing = next(y for y in range(2001, 2100) if y not in years)
     with pytest.raises(NotFound) as caught:
         await facts.summit(missing)
-    assert caught.value.suggestions == [str(y) for y in years]
+    assert caught.value.hint == "Summits recorded: " + ", ".join(str(y) for y in years) + "."
 
 
 async def test_summit_list_is_every_recorded_year(facts: FactService) -> None:

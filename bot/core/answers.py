@@ -9,6 +9,7 @@ from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Sum
 
 __all__ = [
     "AboutAnswer",
+    "Ask",
     "CountryAnswer",
     "FactAnswer",
     "MembershipAnswer",
@@ -23,10 +24,20 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class Ask:
+    """What re-creates an answer: a command and its resolved argument (a slug, a year, an id,
+    search words), small enough for a component's custom id. ``FactService.answer`` reads it."""
+
+    command: str
+    argument: str = ""
+
+
+@dataclass(frozen=True)
 class _Sourced:
     """Every answer carries the sources its entries cite, by id."""
 
     sources: dict[str, Source] = field(default_factory=dict, kw_only=True)
+    ask: Ask | None = field(default=None, kw_only=True)
     # Linked entries were left out to keep the answer short; render points at /search.
     more: bool = field(default=False, kw_only=True)
 

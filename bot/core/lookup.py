@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.core.dates import plural_of
 from bot.core.errors import Invalid, NotFound
 
 __all__ = [
@@ -30,7 +31,8 @@ __all__ = [
 ]
 
 ACCEPT_SCORE = 85.0
-SUGGEST_SCORE = 55.0
+SUGGEST_SCORE = 55.0  # autocomplete: loose, the user is still typing
+DID_YOU_MEAN_SCORE = 72.0  # "did you mean": only names spelled much like the text
 MAX_NAME_LENGTH = 100
 MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -115,7 +117,7 @@ def resolve(text: str, candidates: Sequence[Candidate], *, what: str) -> str:
         return by_words.pop()
     if len(by_words) > 1:
         raise NotFound(
-            f"Several {what}s match “{cleaned}”.",
+            f"Several {plural_of(what)} match “{cleaned}”.",
             suggestions=_display(candidates, sorted(by_words)),
         )
 
@@ -133,9 +135,10 @@ def resolve(text: str, candidates: Sequence[Candidate], *, what: str) -> str:
     if len(close_keys) > 1:
         # Two names are about as close: ask rather than guess.
         raise NotFound(
-            f"“{cleaned}” is close to several {what}s.",
+            f"“{cleaned}” is close to several {plural_of(what)}.",
             suggestions=_display(candidates, close_keys),
         )
-    nearby = [c.key for c in best_matches(cleaned, candidates, limit=3)]
-    suggestions = _display(candidates, nearby)
+    nearby = [candidates[r[2]].key for r in scored if r[1] >= DID_YOU_MEAN_SCORE]
+    nearby += [c.key for c, n in zip(candidates, norms, strict=True) if n.startswith(query)]
+    suggestions = _display(candidates, list(dict.fromkeys(nearby))[:3])
     raise NotFound(f"No {what} called “{cleaned}” is recorded.", suggestions=suggestions)

@@ -4,16 +4,11 @@ returns an answer from ``bot.core.answers``; failures are typed errors from ``bo
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterable
-from enum import StrEnum
-from typing import TypeVar
-
-from pydantic import BaseModel
 
 from bot.core.answers import (
     AboutAnswer,
+    Ask,
     CountryAnswer,
     FactAnswer,
     MembershipAnswer,
@@ -25,10 +20,9 @@ from bot.core.answers import (
     SummitAnswer,
     SummitListAnswer,
 )
-from bot.core.dataset import DatasetVersion
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
-from bot.core.lookup import MENTION, Candidate, best_matches, check_name_input, resolve
+from bot.core.lookup import MENTION, Candidate, check_name_input, resolve
 from bot.core.models import (
     MODEL_BY_KIND,
     Country,
@@ -41,10 +35,10 @@ from bot.core.models import (
     Source,
     Summit,
 )
-from bot.core.ports import Store
+from bot.core.ranking import order_facts, order_quotes
+from bot.core.reading_base import MAX_QUERY_LENGTH, Completion, ReadingBase
 
 __all__ = [
-    "ADD_HINT",
     "MAX_QUERY_LENGTH",
     "SEARCH_LIMIT",
     "Completion",
@@ -52,27 +46,14 @@ __all__ = [
     "search_terms",
 ]
 
-M = TypeVar("M", bound=BaseModel)
-
-MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 SEARCH_LIMIT = 25
-# How many linked entries an answer shows at most (pages of eight); past that the answer says
-# more are recorded and points at /search, which keeps every call cheap on a large store.
-FACTS_SHOWN = 32
-QUOTES_SHOWN = 16
-PERSON_QUOTES_SHOWN = 96
-ADD_HINT = "Moderators can add a sourced entry with `/entry add`."
+# Linked entries are read whole up to these counts and ordered here (``bot.core.ranking``):
+# best first needs them all; the pager shows them a page at a time.
+FACTS_SHOWN = 300
+QUOTES_SHOWN = 200
+PERSON_QUOTES_SHOWN = 300
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class Completion(StrEnum):
-    """The options that offer autocomplete."""
-
-    COUNTRY = "country"
-    PERSON = "person"
-    TOPIC = "topic"
-    SOURCE = "source"
 
 
 def search_terms(query: str) -> list[str]:
@@ -81,77 +62,35 @@ def search_terms(query: str) -> list[str]:
     return list(dict.fromkeys(_WORD.findall(query)))[:MAX_TERMS]
 
 
-def _add_hint(guild_id: int | None) -> str:
-    """How to add what is missing: only where a server installed the bot (in DMs and in servers
-    where only a user's own install answers there are no server entries to add)."""
-    return ADD_HINT if guild_id is not None else ""
-
-
-def _cited_ids(entries: Iterable[BaseModel]) -> set[str]:
-    return {c.source for e in entries for c in getattr(e, "citations", [])}
-
-
-class FactService:
+class FactService(ReadingBase):
     """Read-side use cases over one ``Store``. ``guild_id`` scopes to curated plus that
     server's own entries; ``None`` means curated only."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        rng: random.Random | None = None,
-        dataset: DatasetVersion | None = None,
-    ) -> None:
-        self._store = store
-        self.dataset = dataset
-        self._rng = rng or random.Random()
-        self._source_cache: dict[str, Source] | None = None
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    async def all_sources(self) -> dict[str, Source]:
-        """Every source document, by id.
-
-        Sources are curated only and change only when the curated store is loaded, which
-        happens before the services are built, so reading them once per process is safe.
-        """
-        if self._source_cache is None:
-            docs = await self._store.list(Kind.SOURCE)
-            self._source_cache = {s.id: s for s in (from_document(d, Source) for d in docs)}
-        return self._source_cache
-
-    async def _sources(self, entries: Iterable[BaseModel]) -> dict[str, Source]:
-        wanted = _cited_ids(entries)
-        return {sid: s for sid, s in (await self.all_sources()).items() if sid in wanted}
-
-    async def _people(self, slugs: Iterable[str], guild_id: int | None) -> dict[str, Person]:
-        people: dict[str, Person] = {}
-        for slug in dict.fromkeys(slugs):
-            doc = await self._store.get(Kind.PERSON, slug, guild_id)
-            if doc is not None:
-                people[slug] = from_document(doc, Person)
-        return people
-
-    async def _linked(
-        self,
-        kind: Kind,
-        model: type[M],
-        link: tuple[str, str],
-        guild_id: int | None,
-        limit: int,
-        more: list[bool],
-    ) -> list[M]:
-        """Up to ``limit`` entries linked to ``link``; appends to ``more`` whether any were
-        left out (one extra is fetched to know)."""
-        docs = await self._store.linked(kind, link[0], link[1], guild_id, limit=limit + 1)
-        more.append(len(docs) > limit)
-        return [from_document(d, model) for d in docs[:limit]]
-
-    async def _candidates(self, kind: Kind, guild_id: int | None) -> list[Candidate]:
-        return [Candidate(k, n) for k, n in await self._store.names(kind, guild_id)]
-
-    async def _resolve(self, kind: Kind, text: str, what: str, guild_id: int | None) -> str:
-        return resolve(text, await self._candidates(kind, guild_id), what=what)
+    async def answer(self, ask: Ask, guild_id: int | None = None) -> object:
+        """The answer ``ask`` names again (a button or menu pressed any time later)."""
+        argument = ask.argument or None
+        match ask.command:
+            case "member":
+                return await self.member(argument, guild_id)
+            case "summit":
+                return await self.summit(int(argument) if argument else None, guild_id)
+            case "quote":
+                return await self.quote(argument, guild_id)
+            case "quoteid":
+                doc = await self._store.get(Kind.QUOTE, ask.argument, guild_id)
+                if doc is None:
+                    raise NotFound("That quote is no longer recorded.")
+                return await self._one_quote(from_document(doc, Quote), guild_id)
+            case "search":
+                return await self.search(ask.argument, guild_id)
+            case "fact":
+                doc = await self._store.get(Kind.FACT, ask.argument, guild_id)
+                if doc is None:
+                    raise NotFound("That fact is no longer recorded.")
+                return await self._fact_answer(from_document(doc, Fact), None, guild_id)
+            case "source":
+                return await self.source(argument, guild_id)
+        return await self.about(guild_id)
 
     # -- /member -----------------------------------------------------------------------------
 
@@ -170,19 +109,22 @@ class FactService:
                 reverse=True,
             )
             return MembershipAnswer(
-                members=members, sizes=sizes, sources=await self._sources([*members, *sizes])
+                members=members,
+                sizes=sizes,
+                sources=await self._sources([*members, *sizes]),
+                ask=Ask("member"),
             )
-        slug = await self._resolve(Kind.COUNTRY, country, "country", guild_id)
+        slug = await self._resolve_country(country, guild_id)
         doc = await self._store.get(Kind.COUNTRY, slug, guild_id)
         if doc is None:  # names and documents disagree: treat as not found, never guess
-            raise NotFound(
-                f"No country called “{country.strip()}” is recorded.", hint=_add_hint(guild_id)
-            )
+            raise NotFound(f"No country called “{country.strip()}” is recorded.")
         found = from_document(doc, Country)
         more: list[bool] = []
         link = ("country", slug)
         facts = await self._linked(Kind.FACT, Fact, link, guild_id, FACTS_SHOWN, more)
+        facts = order_facts(facts, "country", slug)
         quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, QUOTES_SHOWN, more)
+        quotes = order_quotes(quotes, "country", slug)
         summits = await self._linked(Kind.SUMMIT, Summit, link, guild_id, QUOTES_SHOWN, more)
         for year in sorted({y for f in facts for y in f.summits}):
             if all(s.year != year for s in summits):
@@ -198,6 +140,7 @@ class FactService:
             speakers=await self._people((q.person for q in quotes), guild_id),
             sources=await self._sources([found, *facts, *quotes, *summits]),
             more=any(more),
+            ask=Ask("member", slug),
         )
 
     # -- /summit -----------------------------------------------------------------------------
@@ -210,7 +153,9 @@ class FactService:
                 from_document(d, Summit) for d in await self._store.list(Kind.SUMMIT, guild_id)
             ]
             summits.sort(key=lambda s: s.year)
-            return SummitListAnswer(summits=summits, sources=await self._sources(summits))
+            return SummitListAnswer(
+                summits=summits, sources=await self._sources(summits), ask=Ask("summit")
+            )
         if not 1990 <= year <= 2100:
             raise Invalid(f"{year} is not a plausible summit year; the SCO dates from 2001.")
         doc = await self._store.get(Kind.SUMMIT, str(year), guild_id)
@@ -218,8 +163,7 @@ class FactService:
             recorded = await self.summit_years(guild_id)
             raise NotFound(
                 f"Nothing is recorded about a summit in {year}.",
-                suggestions=[str(y) for y in recorded],
-                hint=f"The suggestions are the recorded years. {_add_hint(guild_id)}".strip(),
+                hint="Summits recorded: " + ", ".join(str(y) for y in recorded) + ".",
             )
         found = from_document(doc, Summit)
         more: list[bool] = []
@@ -228,11 +172,12 @@ class FactService:
         quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, QUOTES_SHOWN, more)
         return SummitAnswer(
             summit=found,
-            facts=facts,
-            quotes=quotes,
+            facts=order_facts(facts, "summit", str(year)),
+            quotes=order_quotes(quotes, "summit", str(year)),
             speakers=await self._people((q.person for q in quotes), guild_id),
             sources=await self._sources([found, *facts, *quotes]),
             more=any(more),
+            ask=Ask("summit", str(year)),
         )
 
     async def summit_years(self, guild_id: int | None = None) -> list[int]:
@@ -246,25 +191,12 @@ class FactService:
         if person is None or not person.strip():
             doc = await self._store.random(Kind.QUOTE, guild_id, seed=self._rng.random())
             if doc is None:
-                raise NotFound("No quotes are recorded yet.", hint=_add_hint(guild_id))
-            picked = from_document(doc, Quote)
-            speaker = await self._people([picked.person], guild_id)
-            if picked.person not in speaker:
-                raise NotFound(
-                    "That quote's speaker is missing from the store.", hint=_add_hint(guild_id)
-                )
-            return QuoteAnswer(
-                person=speaker[picked.person],
-                quotes=[picked],
-                random_pick=True,
-                sources=await self._sources([picked, speaker[picked.person]]),
-            )
-        slug = await self._resolve(Kind.PERSON, person, "person", guild_id)
+                raise NotFound("No quotes are recorded yet.")
+            return await self._one_quote(from_document(doc, Quote), guild_id)
+        slug = await self._resolve_person(person, guild_id)
         people = await self._people([slug], guild_id)
         if slug not in people:
-            raise NotFound(
-                f"No person called “{person.strip()}” is recorded.", hint=_add_hint(guild_id)
-            )
+            raise NotFound(f"No person called “{person.strip()}” is recorded.")
         more: list[bool] = []
         link = ("person", slug)
         quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, PERSON_QUOTES_SHOWN, more)
@@ -273,14 +205,26 @@ class FactService:
             raise NotFound(
                 f"The sources record no quotes from {people[slug].name}.",
                 hint=f"Try `/search {people[slug].name}` for what they say about them. "
-                f"{_add_hint(guild_id)}".strip(),
+                + await self._quoted_hint(guild_id),
             )
-        quotes.sort(key=lambda q: (q.kind != "direct", q.id))
         return QuoteAnswer(
             person=people[slug],
-            quotes=quotes,
+            quotes=order_quotes(quotes, "person", slug),
             sources=await self._sources([people[slug], *quotes]),
             more=any(more),
+            ask=Ask("quote", slug),
+        )
+
+    async def _one_quote(self, picked: Quote, guild_id: int | None) -> QuoteAnswer:
+        speaker = await self._people([picked.person], guild_id)
+        if picked.person not in speaker:
+            raise NotFound("That quote's speaker is missing from the store.")
+        return QuoteAnswer(
+            person=speaker[picked.person],
+            quotes=[picked],
+            random_pick=True,
+            sources=await self._sources([picked, speaker[picked.person]]),
+            ask=Ask("quoteid", picked.id),
         )
 
     # -- /search -----------------------------------------------------------------------------
@@ -309,12 +253,10 @@ class FactService:
             speakers=speakers,
             sources=await self._sources(h.entry for h in hits),
             server_entries=guild_id is not None,
+            ask=Ask("search", " ".join(terms)),
         )
 
     # -- /fact -------------------------------------------------------------------------------
-
-    async def topics(self, guild_id: int | None = None) -> list[str]:
-        return await self._store.link_keys("topic", guild_id)
 
     async def fact(
         self, topic: str | None = None, guild_id: int | None = None, *, seed: float | None = None
@@ -322,19 +264,29 @@ class FactService:
         link: tuple[str, str] | None = None
         chosen: str | None = None
         if topic is not None and topic.strip():
-            names = [Candidate(t, t.replace("-", " ")) for t in await self.topics(guild_id)]
-            chosen = resolve(topic, names, what="topic")
+            topics = await self.topics(guild_id)
+            names = [Candidate(t, t.replace("-", " ")) for t in topics]
+            try:
+                chosen = resolve(topic, names, what="topic")
+            except NotFound as error:
+                error.hint = "Topics: " + ", ".join(t.replace("-", " ") for t in topics) + "."
+                raise
             link = ("topic", chosen)
         pick = self._rng.random() if seed is None else seed
         doc = await self._store.random(Kind.FACT, guild_id, link=link, seed=pick)
         if doc is None:
-            raise NotFound("No facts are recorded yet.", hint=_add_hint(guild_id))
-        found = from_document(doc, Fact)
+            raise NotFound("No facts are recorded yet.")
+        return await self._fact_answer(from_document(doc, Fact), chosen, guild_id)
+
+    async def _fact_answer(
+        self, found: Fact, topic: str | None, guild_id: int | None
+    ) -> FactAnswer:
         return FactAnswer(
             fact=found,
-            topic=chosen,
+            topic=topic,
             people=await self._people(found.people, guild_id),
             sources=await self._sources([found]),
+            ask=Ask("fact", found.id),
         )
 
     # -- /source -----------------------------------------------------------------------------
@@ -347,11 +299,16 @@ class FactService:
             counts = {
                 sid: await self._store.count_linked("source", sid, guild_id) for sid in all_sources
             }
-            return SourceListAnswer(cited_counts=counts, sources=all_sources)
+            return SourceListAnswer(cited_counts=counts, sources=all_sources, ask=Ask("source"))
         check_name_input(source_id, "source")
         candidates = [Candidate(s.id, s.id) for s in all_sources.values()]
         candidates += [Candidate(s.id, s.title) for s in all_sources.values() if s.title]
-        sid = resolve(source_id, candidates, what="source")
+        candidates += [Candidate(s.id, s.label) for s in all_sources.values() if s.label]
+        try:
+            sid = resolve(source_id, candidates, what="source")
+        except NotFound as error:
+            error.hint = "Sources: " + ", ".join(f"`/source {k}`" for k in all_sources) + "."
+            raise
         examples: list[Fact | Quote] = []
         for kind, model in ((Kind.FACT, Fact), (Kind.QUOTE, Quote)):
             docs = await self._store.linked(kind, "source", sid, guild_id, limit=3)
@@ -361,6 +318,7 @@ class FactService:
             cited_counts={sid: await self._store.count_linked("source", sid, guild_id)},
             examples=examples,
             sources=all_sources,
+            ask=Ask("source", sid),
         )
 
     # -- /about and autocomplete -------------------------------------------------------------
@@ -368,23 +326,6 @@ class FactService:
     async def about(self, guild_id: int | None = None) -> AboutAnswer:
         counts = {k.value: await self._store.count(k, guild_id) for k in Kind}
         return AboutAnswer(counts=counts, dataset=self.dataset)
-
-    async def complete(
-        self, option: Completion, text: str, guild_id: int | None = None, *, limit: int = 25
-    ) -> list[Candidate]:
-        """Autocomplete choices: (value, display name) pairs, best first, at most ``limit``."""
-        if option is Completion.SOURCE:
-            sources = list((await self.all_sources()).values())
-            cands = [Candidate(s.id, s.title or s.id) for s in sources]
-            cands += [Candidate(s.id, s.id) for s in sources]
-        elif option is Completion.TOPIC:
-            cands = [Candidate(t, t.replace("-", " ")) for t in await self.topics(guild_id)]
-        else:
-            kind = Kind.COUNTRY if option is Completion.COUNTRY else Kind.PERSON
-            cands = await self._candidates(kind, guild_id)
-        ranked = best_matches(text[:MAX_QUERY_LENGTH], cands, limit=limit)
-        display = {c.key: c.name for c in reversed(cands)}  # first-listed name wins
-        return [Candidate(c.key, display.get(c.key, c.name)) for c in ranked]
 
 
 def _hit(doc: Document) -> SearchHit:

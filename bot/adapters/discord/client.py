@@ -13,6 +13,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.adapters.discord.components import AnswerButton, SectionMenu
 from bot.adapters.discord.config_cog import ConfigCog
 from bot.adapters.discord.digest_cog import DigestCog
 from bot.adapters.discord.digest_scheduler import DigestScheduler
@@ -78,6 +79,7 @@ class FactBot(commands.Bot):
         return self.tree
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(AnswerButton, SectionMenu)  # answers' buttons, by custom id
         await self.add_cog(FactsCog(self.app.facts))
         await self.add_cog(FindSourcesCog(self, self.app.finder))
         await self.add_cog(TimelineCog(self.app.timeline))

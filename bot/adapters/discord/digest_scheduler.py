@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.adapters.discord.components import view_of
 from bot.adapters.discord.respond import NO_PINGS, to_embeds
 from bot.adapters.discord.shards import holds
 from bot.core.digest import DueQueue
@@ -72,8 +73,13 @@ class ChannelPoster:
 
     async def send(self, channel_id: int, message: dict[str, Any]) -> int:
         try:
-            sent = await self._channel(channel_id).send(
-                content=message.get("content"), embeds=to_embeds(message), allowed_mentions=NO_PINGS
+            view = view_of(message.get("components", []))
+            channel = self._channel(channel_id)
+            content, embeds = message.get("content"), to_embeds(message)
+            sent = await (
+                channel.send(content=content, embeds=embeds, allowed_mentions=NO_PINGS, view=view)
+                if view is not None
+                else channel.send(content=content, embeds=embeds, allowed_mentions=NO_PINGS)
             )
         except discord.HTTPException as exc:
             raise _failure(exc) from exc

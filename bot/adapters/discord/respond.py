@@ -9,7 +9,7 @@ import discord
 
 from bot.core.render import Reply
 
-__all__ = ["NO_PINGS", "send_reply", "to_embeds"]
+__all__ = ["NO_PINGS", "edit_reply", "send_reply", "to_embeds"]
 
 NO_PINGS = discord.AllowedMentions.none()
 PAGER_TIMEOUT = 300.0
@@ -28,11 +28,18 @@ async def send_reply(
 ) -> None:
     """Answer ``interaction`` with ``reply``'s first page (a followup once it was answered).
 
-    A reply of several pages gets Previous/Next buttons only the invoking user can press,
-    unless ``view`` gives it other components (then only its first page is shown). ``files``
-    are attached to it (an embed shows one as its image by ``attachment://NAME``)."""
+    An answer that can be asked again (``reply.ask``) gets its section menu, page buttons and
+    Excerpts button, their state in their custom ids (``components``). Another reply of several
+    pages gets Previous/Next buttons only the invoking user can press, unless ``view`` gives it
+    other components (then only its first page is shown). ``files`` are attached to it (an
+    embed shows one as its image by ``attachment://NAME``)."""
+    from bot.adapters.discord.components import view_of  # components import this module
     from bot.adapters.discord.views import Pager  # views import this module's helpers
 
+    if reply.sections and reply.ask is not None and view is None:
+        shown = reply.view(0, 0, owner=interaction.user.id)
+        view = view_of(shown["components"])
+        reply = Reply([shown], ephemeral=reply.ephemeral)
     page = reply.pages[0]
     kwargs: dict[str, Any] = {
         "content": page.get("content"),
@@ -56,3 +63,20 @@ async def send_reply(
         message = callback.resource if isinstance(callback.resource, discord.Message) else None
     if pager is not None:
         pager.message = message
+
+
+async def edit_reply(
+    interaction: discord.Interaction[Any],
+    reply: Reply,
+    section: int,
+    page: int,
+    *,
+    owner: int,
+) -> None:
+    """Show ``page`` of ``section`` of ``reply`` in the message whose component was used."""
+    from bot.adapters.discord.components import view_of
+
+    shown = reply.view(section, page, owner=owner)
+    await interaction.response.edit_message(
+        embeds=to_embeds(shown), view=view_of(shown["components"]), allowed_mentions=NO_PINGS
+    )

@@ -10,6 +10,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.adapters.discord.checks import is_moderator
+from bot.adapters.discord.installs import scope
 from bot.adapters.discord.observe import InteractionObserver, typed_command_name
 from bot.adapters.discord.respond import send_reply
 from bot.core.cooldown import Cooldowns
@@ -17,7 +19,7 @@ from bot.core.errors import BotError, Forbidden, Invalid, RateLimited
 from bot.core.observe import Outcome
 from bot.core.render import Reply, render_apology, render_error
 
-__all__ = ["FactTree"]
+__all__ = ["FactTree", "answer_error"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,61 @@ def _as_bot_error(error: app_commands.AppCommandError) -> BotError | None:
     if isinstance(error, app_commands.CommandSignatureMismatch):
         return Invalid("This command changed since Discord last synced it; try again in a minute.")
     return None
+
+
+async def answer_error(interaction: discord.Interaction[Any], error: Exception) -> str | None:
+    """The one error handler: every failure of a command, button or menu ends here.
+
+    In order: a ``BotError`` (or an app-command error standing for one) is answered with its
+    message, privately, with the "add an entry" hint for moderators only; anything else is
+    logged with an id and apologised for with that id; if even that reply fails, it is logged.
+    Returns the id of an unexpected error (``None`` for a user's error), for the metrics.
+    """
+    error_id: str | None = None
+    original = getattr(error, "original", error)
+    known = (
+        _as_bot_error(error)
+        if isinstance(error, app_commands.AppCommandError)
+        else original
+        if isinstance(original, BotError)
+        else None
+    )
+    if known is not None:
+        reply: Reply = render_error(known, moderator=await _moderates(interaction))
+    else:
+        error_id = uuid.uuid4().hex[:8]
+        what = (
+            f"/{interaction.command.qualified_name}"
+            if interaction.command
+            else f"component {dict(interaction.data or {}).get('custom_id', '?')}"
+        )
+        log.error(
+            "unexpected error %s in %s (guild %s, user %s)",
+            error_id,
+            what,
+            interaction.guild_id,
+            interaction.user.id,
+            exc_info=original,
+            extra={"error_id": error_id},
+        )
+        reply = render_apology(error_id)
+    try:
+        await send_reply(interaction, reply)
+    except discord.HTTPException:
+        log.exception("could not deliver the error reply for interaction %s", interaction.id)
+    return error_id
+
+
+async def _moderates(interaction: discord.Interaction[Any]) -> bool:
+    """Whether to remind the caller that they can add an entry: a moderator of a server that
+    installed the bot (where only a user's own install answers, there are no entries to add)."""
+    if scope(interaction) is None:
+        return False
+    try:
+        return await is_moderator(interaction)
+    except Exception:  # the hint is a courtesy: never fail the error reply over it
+        log.warning("could not tell whether %s moderates", interaction.user.id, exc_info=True)
+        return False
 
 
 class FactTree(app_commands.CommandTree[Any]):
@@ -96,25 +153,8 @@ class FactTree(app_commands.CommandTree[Any]):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
     ) -> None:
-        known = _as_bot_error(error)
-        if known is not None:
+        error_id = await answer_error(interaction, error)
+        if error_id is None:
             self.observer.ended(Outcome.USER_ERROR)
-            reply: Reply = render_error(known)
         else:
-            error_id = uuid.uuid4().hex[:8]
-            original = getattr(error, "original", error)
-            log.error(
-                "unexpected error %s in /%s (guild %s, user %s)",
-                error_id,
-                interaction.command.qualified_name if interaction.command else "?",
-                interaction.guild_id,
-                interaction.user.id,
-                exc_info=original,
-                extra={"error_id": error_id},
-            )
             self.observer.ended(Outcome.INTERNAL_ERROR, error_id=error_id)
-            reply = render_apology(error_id)
-        try:
-            await send_reply(interaction, reply)
-        except discord.HTTPException:
-            log.exception("could not deliver the error reply for interaction %s", interaction.id)

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.core.errors import BotError, NotFound
 from bot.core.render import findsources as _findsources  # noqa: F401  (registers its renderer)
+from bot.core.render import listing  # noqa: F401  (registers the renderers it defines)
 from bot.core.render import timeline as _timeline  # noqa: F401  (registers its renderer)
 from bot.core.render.answers import ERROR_RED, render
 from bot.core.render.embeds import (
@@ -28,11 +29,16 @@ __all__ = [
     "render",
     "render_apology",
     "render_error",
+    "render_page_excerpts",
 ]
 
 
-def render_error(error: BotError) -> Reply:
-    """A typed error as a short ephemeral message with suggestions where they help."""
+ADD_HINT = "Moderators can add a sourced entry with `/entry add`."
+
+
+def render_error(error: BotError, *, moderator: bool = False) -> Reply:
+    """A typed error as a short ephemeral message with suggestions where they help; a "not
+    found" tells a ``moderator`` (only) that they can add an entry."""
     lines = [inert(error.message)]
     fields = []
     if isinstance(error, NotFound) and error.suggestions:
@@ -47,6 +53,8 @@ def render_error(error: BotError) -> Reply:
         )
     if error.hint:
         lines.append(error.hint)
+    if moderator and isinstance(error, NotFound):
+        lines.append(ADD_HINT)
     embed: dict[str, Any] = {
         "title": error.title,
         "description": truncate("\n".join(lines), LIMITS.description),
@@ -69,3 +77,20 @@ def render_apology(error_id: str) -> Reply:
     return Reply(
         [{"content": text, "embeds": [], "allowed_mentions": ALLOWED_MENTIONS_NONE}], ephemeral=True
     )
+
+
+def render_page_excerpts(answer: object, section: str, page: int) -> Reply:
+    """The verbatim excerpts behind the items of ``page`` of ``section`` of ``answer``'s reply,
+    each under its source's label: what the Excerpts button answers, privately."""
+    from bot.core.render.pages import render_excerpts
+
+    reply = render(answer)
+    index = reply.section_index(section)
+    current = reply.sections[index] if reply.sections else None
+    if current is None or not current.excerpts:
+        return render_error(NotFound("This answer states nothing with an excerpt behind it."))
+    page = max(0, min(page, len(current.excerpts) - 1))
+    title = current.pages[page]["embeds"][0].get("title", "")
+    sources = getattr(answer, "sources", {})
+    color = current.pages[page]["embeds"][0].get("color", 0)
+    return render_excerpts(title, current.excerpts[page], sources, color)

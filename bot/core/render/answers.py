@@ -1,74 +1,42 @@
-"""Renderers of each service answer: answers -> pages of embed dicts."""
+"""Renderers of the reading answers: the answer first, best first, said once, sources as
+footnotes. Each answer becomes sections (``bot.core.render.pages``) laid out as pages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import singledispatch
 from typing import Any
 
-from bot.core.answers import (
-    AboutAnswer,
-    CountryAnswer,
-    FactAnswer,
-    MembershipAnswer,
-    QuoteAnswer,
-    SearchAnswer,
-    SearchHit,
-    SourceAnswer,
-    SourceListAnswer,
-    SummitAnswer,
-    SummitListAnswer,
-    _Sourced,
+from bot.core.answers import CountryAnswer, MembershipAnswer, QuoteAnswer, SummitAnswer
+from bot.core.dates import day, plural, sourced_dates
+from bot.core.models import Country, CountryStatus, Person, Quote, QuoteKind, SizeClaim, Summit
+from bot.core.render.embeds import Reply, inert
+from bot.core.render.items import (
+    REPORTED,
+    fact_entry,
+    highlight_entries,
+    one_each,
+    quote_entry,
+    short_role,
+    short_text,
 )
-from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
-from bot.core.render.embeds import (
-    LIMITS,
-    Item,
-    Reply,
-    citations_text,
-    cite_line,
-    inert,
-    paginate,
-    provenance_line,
-    truncate,
-)
+from bot.core.render.pages import Entry, Section, build_reply
 
-__all__ = ["ERROR_RED", "QUOTE_GOLD", "SCO_BLUE", "render"]
+__all__ = [
+    "ERROR_RED",
+    "QUOTE_GOLD",
+    "SCO_BLUE",
+    "render",
+    "sources_section",
+    "summit_line",
+    "summit_place",
+    "summit_title",
+]
 
 SCO_BLUE = 0x1F5AA6
 QUOTE_GOLD = 0xC9A227
 ERROR_RED = 0xC0392B
-CITE_BUDGET = 360
-
-
-def _cited(entry: Fact | Quote, sources: dict[str, Source]) -> str:
-    """The citation lines, then (a server's own entry) who added it: kept whole together."""
-    lines = citations_text(entry.citations, sources, CITE_BUDGET)
-    added = provenance_line(entry.added)
-    return f"{lines}\n{added}" if added else lines
-
-
-def _fact_item(fact: Fact, sources: dict[str, Source], label: str = "Fact") -> Item:
-    return Item(label, inert(fact.text), _cited(fact, sources))
-
-
-def _quote_item(quote: Quote, speaker: Person | None, sources: dict[str, Source]) -> Item:
-    who = speaker.name if speaker else quote.person
-    kind = "direct quote" if quote.kind == "direct" else "reported statement"
-    body = f"“{inert(quote.text)}”" if quote.kind == "direct" else inert(quote.text)
-    context = f"*{inert(quote.context)}*" if quote.context else ""
-    return Item(f"{who} · {kind}", body, _cited(quote, sources), context)
-
-
-def _more_line(answer: _Sourced, search: str) -> str:
-    if not answer.more:
-        return ""
-    return f"\nMore entries are recorded than shown here: try `/search {inert(search)}`."
-
-
-def _quote_items(
-    quotes: list[Quote], speakers: dict[str, Person], sources: dict[str, Source]
-) -> list[Item]:
-    return [_quote_item(q, speakers.get(q.person), sources) for q in quotes]
+OVERVIEW_ITEMS = 4
 
 
 @singledispatch
@@ -77,81 +45,228 @@ def render(answer: Any) -> Reply:
     raise TypeError(f"no renderer for {type(answer).__name__}")
 
 
+def _entry_order(entries: Sequence[Entry]) -> list[Entry]:
+    return one_each(entries)
+
+
+def sources_section(cited: Sequence[str], answer_sources: dict[str, Any]) -> Section:
+    """The "Sources" section: each source the answer cites, with the command that shows it."""
+    from bot.core.render.footnotes import source_label
+
+    entries = []
+    for source_id in dict.fromkeys(cited):
+        source = answer_sources.get(source_id)
+        if source is None:
+            continue
+        label = inert(source_label(source, source_id))
+        entries.append(Entry(f"{label}: `/source {source_id}`"))
+    return Section("r", "Sources", entries, lead="The documents this answer cites.")
+
+
+def _cited(entries: Sequence[Entry]) -> list[str]:
+    return list(dict.fromkeys(s for e in entries for s in e.cites))
+
+
+def _sections(
+    lead: str,
+    facts: Sequence[Entry],
+    quotes: Sequence[Entry],
+    sources: dict[str, Any],
+    extra: Sequence[Section] = (),
+    first: Sequence[Entry] = (),
+) -> list[Section]:
+    """Overview (lead and the best items), then one section per kind, then Sources."""
+    merged = one_each([*first, *facts, *quotes])
+    fact_items = [e for e in merged if not (e.quote or e.group == REPORTED)]
+    quote_items = [e for e in merged if e.quote or e.group == REPORTED]
+    quote_items = [e for e in quote_items if e.quote] + [e for e in quote_items if not e.quote]
+    best = [*fact_items[: OVERVIEW_ITEMS - 1], *quote_items[:1]] if quote_items else fact_items
+    sections: list[Section] = []
+    if len(fact_items) > OVERVIEW_ITEMS - 1 or (fact_items and quote_items):
+        sections.append(Section("f", "Facts", fact_items, noun="fact"))
+    if len(quote_items) > 1 or (quote_items and fact_items):
+        sections.append(Section("q", "Quotes", quote_items, noun="quote"))
+    sections += extra
+    shown = best[:OVERVIEW_ITEMS] if sections else best
+    sections.insert(0, Section("o", "Overview", shown, lead=lead, one_page=len(sections) > 0))
+    cited = _cited(merged)
+    if cited and len(sections) > 1:
+        sections.append(sources_section(cited, sources))
+    return sections
+
+
+def _status(country: Country) -> str:
+    if country.status is CountryStatus.MEMBER:
+        if country.founding_member:
+            year = f" ({country.joined_year})" if country.joined_year else ""
+            return f"a founding member state of the SCO{year}"
+        if country.joined_year:
+            return f"a member state of the SCO since {country.joined_year}"
+        return "a member state of the SCO (the sources give no year it joined)"
+    if country.status is CountryStatus.OBSERVER:
+        return "an observer state of the SCO"
+    return "a dialogue partner of the SCO"
+
+
+def summit_place(summit: Summit) -> str:
+    """``Tianjin, 31 Aug – 1 Sep 2025`` (what the sources give of place and dates; the year
+    alone is left out, as it stands beside the place wherever this is shown)."""
+    return ", ".join(p for p in (summit.city, sourced_dates(summit.dates)) if p)
+
+
 @render.register
 def _(answer: CountryAnswer) -> Reply:
     c = answer.country
-    status = c.status.value.replace("_", " ")
-    lines = [f"**Status:** {status}" + (" · founding member" if c.founding_member else "")]
-    lines.append(
-        f"**Joined:** {c.joined_year}" if c.joined_year else "**Joined:** the sources give no year"
-    )
-    lines.append(inert(c.membership))
-    if c.official_name:
-        lines.append(f"**Official name:** {inert(c.official_name)}")
-    if c.names:
-        lines.append("**Also:** " + " · ".join(inert(n) for n in c.names.values()))
-    lines.append(citations_text(c.citations, answer.sources, 600))
+    lead = f"**{inert(c.name)}** is {_status(c)}."
     if answer.summits:
-        lines.append(
-            "**Summits:** "
-            + ", ".join(f"{s.year} {inert(s.city or s.name)}" for s in answer.summits)
+        held = ", ".join(
+            f"{s.year} {inert(s.city)}" if s.city else str(s.year) for s in answer.summits
         )
-    items = [_fact_item(f, answer.sources) for f in answer.facts]
-    items += _quote_items(answer.quotes, answer.speakers, answer.sources)
-    if not items:
-        lines.append("The sources record no further facts about this country yet.")
-    lines.append(_more_line(answer, c.name))
-    pages = paginate(
-        c.name, "\n".join(lines), items, color=SCO_BLUE, footer="/member · SCO Fact Bot"
+        lead += f"\nSummits it is linked to: {held}."
+        inferred = [
+            s.city for s in answer.summits if s.country_inferred and s.country == c.slug and s.city
+        ]
+        if inferred:  # the host country read from the city: said as such
+            lead += f" The sources name {inert(_and(inferred))} as the host city, not the country."
+    joined = Entry(inert(c.membership), *_cites_of(c))
+    facts = [fact_entry(f) for f in answer.facts]
+    quotes = [quote_entry(q, answer.speakers.get(q.person), answer.sources) for q in answer.quotes]
+    summits = [summit_line(s) for s in answer.summits]
+    extra = [Section("s", "Summits", summits, noun="summit")] if summits else []
+    sections = _sections(lead, facts, quotes, answer.sources, extra, first=[joined])
+    return build_reply(
+        c.name,
+        sections,
+        sources=answer.sources,
+        color=SCO_BLUE,
+        ask=answer.ask,
+        hint="/member for all members",
     )
-    return Reply(pages)
 
 
-def _size_line(size: SizeClaim, sources: dict[str, Source]) -> str:
-    return f"**{size.as_of.isoformat()}:** {inert(size.text)}\n" + citations_text(
-        size.citations, sources, 400
-    )
+def _cites_of(entity: Country | Summit | SizeClaim | Person) -> tuple[Any, Any]:
+    ids = tuple(dict.fromkeys(c.source for c in entity.citations))
+    return ids, tuple((c.source, c.excerpt) for c in entity.citations)
+
+
+def summit_line(summit: Summit, limit: int = 110) -> Entry:
+    """``2025 Tianjin, 31 Aug – 1 Sep 2025: <its first highlight, short>``, footnoted to the
+    excerpt the highlight rests on (or to the summit's sources when it has none)."""
+    place = inert(summit_place(summit))
+    text = f"**{summit.year}** {place}".rstrip()
+    head = highlight_entries(summit)[:1]
+    if not head:
+        return Entry(f"{text}: {inert(summit.name)}", *_cites_of(summit))
+    headline = inert(short_text(summit.highlights[0], limit))
+    return Entry(f"{text}: {headline}", head[0].cites, head[0].excerpts)
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _names(countries: Sequence[Country]) -> str:
+    return _and([c.name for c in countries])
+
+
+def _members_line(members: Sequence[Country]) -> str:
+    founders = [c for c in members if c.founding_member]
+    later = [c for c in members if not c.founding_member]
+    parts = []
+    if founders:
+        parts.append(f"{_names(founders)} (founders, {founders[0].joined_year or 2001})")
+    dated = [c for c in later if c.joined_year]
+    undated = [c for c in later if not c.joined_year]
+    if undated:
+        parts.append(f"{_names(undated)} (joined later; the sources give no year)")
+    for c in dated:
+        parts.append(f"{c.name} ({c.joined_year})")
+    return "; ".join(parts)
+
+
+def _breakdown(size: SizeClaim) -> str:
+    bits = []
+    for count, noun in (
+        (size.member_states, "member state"),
+        (size.observer_states, "observer"),
+        (size.dialogue_partners, "dialogue partner"),
+        (size.partners, "partner"),
+    ):
+        if count:
+            bits.append(plural(count, noun))
+    return ", ".join(bits)
+
+
+def _joined(country: Country) -> str:
+    if country.founding_member:
+        return f"founding member, {country.joined_year or 2001}"
+    if country.status is not CountryStatus.MEMBER:
+        return _status(country).removeprefix("an ").removeprefix("a ")
+    if country.joined_year:
+        return f"joined {country.joined_year}"
+    return "joined later; the sources give no year"
+
+
+def _size_date(size: SizeClaim) -> str:
+    return day(size.as_of) + (f" ({size.as_of_note})" if size.as_of_note else "")
+
+
+def _size_entry(sizes: Sequence[SizeClaim]) -> Entry | None:
+    """ "10 member states; 27 with partners, 1 Sep 2025 (26 earlier that day)": the newest
+    claim and, when claims of its date differ, one line saying how."""
+    totals = [s for s in sizes if s.total]
+    if not totals:
+        return None
+    newest = totals[0]
+    text = f"{newest.total} countries counting its partners, {_size_date(newest)}"
+    if _breakdown(newest):
+        text += f" ({_breakdown(newest)})"
+    same_day = [s for s in totals[1:] if s.as_of == newest.as_of and s.total != newest.total]
+    older = next((s for s in totals[1:] if s.total != newest.total), None)
+    used = [newest]
+    if same_day:
+        other = same_day[0]
+        used.append(other)
+        counted = f" ({_breakdown(other)})" if _breakdown(other) else ""
+        text += f"; an earlier report that day gave {other.total}{counted}."
+    elif older is not None:
+        used.append(older)
+        text += f" ({older.total} on {day(older.as_of)})."
+    else:
+        text += "."
+    ids = tuple(dict.fromkeys(c.source for s in used for c in s.citations))
+    excerpts = tuple((c.source, c.excerpt) for s in used for c in s.citations)
+    return Entry(inert(text), ids, excerpts)
 
 
 @render.register
 def _(answer: MembershipAnswer) -> Reply:
-    parts: list[str] = []
-    if answer.sizes:
-        parts.append("**Size, newest claim**\n" + _size_line(answer.sizes[0], answer.sources))
-        earlier = answer.sizes[1:]
-        if earlier:
-            parts.append(
-                "**Earlier claims**\n" + "\n".join(_size_line(s, answer.sources) for s in earlier)
-            )
-    else:
-        parts.append("The sources give no size figures yet.")
-    members = "\n".join(
-        f"**{inert(c.name)}**: "
-        + (
-            f"founding member, {c.joined_year}"
-            if c.founding_member
-            else f"joined {c.joined_year}"
-            if c.joined_year
-            else "member, year not given"
-        )
-        for c in answer.members
-    )
-    lead = [
-        {
-            "name": f"Member states ({len(answer.members)})",
-            "value": truncate(members or "none recorded", LIMITS.field_value),
-            "inline": False,
-        }
+    members = [c for c in answer.members if c.status is CountryStatus.MEMBER]
+    others = [c for c in answer.members if c.status is not CountryStatus.MEMBER]
+    lead = f"**{plural(len(members), 'member state')}:** {inert(_members_line(members))}."
+    if others:
+        lead += f"\nAlso recorded: {inert(_names(others))}."
+    first = [e for e in [_size_entry(answer.sizes)] if e is not None]
+    member_items = [
+        Entry(f"**{inert(c.name)}**: {inert(_joined(c))}", *_cites_of(c)) for c in answer.members
     ]
-    pages = paginate(
+    size_items = [
+        Entry(f"**{inert(_size_date(s))}**: {inert(s.text)}", *_cites_of(s)) for s in answer.sizes
+    ]
+    sections = [Section("o", "Overview", first, lead=lead)]
+    sections.append(Section("m", "Members", member_items, noun="country"))
+    if size_items:
+        sections.append(Section("z", "Size claims", size_items, noun="claim"))
+    cited = _cited([*first, *member_items, *size_items])
+    sections.append(sources_section(cited, answer.sources))
+    return build_reply(
         "SCO membership",
-        "\n\n".join(parts),
-        [],
+        sections,
+        sources=answer.sources,
         color=SCO_BLUE,
-        footer="Use /member <country> for one country",
-        lead_fields=lead,
+        ask=answer.ask,
+        hint="/member <country> for one country",
     )
-    return Reply(pages)
 
 
 def _ordinal(n: int) -> str:
@@ -159,251 +274,83 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _summit_title(s: Summit) -> str:
-    where = f" · {s.city}" if s.city else ""
-    return f"{s.year}{where}: {s.name}"
+def summit_title(s: Summit) -> str:
+    return f"{s.year} {s.city} summit" if s.city else f"{s.year}: {s.name}"
 
 
 @render.register
 def _(answer: SummitAnswer) -> Reply:
     s = answer.summit
-    lines = []
-    if s.city:
-        lines.append(f"**Place:** {inert(s.city)}")
-    lines.append(
-        f"**Dates:** {inert(s.dates)}" if s.dates else "**Dates:** not given in the sources"
+    what = (
+        f"The {_ordinal(s.ordinal)} meeting of the SCO Council of Heads of State"
+        if s.ordinal
+        else "An SCO summit"
     )
-    if s.ordinal:
-        lines.append(f"**Meeting:** {_ordinal(s.ordinal)} meeting of the Council of Heads of State")
-    lines += [f"• {inert(h)}" for h in s.highlights]
-    lines.append(citations_text(s.citations, answer.sources, 800))
-    items = [_fact_item(f, answer.sources) for f in answer.facts]
-    items += _quote_items(answer.quotes, answer.speakers, answer.sources)
-    lines.append(_more_line(answer, f"{s.city or ''} {s.year}".strip()))
-    pages = paginate(
-        _summit_title(s), "\n".join(lines), items, color=SCO_BLUE, footer="/summit · SCO Fact Bot"
+    where = f" in {inert(s.city)}" if s.city else ""
+    when = sourced_dates(s.dates)
+    lead = f"{what}{where}, " + (
+        f"{inert(when)}." if when else f"{s.year}; the sources give no exact dates."
     )
-    return Reply(pages)
+    facts = [fact_entry(f) for f in answer.facts]
+    quotes = [quote_entry(q, answer.speakers.get(q.person), answer.sources) for q in answer.quotes]
+    sections = _sections(lead, facts, quotes, answer.sources, first=highlight_entries(s))
+    return build_reply(
+        summit_title(s),
+        sections,
+        sources=answer.sources,
+        color=SCO_BLUE,
+        ask=answer.ask,
+        hint="/summit for every summit",
+    )
 
 
-@render.register
-def _(answer: SummitListAnswer) -> Reply:
-    items = [
-        Item(
-            _summit_title(s),
-            inert(s.dates or "dates not given")
-            + ("\n" + inert(s.highlights[0]) if s.highlights else ""),
-            citations_text(s.citations[:1], answer.sources, 300),
-        )
-        for s in answer.summits
-    ]
-    desc = (
-        "Summits the sources speak of. Use `/summit <year>` for one."
-        if items
-        else "No summits are recorded yet."
-    )
-    return Reply(paginate("SCO summits", desc, items, color=SCO_BLUE))
+def _quote_counts(quotes: Sequence[Quote]) -> str:
+    direct = sum(q.kind is QuoteKind.DIRECT for q in quotes)
+    parts = []
+    if direct:
+        parts.append(plural(direct, "direct quote"))
+    if len(quotes) - direct:
+        parts.append(plural(len(quotes) - direct, "reported statement"))
+    return " and ".join(parts)
 
 
 @render.register
 def _(answer: QuoteAnswer) -> Reply:
     p = answer.person
-    desc = f"**{inert(p.name)}**: {inert(p.role)}\n" + citations_text(
-        p.citations[:1], answer.sources, 400
-    )
-    direct = sum(q.kind == "direct" for q in answer.quotes)
-    if not answer.random_pick:
-        shown = f"{direct} direct quote(s), {len(answer.quotes) - direct} reported statement(s)"
-        desc += f"\n{shown}." + _more_line(answer, p.name)
-    title = f"A quote from {p.name}" if answer.random_pick else f"Quotes: {p.name}"
-    items = _quote_items(answer.quotes, {p.slug: p}, answer.sources)
-    return Reply(paginate(title, desc, items, color=QUOTE_GOLD, footer="/quote · SCO Fact Bot"))
-
-
-@render.register
-def _(answer: FactAnswer) -> Reply:
-    f = answer.fact
-    lines = [inert(f.text), ""]
-    for citation in f.citations[:2]:
-        lines.append("> " + inert(truncate(citation.excerpt, 600)).replace("\n", " "))
-        lines.append("— " + cite_line(answer.sources.get(citation.source), citation.source))
-    if len(f.citations) > 2:
-        lines.append(f"+{len(f.citations) - 2} more sources")
-    if f.added:
-        lines.append(provenance_line(f.added))
-    title = "Did you know?" + (f" · {answer.topic.replace('-', ' ')}" if answer.topic else "")
-    lead = []
-    if answer.people:
-        lead.append(
-            {
-                "name": "People",
-                "value": ", ".join(inert(p.name) for p in answer.people.values()),
-                "inline": False,
-            }
+    role = inert(short_role(p, answer.sources))
+    quotes = [quote_entry(q, p, answer.sources, name=False) for q in answer.quotes]
+    if answer.random_pick:
+        lead = f"**{inert(p.name)}**, {role}" + ("" if role.endswith("…") else ".")
+        sections = [Section("o", "Overview", quotes, lead=lead)]
+        return build_reply(
+            f"A quote from {p.name}",
+            sections,
+            sources=answer.sources,
+            color=QUOTE_GOLD,
+            ask=answer.ask,
+            hint=f"/quote {p.slug} for more",
         )
-    if f.topics:
-        lead.append({"name": "Topics", "value": ", ".join(f.topics), "inline": True})
-    pages = paginate(
-        title, "\n".join(lines), [], color=SCO_BLUE, footer=f"Fact {f.id} · /fact", lead_fields=lead
+    lead = (
+        f"**{inert(p.name)}**, {role.removesuffix('…')}: {_quote_counts(answer.quotes)} recorded."
     )
-    return Reply(pages)
-
-
-def _hit_item(hit: SearchHit, answer: SearchAnswer) -> Item:
-    entry = hit.entry
-    src = answer.sources
-    match entry:
-        case Fact():
-            return _fact_item(entry, src)
-        case Quote():
-            return _quote_item(entry, answer.speakers.get(entry.person), src)
-        case Country():
-            return Item(
-                f"Country · {entry.name}",
-                inert(entry.membership),
-                citations_text(entry.citations, src, CITE_BUDGET),
-            )
-        case Summit():
-            return Item(
-                f"Summit · {_summit_title(entry)}",
-                inert("; ".join(entry.highlights) or entry.dates or ""),
-                citations_text(entry.citations, src, CITE_BUDGET),
-            )
-        case Person():
-            return Item(
-                f"Person · {entry.name}",
-                inert(entry.role),
-                citations_text(entry.citations, src, CITE_BUDGET),
-            )
-        case SizeClaim():
-            return Item(
-                f"Size · {entry.as_of.isoformat()}",
-                inert(entry.text),
-                citations_text(entry.citations, src, CITE_BUDGET),
-            )
-        case Source():
-            return Item(f"Source · {entry.title or entry.id}", cite_line(entry, entry.id))
-    raise TypeError(type(entry).__name__)
-
-
-@render.register
-def _(answer: SearchAnswer) -> Reply:
-    shown = len(answer.hits)
-    quoted = inert(truncate(answer.query, 80))
-    if not shown:
-        desc = f"Nothing in the store matches “{quoted}”. Try fewer or other words."
-        if answer.server_entries:
-            desc += "\nModerators can add a sourced entry with `/entry add`."
-    elif answer.total > shown:
-        desc = (
-            f"{answer.total}{'+' if answer.total >= 1000 else ''} matches; "
-            f"the best {shown} are shown. Add words to narrow it."
-        )
-    else:
-        desc = f"{answer.total} match{'es' if answer.total != 1 else ''}, best first."
-    items = [_hit_item(h, answer) for h in answer.hits]
-    return Reply(
-        paginate(
-            f"Search: {truncate(answer.query, 200)}",
-            desc,
-            items,
-            color=SCO_BLUE,
-            footer="/search · SCO Fact Bot",
-        )
-    )
-
-
-def _source_fields(s: Source) -> list[dict[str, Any]]:
-    def show(value: object) -> str:
-        return inert(str(value)) if value else "not shown in the document"
-
-    rows = [
-        ("Publisher", s.publisher),
-        ("Author", s.author),
-        ("Published", s.published),
-        ("Language", s.language),
-        ("URL", s.url),
+    merged = one_each(quotes)
+    ordered = [e for e in merged if e.quote] + [e for e in merged if not e.quote]
+    more = len(ordered) > 2
+    sections = [
+        Section("o", "Overview", ordered[:2] if more else ordered, lead=lead, one_page=more)
     ]
-    return [{"name": n, "value": show(v), "inline": True} for n, v in rows]
-
-
-@render.register
-def _(answer: SourceAnswer) -> Reply:
-    s = answer.source
-    desc = inert(s.notes or "")
-    cited = answer.cited_counts.get(s.id, 0)
-    lead = [*_source_fields(s), {"name": "Cited by", "value": f"{cited} entries", "inline": True}]
-    items = []
-    for example in answer.examples:
-        excerpt = next((c.excerpt for c in example.citations if c.source == s.id), "")
-        label = "Fact" if isinstance(example, Fact) else "Quote"
-        items.append(
-            Item(f"{label} citing it", inert(example.text), "> " + inert(truncate(excerpt, 400)))
-        )
-    pages = paginate(
-        s.title or f"Untitled source ({s.id})",
-        desc,
-        items,
-        color=SCO_BLUE,
-        footer=f"source id: {s.id}",
-        lead_fields=lead,
+    if more:
+        sections.append(Section("q", "Quotes", ordered, noun="quote"))
+        sections.append(sources_section(_cited(ordered), answer.sources))
+    return build_reply(
+        f"Quotes: {p.name}",
+        sections,
+        sources=answer.sources,
+        color=QUOTE_GOLD,
+        ask=answer.ask,
+        hint="",
     )
-    return Reply(pages)
 
 
-@render.register
-def _(answer: SourceListAnswer) -> Reply:
-    items = [
-        Item(
-            s.title or f"Untitled ({s.id})",
-            cite_line(s, s.id),
-            f"Cited by {answer.cited_counts.get(s.id, 0)} entries",
-        )
-        for s in sorted(answer.sources.values(), key=lambda s: s.id)
-    ]
-    desc = (
-        "Every fact and quote cites one of these documents with a verbatim excerpt. "
-        "Use `/source <id>` for one."
-    )
-    return Reply(paginate("Sources", desc, items, color=SCO_BLUE))
-
-
-@render.register
-def _(answer: AboutAnswer) -> Reply:
-    c = answer.counts
-    desc = (
-        "I answer questions about the Shanghai Cooperation Organization from a curated store "
-        "in which every fact and quote cites its source with a verbatim excerpt. "
-        "Where the sources say nothing, "
-        "I say so.\n\n"
-        "**Commands:** `/member [country]`, `/summit [year]`, `/quote [person]`, `/search query`, "
-        "`/fact [topic]`, `/source [id]`, `/timeline`, `/about`; on any message, "
-        "**Apps → Find sources**."
-    )
-    counts = [
-        {
-            "name": "Entries",
-            "value": " · ".join(
-                f"{c.get(kind, 0)} {label}"
-                for kind, label in (
-                    ("fact", "facts"),
-                    ("quote", "quotes"),
-                    ("country", "countries"),
-                    ("summit", "summits"),
-                    ("person", "people"),
-                )
-            ),
-            "inline": False,
-        },
-        {"name": "Sources", "value": str(c.get("source", 0)), "inline": True},
-    ]
-    if answer.dataset is not None:
-        counts.append(
-            {
-                "name": "Dataset",
-                "value": f"version {inert(answer.dataset.version)} · "
-                f"checksum `{answer.dataset.short}`",
-                "inline": True,
-            }
-        )
-    return Reply(paginate("SCO Fact Bot", desc, [], color=SCO_BLUE, lead_fields=counts))
+def person_label(person: Person, sources: Any) -> str:
+    return f"{person.name} ({short_role(person, sources)})"

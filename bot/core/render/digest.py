@@ -1,8 +1,9 @@
 """Daily digests -> message payloads: the digest itself and ``/digest show``'s status.
 
-The digest is a ``/fact`` answer (the same sourced embed: the fact, the excerpts it rests on
-and their sources) titled with the date, with a related quote rendered as ``/quote`` renders
-one, and a footer naming the day (``digest_marker``): how a restarted bot recognises its post.
+The digest is rendered by the answers' pager as a ``/fact`` answer is (the fact, its footnote
+marks and one Sources list), titled with the date, with a related quote rendered as ``/quote``
+renders one, and a footer naming the day (``digest_marker``): how a restarted bot recognises
+its post.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from bot.core.answers import FactAnswer
+from bot.core.answers import Ask
 from bot.core.digest import digest_marker
 from bot.core.digest_answers import DigestAnswer, DigestStatus
-from bot.core.render.answers import SCO_BLUE, _quote_item, render
+from bot.core.render.answers import SCO_BLUE
 from bot.core.render.embeds import ALLOWED_MENTIONS_NONE, LIMITS, Reply, inert, truncate
+from bot.core.render.items import fact_entry, quote_entry
+from bot.core.render.pages import Section, build_reply
 
 __all__ = ["long_date", "render_digest", "render_digest_status", "timestamp"]
 
@@ -30,21 +33,27 @@ def timestamp(moment: datetime, style: str = "F") -> str:
 
 
 def render_digest(answer: DigestAnswer) -> Reply:
-    """The day's digest: one page, public (ephemeral when it is a preview)."""
-    fact = FactAnswer(fact=answer.fact, topic=None, people=answer.people, sources=answer.sources)
-    page = render(fact).pages[0]
+    """The day's digest: one page, public (ephemeral when it is a preview), rendered as a
+    ``/fact`` answer is (the fact with its footnotes), with the related quote under it."""
+    entries = [fact_entry(answer.fact)]
+    if answer.quote is not None:
+        entries.append(quote_entry(answer.quote, answer.speaker, answer.sources))
+    section = Section("o", "Fact", entries, one_page=True)  # the quote only if it fits
+    title = f"Fact of the day · {long_date(answer.day)}"
+    ask = Ask("fact", answer.fact.id)
+    reply = build_reply(title, [section], sources=answer.sources, color=SCO_BLUE, ask=ask)
+    page = reply.view(0, 0)  # the Excerpts button: anyone may press it, any day later
     embed = dict(page["embeds"][0])
-    embed["title"] = truncate(f"Fact of the day · {long_date(answer.day)}", LIMITS.title)
-    footer = f"{digest_marker(answer.day)} · fact {answer.fact.id} · SCO Fact Bot"
+    footer = f"{digest_marker(answer.day)} · SCO Fact Bot"
     if answer.preview:
         footer = f"Preview · {footer}"
     embed["footer"] = {"text": truncate(footer, LIMITS.footer)}
-    if answer.quote is not None:
-        item = _quote_item(answer.quote, answer.speaker, answer.sources)
-        field = item.field()
-        field["name"] = truncate(f"Related quote · {field['name']}", LIMITS.field_name)
-        embed["fields"] = [*embed.get("fields", []), field]
-    message = {"content": None, "embeds": [embed], "allowed_mentions": ALLOWED_MENTIONS_NONE}
+    message = {
+        "content": None,
+        "embeds": [embed],
+        "allowed_mentions": ALLOWED_MENTIONS_NONE,
+        "components": [] if answer.preview else page["components"],
+    }
     return Reply([message], ephemeral=answer.preview)
 
 

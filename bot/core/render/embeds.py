@@ -12,7 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.answers import Ask
+from bot.core.dates import day, plural
 from bot.core.models import Citation, Provenance, Source, is_url
+from bot.core.render.footnotes import source_label
+from bot.core.render.state import SectionPages, answer_components
 
 __all__ = [
     "ALLOWED_MENTIONS_NONE",
@@ -75,16 +79,11 @@ def truncate(text: str, limit: int) -> str:
 
 
 def cite_line(source: Source | None, source_id: str) -> str:
-    """``Publisher, “Title”, 2025-09-01`` with unknown parts said to be unknown; a link (which
-    only a server's own entries cite) as a link, validated by the model to hold no markdown."""
+    """A source by its label (``bot.core.render.footnotes.source_label``); a link (which only a
+    server's own entries cite) as a link, validated by the model to hold no markdown."""
     if source is None and is_url(source_id):
         return f"<{source_id}>"
-    if source is None:
-        return f"source `{source_id}`"
-    title = f"“{truncate(source.title, 90)}”" if source.title else "untitled"
-    publisher = source.publisher or "publisher unknown"
-    date = source.published.isoformat() if source.published else "undated"
-    return inert(f"{publisher}, ") + inert(title) + f", {date} (`{source_id}`)"
+    return inert(source_label(source, source_id))
 
 
 def citations_text(citations: Sequence[Citation], sources: dict[str, Source], budget: int) -> str:
@@ -95,9 +94,9 @@ def citations_text(citations: Sequence[Citation], sources: dict[str, Source], bu
     for index, source_id in enumerate(cited):
         line = "Source: " + cite_line(sources.get(source_id), source_id)
         rest = len(cited) - index - 1
-        reserve = len(f"\n+{rest} more sources") if rest else 0
+        reserve = len(f"\n+{plural(rest, 'more source')}") if rest else 0
         if used + len(line) + 1 + reserve > budget:
-            lines.append(f"+{len(cited) - index} more sources")
+            lines.append("+" + plural(len(cited) - index, "more source"))
             break
         lines.append(line)
         used += len(line) + 1
@@ -108,12 +107,12 @@ def provenance_line(added: Provenance | None) -> str:
     """How a server's own entry is marked apart from curated ones: who added it, and when."""
     if added is None:
         return ""
-    who, when = inert(added.added_by), f"{added.added_at:%Y-%m-%d}"
+    who, when = inert(added.added_by), day(added.added_at)
     line = f"➕ Added by this server's moderators: {who}, {when}"
     if added.suggested_by:
         line += f" (suggested by {inert(added.suggested_by)})"
     if added.changed_by and added.changed_at:
-        line += f"; v{added.version} by {inert(added.changed_by)}, {added.changed_at:%Y-%m-%d}"
+        line += f"; version {added.version} by {inert(added.changed_by)}, {day(added.changed_at)}"
     return line
 
 
@@ -141,14 +140,42 @@ class Item:
 
 @dataclass
 class Reply:
-    """The pages of one answer, each a message payload in Discord's shape."""
+    """The pages of one answer, each a message payload in Discord's shape.
+
+    An answer to a reading command also has ``sections`` (Overview, Facts, …), each with its
+    pages and the excerpts behind each page, and the ``ask`` that re-creates it: its components
+    carry their state in their custom ids (``bot.core.render.state``). ``pages`` then lists
+    every section's pages in reading order (what the console prints)."""
 
     pages: list[dict[str, Any]]
     ephemeral: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
+    sections: list[SectionPages] = field(default_factory=list)
+    ask: Ask | None = None
+
+    def section_index(self, key: str) -> int:
+        return next((i for i, s in enumerate(self.sections) if s.key == key), 0)
+
+    def view(self, section: int = 0, page: int = 0, *, owner: int = 0) -> dict[str, Any]:
+        """The message showing ``page`` of ``section`` (clamped), with its components."""
+        if not self.sections:
+            return self.payload(page)
+        section = max(0, min(section, len(self.sections) - 1))
+        current = self.sections[section]
+        page = max(0, min(page, len(current.pages) - 1))
+        body = dict(current.pages[page])
+        body["ephemeral"] = self.ephemeral
+        body["components"] = (
+            answer_components(self.sections, section, page, owner, self.ask)
+            if self.ask is not None
+            else []
+        )
+        return body
 
     def payload(self, page: int = 0) -> dict[str, Any]:
         """What Discord receives for ``page``: content, embeds, components, flags."""
+        if self.sections:
+            return self.view(0, 0) if page == 0 else {**self.pages[page], "components": []}
         body = dict(self.pages[page])
         body["ephemeral"] = self.ephemeral
         body["components"] = pager_components(page, len(self.pages))

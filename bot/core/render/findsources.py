@@ -1,12 +1,13 @@
-"""The Find sources answer: the search answer's rendering (the same items, citations and
-limits as every answer) under its own heading, shown privately to whoever asked."""
+"""The Find sources answer: the search answer's rendering (the same items, footnotes and
+limits as every answer, ``search_reply``) under its own heading and lead, shown privately to
+whoever asked."""
 
 from __future__ import annotations
 
-from bot.core.answers import SearchAnswer
 from bot.core.findsources import FindSourcesAnswer
 from bot.core.render.answers import render
-from bot.core.render.embeds import LIMITS, Reply, inert, truncate
+from bot.core.render.embeds import Reply, inert, truncate
+from bot.core.render.listing import search_reply
 
 __all__ = ["FIND_SOURCES_TITLE", "NOTHING_FOUND"]
 
@@ -19,25 +20,15 @@ NOTHING_FOUND = (
 
 @render.register
 def _(answer: FindSourcesAnswer) -> Reply:
-    reply = render.dispatch(SearchAnswer)(answer)
     quoted = inert(truncate(answer.query, 120))
     shown = len(answer.hits)
     if shown:
         lead = (
-            f"The {'best ' if answer.total > shown else ''}{shown} sourced "
-            f"entr{'ies' if shown != 1 else 'y'} matching the words of “{quoted}”, best first. "
-            "Each names its source; check that it says what the message claims."
+            f"The sourced entries that best match the words of “{quoted}”, best first. Each "
+            "is footnoted to its source; check that it says what the message claims."
         )
     else:
         lead = f"“{quoted}”\n{NOTHING_FOUND}"
-    for number, page in enumerate(reply.pages):
-        for embed in page["embeds"]:
-            suffix = embed["title"][len(f"Search: {truncate(answer.query, 200)}") :]
-            embed["title"] = truncate(FIND_SOURCES_TITLE + suffix, LIMITS.title)
-            if number == 0:
-                embed["description"] = truncate(lead, LIMITS.description)
-            footer = embed.get("footer")
-            if footer:
-                footer["text"] = footer["text"].replace("/search", "Find sources")
+    reply = search_reply(answer, FIND_SOURCES_TITLE, lead)
     reply.ephemeral = True
     return reply

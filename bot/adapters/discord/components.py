@@ -1,0 +1,139 @@
+"""The answers' buttons and section menu as ``DynamicItem``s: their state (section, page, owner
+and the question) lives in the custom id (``bot.core.render.state``), so they work after a
+restart and after any time. Registered once on the client (``add_dynamic_items``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.adapters.discord.installs import scope
+from bot.adapters.discord.respond import NO_PINGS, edit_reply, send_reply
+from bot.core.render import render, render_page_excerpts
+from bot.core.render.state import CUSTOM_ID_TEMPLATE, NAV_ACTIONS, ViewState, parse_custom_id
+
+__all__ = ["AnswerButton", "SectionMenu", "view_of"]
+
+_BUTTONS = CUSTOM_ID_TEMPLATE.replace("[fpnlsx]", "[fpnlx]", 1)
+_MENU = CUSTOM_ID_TEMPLATE.replace("[fpnlsx]", "s", 1)
+NOT_YOURS = "Only the person who asked can turn these pages. Run the command yourself to browse."
+
+
+async def _owner_only(interaction: discord.Interaction[Any], state: ViewState) -> bool:
+    if state.owner in (0, interaction.user.id):
+        return True
+    await interaction.response.send_message(NOT_YOURS, ephemeral=True, allowed_mentions=NO_PINGS)
+    return False
+
+
+async def _show(interaction: discord.Interaction[Any], state: ViewState, section: str) -> None:
+    """Answer the question again (the store may have changed) and show the page asked for;
+    any failure goes to the tree's one error handler."""
+    from bot.adapters.discord.tree import answer_error  # the tree imports this module
+
+    try:
+        facts = interaction.client.app.facts
+        answer = await facts.answer(state.ask, scope(interaction))
+        if state.action == "x":
+            await send_reply(interaction, render_page_excerpts(answer, section, state.page))
+            return
+        reply = render(answer)
+        index = reply.section_index(section)
+        page = state.page if section == state.section else 0
+        await edit_reply(interaction, reply, index, page, owner=state.owner)
+    except Exception as error:
+        await answer_error(interaction, error)
+
+
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(_BUTTONS)):
+    """First / Previous / Next / Last (owner only) and Excerpts (anyone, answered privately)."""
+
+    def __init__(self, item: discord.ui.Button[Any], state: ViewState) -> None:
+        super().__init__(item)
+        self.state = state
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> AnswerButton:
+        assert isinstance(item, discord.ui.Button)
+        state = parse_custom_id(match.group(0))
+        assert state is not None
+        return cls(item, state)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if self.state.action not in NAV_ACTIONS:
+            return True
+        return await _owner_only(interaction, self.state)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _show(interaction, self.state, self.state.section)
+
+
+class SectionMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=re.compile(_MENU)):
+    """Overview · Facts (n) · Quotes (n) · …: shows the chosen section's first page."""
+
+    def __init__(self, item: discord.ui.Select[Any], state: ViewState) -> None:
+        super().__init__(item)
+        self.state = state
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> SectionMenu:
+        assert isinstance(item, discord.ui.Select)
+        state = parse_custom_id(match.group(0))
+        assert state is not None
+        return cls(item, state)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await _owner_only(interaction, self.state)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        chosen = self.item.values[0] if self.item.values else self.state.section
+        await _show(interaction, self.state, chosen)
+
+
+def view_of(components: list[dict[str, Any]]) -> discord.ui.View | None:
+    """A view of the components a core reply describes (rows of buttons and select menus)."""
+    if not components:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, action_row in enumerate(components):
+        for spec in action_row["components"]:
+            state = parse_custom_id(spec["custom_id"])
+            if state is None:
+                continue
+            if spec["type"] == 3:
+                select: discord.ui.Select[Any] = discord.ui.Select(
+                    custom_id=spec["custom_id"],
+                    placeholder=spec.get("placeholder"),
+                    options=[
+                        discord.SelectOption(
+                            label=o["label"], value=o["value"], default=o.get("default", False)
+                        )
+                        for o in spec["options"]
+                    ],
+                    row=row,
+                )
+                view.add_item(SectionMenu(select, state))
+            else:
+                button: discord.ui.Button[Any] = discord.ui.Button(
+                    custom_id=spec["custom_id"],
+                    label=spec["label"],
+                    style=discord.ButtonStyle(spec.get("style", 2)),
+                    disabled=spec.get("disabled", False),
+                    row=row,
+                )
+                view.add_item(AnswerButton(button, state))
+    return view

@@ -1,0 +1,213 @@
+"""Renderers of the other reading answers: /summit (all), /search, /fact, /source, /about."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.core.answers import (
+    AboutAnswer,
+    FactAnswer,
+    SearchAnswer,
+    SearchHit,
+    SourceAnswer,
+    SourceListAnswer,
+    SummitListAnswer,
+)
+from bot.core.dates import day, plural
+from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
+from bot.core.render.answers import (
+    SCO_BLUE,
+    render,
+    summit_line,
+    summit_place,
+    summit_title,
+)
+from bot.core.render.embeds import ALLOWED_MENTIONS_NONE, Reply, inert, truncate
+from bot.core.render.footnotes import short_label, source_label
+from bot.core.render.items import (
+    fact_entry,
+    one_each,
+    quote_entry,
+    short_role,
+)
+from bot.core.render.pages import Entry, Section, build_reply
+
+__all__ = ["search_reply"]
+
+
+def _cites(
+    entity: Country | Summit | SizeClaim | Person,
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    ids = tuple(dict.fromkeys(c.source for c in entity.citations))
+    return ids, tuple((c.source, c.excerpt) for c in entity.citations)
+
+
+@render.register
+def _(answer: SummitListAnswer) -> Reply:
+    entries = [summit_line(s) for s in sorted(answer.summits, key=lambda s: -s.year)]
+    lead = (
+        f"{plural(len(entries), 'summit')} recorded, newest first. `/summit 2024` shows one."
+        if entries
+        else "No summits are recorded yet."
+    )
+    section = Section("o", "Summits", entries, lead=lead, noun="summit")
+    return build_reply(
+        "SCO summits", [section], sources=answer.sources, color=SCO_BLUE, ask=answer.ask
+    )
+
+
+def _hit_entry(hit: SearchHit, answer: SearchAnswer) -> Entry:
+    entry = hit.entry
+    match entry:
+        case Fact():
+            return fact_entry(entry)
+        case Quote():
+            found = quote_entry(entry, answer.speakers.get(entry.person), answer.sources)
+            if found.group:  # mixed results: say it on the item, not as a heading each time
+                return replace(found, group="", tail=f"{found.tail} · reported, not verbatim")
+            return found
+        case Country():
+            return Entry(f"**{inert(entry.name)}**: {inert(entry.membership)}", *_cites(entry))
+        case Summit():
+            place = inert(summit_place(entry)) or str(entry.year)
+            return Entry(f"**{inert(summit_title(entry))}**, {place}", *_cites(entry))
+        case Person():
+            role = inert(short_role(entry, answer.sources))
+            return Entry(f"**{inert(entry.name)}**, {role}: `/quote {entry.slug}`", *_cites(entry))
+        case SizeClaim():
+            return Entry(f"**{day(entry.as_of)}**: {inert(entry.text)}", *_cites(entry))
+        case Source():
+            return Entry(f"Source: {inert(source_label(entry, entry.id))}: `/source {entry.id}`")
+    raise TypeError(type(entry).__name__)
+
+
+def search_reply(answer: SearchAnswer, title: str, lead: str) -> Reply:
+    """A search answer's items, said once and footnoted, under ``title`` and ``lead`` (the
+    search and Find sources share it)."""
+    entries = one_each([_hit_entry(h, answer) for h in answer.hits])
+    section = Section("o", "Results", entries, lead=lead)  # the lead counts the matches
+    return build_reply(title, [section], sources=answer.sources, color=SCO_BLUE, ask=answer.ask)
+
+
+@render.register
+def _(answer: SearchAnswer) -> Reply:
+    shown = len(answer.hits)
+    quoted = inert(truncate(answer.query, 80))
+    if not shown:
+        lead = f"Nothing in the store matches “{quoted}”. Try fewer or other words."
+    elif answer.total > shown:
+        total = f"{answer.total}{'+' if answer.total >= 1000 else ''}"
+        lead = f"{total} matches for “{quoted}”; the best {shown} are shown. Add words to narrow."
+    else:
+        lead = f"{plural(answer.total, 'match')} for “{quoted}”, best first."
+    return search_reply(answer, f"Search: {truncate(answer.query, 200)}", lead)
+
+
+@render.register
+def _(answer: FactAnswer) -> Reply:
+    f = answer.fact
+    title = "Did you know?" + (f" · {answer.topic.replace('-', ' ')}" if answer.topic else "")
+    about = []
+    if answer.people:
+        about.append("People: " + ", ".join(inert(p.name) for p in answer.people.values()))
+    if f.topics:
+        about.append("Topics: " + ", ".join(t.replace("-", " ") for t in f.topics))
+    section = Section("o", "Fact", [fact_entry(f)])
+    reply = build_reply(
+        title,
+        [section],
+        sources=answer.sources,
+        color=SCO_BLUE,
+        ask=answer.ask,
+        hint=" · ".join(about) or "/fact <topic> for another",
+    )
+    return reply
+
+
+@render.register
+def _(answer: SourceAnswer) -> Reply:
+    s = answer.source
+    label = source_label(s, s.id)
+    facts = [inert(label)] if short_label(label) != label else []
+    if s.publisher:
+        facts.append(f"Publisher: {inert(s.publisher)}")
+    if s.author:
+        facts.append(f"Author: {inert(s.author)}")
+    if s.title:
+        facts.append(f"Title: “{inert(s.title)}”")
+    if s.published:
+        facts.append(f"Published: {day(s.published)}")
+    if s.url:
+        facts.append(f"<{s.url}>")
+    cited = answer.cited_counts.get(s.id, 0)
+    facts.append(f"Cited by {plural(cited, 'entry', 'entries')}.")
+    lead = "\n".join(facts)
+    entries = []
+    for example in answer.examples:
+        if isinstance(example, Fact):
+            entries.append(fact_entry(example))
+        else:
+            entries.append(quote_entry(example, None, answer.sources))
+    section = Section("o", "Source", entries, lead=lead)
+    return build_reply(
+        short_label(label),
+        [section],
+        sources=answer.sources,
+        color=SCO_BLUE,
+        ask=answer.ask,
+        hint=f"/source {s.id}",
+    )
+
+
+@render.register
+def _(answer: SourceListAnswer) -> Reply:
+    entries = [
+        Entry(
+            f"**{inert(source_label(s, s.id))}**: "
+            f"{plural(answer.cited_counts.get(s.id, 0), 'entry', 'entries')} · `/source {s.id}`"
+        )
+        for s in sorted(answer.sources.values(), key=lambda s: -answer.cited_counts.get(s.id, 0))
+    ]
+    lead = (
+        "Every fact and quote cites one of these documents with its exact words; "
+        "the Excerpts button under an answer shows them."
+    )
+    section = Section("o", "Sources", entries, lead=lead, noun="source")
+    return build_reply("Sources", [section], sources=answer.sources, color=SCO_BLUE, ask=answer.ask)
+
+
+@render.register
+def _(answer: AboutAnswer) -> Reply:
+    c = answer.counts
+    entries = " · ".join(
+        plural(c.get(kind, 0), noun)
+        for kind, noun in (
+            ("fact", "fact"),
+            ("quote", "quote"),
+            ("country", "country"),
+            ("summit", "summit"),
+            ("person", "person"),
+        )
+    )
+    desc = (
+        "I answer questions about the Shanghai Cooperation Organization from a curated store "
+        "in which every fact and quote cites its source with a verbatim excerpt. "
+        "Where the sources say nothing, I say so.\n\n"
+        "`/member belarus` · `/summit 2025` · `/quote xi jinping` · `/search railway` · "
+        "`/fact trade` · `/source` · `/timeline`; on any message, **Apps → Find sources**."
+    )
+    fields = [
+        {"name": "Entries", "value": entries, "inline": False},
+        {"name": "Sources", "value": str(c.get("source", 0)), "inline": True},
+    ]
+    if answer.dataset is not None:
+        fields.append(
+            {
+                "name": "Dataset",
+                "value": f"version {inert(answer.dataset.version)} · "
+                f"checksum `{answer.dataset.short}`",
+                "inline": True,
+            }
+        )
+    embed = {"title": "SCO Fact Bot", "description": desc, "color": SCO_BLUE, "fields": fields}
+    return Reply([{"content": None, "embeds": [embed], "allowed_mentions": ALLOWED_MENTIONS_NONE}])

@@ -1,0 +1,129 @@
+"""An answer's view state (which section, which page, whose answer) kept in the custom ids of its
+components, so buttons and menus work after a restart and after any time.
+
+``sco:<action>:<section>:<page>:<owner>:<command>:<argument>``, at most 100 characters:
+the action (``f`` first, ``p`` previous, ``n`` next, ``l`` last, ``s`` section menu,
+``x`` excerpts), the section's one-letter key, the page within it (from 0), the id of the
+user who asked (0: anyone), and the ``Ask`` that re-creates the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.answers import Ask
+
+__all__ = [
+    "CUSTOM_ID_TEMPLATE",
+    "NAV_ACTIONS",
+    "SectionPages",
+    "ViewState",
+    "answer_components",
+    "parse_custom_id",
+]
+
+MAX_CUSTOM_ID = 100
+NAV_ACTIONS = "fpnl"
+CUSTOM_ID_TEMPLATE = (
+    r"sco:(?P<action>[fpnlsx]):(?P<section>[a-z]):(?P<page>\d{1,3}):(?P<owner>\d{1,20}):"
+    r"(?P<command>[a-z]{1,8}):(?P<argument>[^:]{0,80})"
+)
+_PATTERN = re.compile(CUSTOM_ID_TEMPLATE)
+FIRST_LAST_FROM = 4  # First/Last buttons when a section has more than three pages
+
+
+@dataclass(frozen=True)
+class ViewState:
+    action: str
+    section: str
+    page: int
+    owner: int
+    ask: Ask
+
+    def custom_id(self) -> str:
+        head = f"sco:{self.action}:{self.section}:{self.page}:{self.owner}:{self.ask.command}:"
+        room = MAX_CUSTOM_ID - len(head)
+        argument = self.ask.argument.replace(":", " ")[:room].rstrip()
+        return head + argument
+
+
+def parse_custom_id(custom_id: str) -> ViewState | None:
+    match = _PATTERN.fullmatch(custom_id)
+    if match is None:
+        return None
+    return ViewState(
+        action=match["action"],
+        section=match["section"],
+        page=int(match["page"]),
+        owner=int(match["owner"]),
+        ask=Ask(match["command"], match["argument"]),
+    )
+
+
+@dataclass
+class SectionPages:
+    """One section of an answer as pages: each page's message and the excerpts behind it."""
+
+    key: str
+    label: str
+    pages: list[dict[str, Any]]
+    excerpts: list[list[tuple[str, str]]] = field(default_factory=list)
+
+
+def answer_components(
+    sections: list[SectionPages], section: int, page: int, owner: int, ask: Ask
+) -> list[dict[str, Any]]:
+    """The section menu, the page buttons and the Excerpts button for one page."""
+    rows: list[dict[str, Any]] = []
+    current = sections[section]
+    if len(sections) > 1:
+        rows.append(
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 3,
+                        "custom_id": ViewState("s", current.key, 0, owner, ask).custom_id(),
+                        "placeholder": "Show a section",
+                        "options": [
+                            {"label": s.label[:100], "value": s.key, "default": i == section}
+                            for i, s in enumerate(sections)
+                        ],
+                        "min_values": 1,
+                        "max_values": 1,
+                    }
+                ],
+            }
+        )
+    buttons: list[dict[str, Any]] = []
+    count = len(current.pages)
+    if count > 1:
+        targets = [("p", "Previous", page - 1), ("n", "Next", page + 1)]
+        if count >= FIRST_LAST_FROM:
+            targets = [("f", "First", 0), *targets, ("l", "Last", count - 1)]
+        for action, label, target in targets:
+            buttons.append(
+                {
+                    "type": 2,
+                    "style": 2,
+                    "label": label,
+                    "custom_id": ViewState(
+                        action, current.key, max(0, min(target, count - 1)), owner, ask
+                    ).custom_id(),
+                    "disabled": target < 0 or target >= count or target == page,
+                }
+            )
+    if current.excerpts and page < len(current.excerpts) and current.excerpts[page]:
+        buttons.append(
+            {
+                "type": 2,
+                "style": 1,
+                "label": "Excerpts",
+                "custom_id": ViewState("x", current.key, page, 0, ask).custom_id(),
+            }
+        )
+    if buttons:
+        rows.append({"type": 1, "components": buttons})
+    return rows
