@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.adapters.console import Console
+from bot.adapters.console import Console, run_interactive
 from bot.app import build_app
 from bot.logs import configure_logging
 from bot.settings import Settings
@@ -86,11 +87,13 @@ async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
         return 0
 
 
-async def _console(settings: Settings) -> int:
-    async with build_app(settings) as app:
-        console = Console(app.facts, finder=app.finder, timeline=app.timeline)
-        await console.interactive(Path.home() / ".sco_fact_bot_history")
-    return 0
+def _console(settings: Settings) -> int:
+    @asynccontextmanager
+    async def open_console() -> AsyncIterator[Console]:
+        async with build_app(settings) as app:
+            yield Console(app.facts, finder=app.finder, timeline=app.timeline)
+
+    return run_interactive(open_console, Path.home() / ".sco_fact_bot_history")
 
 
 async def _store_load(settings: Settings) -> int:
@@ -219,11 +222,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.log_level if args.command != "ask" else "WARNING", settings.log_format
     )
     if args.command == "ask":
-        return asyncio.run(_ask(settings, args.line, args.json))
+        try:
+            return asyncio.run(_ask(settings, args.line, args.json))
+        except KeyboardInterrupt:  # Ctrl-C: stop quietly, as a shell command does
+            sys.stderr.write("\n")
+            return 130
     if args.command == "console" or (args.command == "run" and settings.token is None):
         if args.command == "run":
             log.info("DISCORD_TOKEN is not set: starting the console instead of the Discord bot")
-        return asyncio.run(_console(settings))
+        return _console(settings)
     if args.command == "store" and args.store_command == "verify":
         return asyncio.run(_store_verify(settings))
     if args.command == "store" and args.store_command == "copy":

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.adapters.console import Console, parse_command
+from bot.adapters.console.prompt import Prompt
 from bot.core.errors import Invalid, NotFound
 from bot.core.ports import Store
 from bot.core.services import FactService
@@ -199,3 +203,44 @@ def test_run_without_a_token_starts_the_interactive_console(tmp_path: Path) -> N
     assert "== 2024" in done.stdout and "whole number" in done.stdout
     assert "Traceback" not in done.stderr
     assert (tmp_path / ".sco_fact_bot_history").exists()
+
+
+class _Interrupted:
+    """A service whose answer is interrupted by Ctrl-C (SIGINT) while it is being computed."""
+
+    async def about(self, guild_id: int | None = None) -> object:
+        signal.raise_signal(signal.SIGINT)
+        await asyncio.sleep(30)
+        raise AssertionError("the answer went on after Ctrl-C")
+
+
+def _typed(*lines: str | type[BaseException]) -> Callable[[str], str]:
+    """An ``input`` that returns each line in turn, or raises the given exception."""
+    pending = list(lines)
+
+    def read(prompt: str) -> str:
+        item = pending.pop(0)
+        if isinstance(item, str):
+            return item
+        raise item
+
+    return read
+
+
+def test_ctrl_c_while_answering_stops_that_answer_and_the_prompt_goes_on() -> None:
+    out = io.StringIO()
+    with asyncio.Runner() as runner:
+        console = Console(_Interrupted(), out=out)  # type: ignore[arg-type]
+        Prompt(console, runner, out=out, read=_typed("/about", "/help", EOFError)).loop()
+    text = out.getvalue()
+    assert "(stopped)" in text
+    assert "/member" in text.split("(stopped)")[1]  # /help still answered after it
+    assert text.endswith("\n")
+
+
+def test_ctrl_c_at_the_prompt_drops_the_line() -> None:
+    out = io.StringIO()
+    with asyncio.Runner() as runner:
+        console = Console(_Interrupted(), out=out)  # type: ignore[arg-type]
+        Prompt(console, runner, out=out, read=_typed(KeyboardInterrupt, "/help", "/quit")).loop()
+    assert "/member" in out.getvalue() and "(stopped)" not in out.getvalue()

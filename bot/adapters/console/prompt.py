@@ -1,0 +1,109 @@
+"""The interactive console: a prompt with line editing, history, Ctrl-C and Ctrl-D.
+
+The prompt reads lines on the main thread, outside the event loop, and each answer runs to the
+end on an ``asyncio.Runner`` kept for the whole session. So Ctrl-C at the prompt only clears the
+line (``input`` raises ``KeyboardInterrupt`` where we catch it), and Ctrl-C while an answer is
+computed cancels that answer alone (the runner turns the cancellation into
+``KeyboardInterrupt`` on this thread, where we catch it too). Nothing reads the terminal from
+another thread, so nothing is left blocked behind a cancelled task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import TextIO
+
+from bot.adapters.console.answer import Console
+
+__all__ = ["PROMPT", "Prompt", "run_interactive"]
+
+PROMPT = "sco> "
+QUIT = frozenset({"/quit", "/exit", "quit", "exit"})
+BANNER = "SCO Fact Bot console. Try /member belarus or /help; Ctrl-D or /quit to leave.\n"
+
+
+class Prompt:
+    """Reads lines, answers each on ``runner``, and writes the answer."""
+
+    def __init__(
+        self,
+        console: Console,
+        runner: asyncio.Runner,
+        *,
+        out: TextIO | None = None,
+        read: Callable[[str], str] = input,
+    ) -> None:
+        self._console = console
+        self._runner = runner
+        self._out = out or sys.stdout
+        self._read = read
+
+    def loop(self) -> None:
+        """Until Ctrl-D or /quit: Ctrl-C drops the line being typed or the answer being made."""
+        self._out.write(BANNER)
+        while True:
+            try:
+                line = self._read(PROMPT)
+            except KeyboardInterrupt:
+                self._out.write("\n")  # the typed line is dropped; a fresh prompt follows
+                continue
+            except EOFError:
+                self._out.write("\n")  # leave the shell's prompt on a line of its own
+                return
+            if line.strip() in QUIT:
+                return
+            if line.strip():
+                self.answer(line)
+
+    def answer(self, line: str) -> None:
+        try:
+            reply, _ = self._runner.run(self._console.answer(line))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            self._out.write("\n(stopped)\n\n")
+            return
+        self._console.write(reply)
+
+
+def _readline(history: Path | None) -> Callable[[], None]:
+    """Line editing and history where the platform has readline; returns the saver."""
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        return lambda: None
+    if history is not None:
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history)
+
+    def save() -> None:
+        if history is not None:
+            with contextlib.suppress(OSError):
+                readline.write_history_file(history)
+
+    return save
+
+
+def run_interactive(
+    open_console: Callable[[], AbstractAsyncContextManager[Console]],
+    history: Path | None = None,
+) -> int:
+    """Open the services, run the prompt, close them; Ctrl-C at any point leaves no traceback."""
+    with asyncio.Runner() as runner:
+        stack = contextlib.AsyncExitStack()
+        try:
+            console = runner.run(stack.enter_async_context(open_console()))
+        except KeyboardInterrupt:
+            sys.stdout.write("\n")
+            return 130
+        save = _readline(history)
+        try:
+            Prompt(console, runner).loop()
+        finally:
+            save()
+            with contextlib.suppress(KeyboardInterrupt):
+                runner.run(stack.aclose())
+    return 0

@@ -1,0 +1,62 @@
+"""The interactive console under a pseudo-terminal, as a person uses it: keys, not lines."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.terminal import Terminal
+
+ROOT = Path(__file__).resolve().parents[1]
+PROMPT = r"sco> "
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One home (history file) and one database for the module: the first console loads it."""
+    return tmp_path_factory.mktemp("console-home")
+
+
+@pytest.fixture
+def term(home: Path) -> Iterator[Terminal]:
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "DATABASE_URL": f"sqlite:///{home / 'console.db'}",
+        "DISCORD_TOKEN": "",
+        "PYTHONPATH": str(ROOT),
+        "TERM": "xterm",
+        "INPUTRC": os.devnull,
+    }
+    terminal = Terminal([sys.executable, "-m", "bot", "console"], env=env, cwd=str(home))
+    terminal.expect(PROMPT)
+    yield terminal
+    terminal.close()
+
+
+def test_ctrl_c_clears_the_line_and_the_next_command_answers(term: Terminal) -> None:
+    term.send("/memb")
+    term.send("\x03")
+    term.expect(PROMPT)
+    term.send("/about\r")
+    answered = term.expect(PROMPT)
+    assert "SCO Fact Bot" in answered and "/memb/about" not in answered
+    term.send("\x03")  # at an empty prompt too
+    term.expect(PROMPT)
+    term.send("/summit 2024\r")
+    assert "2024" in term.expect(PROMPT)
+    term.send("\x04")
+    assert term.wait() == 0
+    assert "Traceback" not in term.text and "KeyboardInterrupt" not in term.text
+
+
+def test_ctrl_d_leaves_with_a_newline(term: Terminal) -> None:
+    term.send("\x04")
+    assert term.wait() == 0
+    assert term.text.endswith(PROMPT + "\n")
