@@ -39,6 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
         ("quote fan-xianrong", "quote", {"person": "fan-xianrong"}),
         ("/FACT trade", "fact", {"topic": "trade"}),
         ("/about", "about", {}),
+        ("help", "help", {}),
+        ("what is the sco?", "search", {"query": "what is the sco?"}),
+        ("  who's the secretary-general  ", "search", {"query": "who's the secretary-general"}),
+        ("membr belarus", "search", {"query": "membr belarus"}),
     ],
 )
 def test_parse_as_typed(line: str, name: str, args: dict[str, object]) -> None:
@@ -180,6 +184,15 @@ def test_cli_single_failing_ask_exits_one(tmp_path: Path) -> None:
     done = _cli("ask", "/summit twenty", tmp=tmp_path)
     assert done.returncode == 1
     assert "whole number" in done.stdout and "Traceback" not in done.stderr
+
+
+async def test_text_without_a_slash_is_searched(curated_store: Store) -> None:
+    out = io.StringIO()
+    console = Console(FactService(curated_store), as_json=True, out=out)
+    assert await console.run_lines(["what is the sco?", "/search what is the sco?"]) == 0
+    plain, slashed = (json.loads(line) for line in out.getvalue().splitlines())
+    assert plain == slashed
+    assert plain["embeds"] and not plain["ephemeral"]
 
 
 def test_run_without_a_token_starts_the_interactive_console(tmp_path: Path) -> None:

@@ -91,7 +91,14 @@ def _convert(spec: CommandSpec, option: Option, raw: str) -> Any:
 
 
 def parse_command(line: str) -> ParsedCommand:
-    """Parse one command line; raise ``Invalid``/``NotFound`` with a message saying what to fix."""
+    """Parse one line; raise ``Invalid``/``NotFound`` with a message saying what to fix.
+
+    A line that starts with a slash, or with a command's name, is that command; any other text
+    is searched for, so ``what is the sco?`` runs ``/search what is the sco?``.
+    """
+    words = line.split(maxsplit=1)
+    if words and not words[0].startswith("/") and words[0].casefold() not in COMMANDS:
+        return ParsedCommand("search", {"query": line.strip()})
     try:
         tokens = shlex.split(line)
     except ValueError as exc:
