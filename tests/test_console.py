@@ -16,8 +16,10 @@ import pytest
 
 from bot.adapters.console import Console, parse_command
 from bot.adapters.console.prompt import Prompt
+from bot.adapters.console.text import format_page, plain
 from bot.core.errors import Invalid, NotFound
 from bot.core.ports import Store
+from bot.core.render import render
 from bot.core.services import FactService
 from tests.limits import assert_page_within_limits
 
@@ -146,8 +148,61 @@ async def test_unexpected_failure_is_an_apology_with_an_id(curated_store: Store)
 async def test_text_mode_is_readable(curated_store: Store) -> None:
     out = io.StringIO()
     await Console(FactService(curated_store), out=out).run_lines(["/summit 2024"])
+    payload = render(await FactService(curated_store).summit(2024)).payload(0)
     text = out.getvalue()
-    assert text.startswith("== 2024") and "Sources" in text and "\\" not in text
+    assert text.splitlines()[0] == plain(payload["embeds"][0]["title"])
+    assert "2024" in text.splitlines()[0] and "\\" not in text
+
+
+@pytest.mark.parametrize(
+    ("markdown", "shown"),
+    [
+        ("**Status:** member", "Status: member"),
+        ("*SCO summit in Astana, 2024*", "SCO summit in Astana, 2024"),
+        ("try `/search railway`", "try /search railway"),
+        ("> the exact words", "│ the exact words"),
+        (">>> first\nsecond", "│ first\n│ second"),
+        ("[Xinhua](https://xinhua.net/a_b)", "Xinhua (https://xinhua.net/a_b)"),
+        ("see <https://example.org/x>", "see https://example.org/x"),
+        ("[https://a.org](https://a.org)", "https://a.org"),
+        ("a \\*literal\\* star and \\`tick\\`", "a *literal* star and `tick`"),
+        ("\\> not a quote", "> not a quote"),
+        ("~~old~~ __new__ ||secret||", "old new secret"),
+        ("snake_case_name stays", "snake_case_name stays"),
+        ("`code with **stars**`", "code with **stars**"),
+        ("- one\n* two", "• one\n• two"),
+        ("-# small print", "small print"),
+        ("<@\u200b123>", "<@123>"),
+    ],
+)
+def test_markdown_is_shown_as_plain_text(markdown: str, shown: str) -> None:
+    assert plain(markdown) == shown
+
+
+async def test_no_markup_is_shown_raw_in_any_answer(curated_store: Store) -> None:
+    out = io.StringIO()
+    await Console(FactService(curated_store), out=out).run_lines(EVERY_COMMAND)
+    text = out.getvalue()
+    assert "**" not in text
+    assert "`" not in text
+    assert "](" not in text
+    assert not [line for line in text.splitlines() if line.lstrip().startswith(">")]
+
+
+def test_long_lines_wrap_to_the_width_and_quotes_keep_their_bar() -> None:
+    page = {
+        "content": None,
+        "embeds": [
+            {
+                "title": "T",
+                "fields": [{"name": "Quote", "value": "> " + "word " * 40, "inline": False}],
+            }
+        ],
+    }
+    lines = format_page(page, width=40).splitlines()
+    assert all(len(line) <= 40 for line in lines)
+    quoted = [line for line in lines if "word" in line]
+    assert len(quoted) > 1 and all(line.startswith("  │ word") for line in quoted)
 
 
 def _cli(*args: str, stdin: str | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:
