@@ -27,7 +27,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="an interactive prompt answering the bot's commands")
     ask = sub.add_parser("ask", help="answer one command, or one per line of standard input")
     ask.add_argument("line", nargs="?", help='e.g. "/summit 2024"; omit to read standard input')
-    ask.add_argument("--json", action="store_true", help="print Discord's message payload")
+    ask.add_argument(
+        "--json", action="store_true", help="print Discord's message payload, one JSON line"
+    )
+    ask.add_argument(
+        "--all",
+        action="store_true",
+        help="print every page of a long answer (default: the first page; with --json, "
+        "one line per page)",
+    )
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, help="register in this server only (instant)")
     store = sub.add_parser("store", help="manage the database")
@@ -76,9 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
+async def _ask(settings: Settings, line: str | None, as_json: bool, all_pages: bool) -> int:
     async with build_app(settings) as app:
-        console = Console(app.facts, as_json=as_json, finder=app.finder, timeline=app.timeline)
+        console = Console(
+            app.facts,
+            as_json=as_json,
+            all_pages=all_pages,
+            finder=app.finder,
+            timeline=app.timeline,
+        )
         if line is not None:
             failures = await console.run_lines([line])
             return 1 if failures else 0
@@ -223,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "ask":
         try:
-            return asyncio.run(_ask(settings, args.line, args.json))
+            return asyncio.run(_ask(settings, args.line, args.json, args.all))
         except KeyboardInterrupt:  # Ctrl-C: stop quietly, as a shell command does
             sys.stderr.write("\n")
             return 130

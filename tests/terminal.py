@@ -76,7 +76,8 @@ class Terminal:
                 self._seen = found.end()
                 return before
             if time.monotonic() > deadline or not self._pump(0.1):
-                raise AssertionError(f"never saw {pattern!r}; the terminal shows:\n{self.text}")
+                shows = f"{self.text}\n(the last bytes: {self.raw[-400:]!r})"
+                raise AssertionError(f"never saw {pattern!r}; the terminal shows:\n{shows}")
 
     def wait(self, timeout: float = 30) -> int:
         """Read until the program exits; its exit status."""

@@ -227,6 +227,21 @@ def test_cli_ask_json_prints_one_payload_line(tmp_path: Path) -> None:
     assert set(payload) >= {"content", "embeds", "ephemeral", "components", "allowed_mentions"}
 
 
+def test_cli_ask_prints_the_first_page_and_all_of_them_with_all(tmp_path: Path) -> None:
+    pages = [
+        json.loads(line)
+        for line in _cli("ask", "--json", "--all", "/summit 2025", tmp=tmp_path).stdout.splitlines()
+    ]
+    assert len(pages) > 1, "the test needs an answer of several pages"
+    first = _cli("ask", "--json", "/summit 2025", tmp=tmp_path).stdout.splitlines()
+    assert [json.loads(line) for line in first] == pages[:1]  # --json alone: unchanged
+    text = _cli("ask", "/summit 2025", tmp=tmp_path).stdout
+    assert text.startswith(format_page(pages[0]))
+    assert f"Page 1 of {len(pages)}" in text and "ask --all '/summit 2025'" in text
+    every = _cli("ask", "--all", "/summit 2025", tmp=tmp_path).stdout
+    assert every.strip() == "\n\n".join(format_page(page) for page in pages)
+
+
 def test_cli_batch_answers_every_line_and_exits_zero(tmp_path: Path) -> None:
     done = _cli("ask", "--json", stdin="/summit twenty\n/member belarus\n/nope\n", tmp=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -268,7 +283,8 @@ def test_run_without_a_token_starts_the_interactive_console(tmp_path: Path) -> N
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "== 2024" in done.stdout and "whole number" in done.stdout
+    answers = done.stdout.split("sco> ")[1:]  # the answers to the piped lines, in turn
+    assert "2024" in answers[0] and "whole number" in answers[1]
     assert "Traceback" not in done.stderr
     assert (tmp_path / ".sco_fact_bot_history").exists()
 

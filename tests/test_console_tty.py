@@ -49,8 +49,8 @@ def test_ctrl_c_clears_the_line_and_the_next_command_answers(term: Terminal) -> 
     assert "SCO Fact Bot" in answered and "/memb/about" not in answered
     term.send("\x03")  # at an empty prompt too
     term.expect(PROMPT)
-    term.send("/summit 2024\r")
-    assert "2024" in term.expect(PROMPT)
+    term.send("help\r")
+    assert "/summit" in term.expect(PROMPT)
     term.send("\x04")
     assert term.wait() == 0
     assert "Traceback" not in term.text and "KeyboardInterrupt" not in term.text
@@ -60,3 +60,35 @@ def test_ctrl_d_leaves_with_a_newline(term: Terminal) -> None:
     term.send("\x04")
     assert term.wait() == 0
     assert term.text.endswith(PROMPT + "\n")
+
+
+def test_a_long_answer_is_paged_enter_for_more_q_to_stop(term: Terminal) -> None:
+    term.send("/summit 2025\r")
+    first = term.expect(r"-- 1/(\d+) · Enter: more · q: stop --")
+    assert "2025" in first
+    term.send("\r")
+    term.expect(r"-- 2/\d+ ")
+    term.send("q")
+    term.expect(r"more screens not shown")
+    term.expect(PROMPT)
+    term.send("/summit 2025\r")
+    term.expect(r"-- 1/\d+ ")
+    term.send("\x03")  # Ctrl-C in the pager stops it too
+    term.expect(r"more screens not shown")
+    term.expect(PROMPT)
+    term.send("/about\r")
+    assert "SCO Fact Bot" in term.expect(PROMPT)
+    term.send("\x04")
+    assert term.wait() == 0 and "Traceback" not in term.text
+
+
+def test_every_screen_fits_the_terminal(term: Terminal) -> None:
+    term.send("/summit 2025\r")
+    rows = 40  # the Terminal's default size
+    screen = term.expect(r"-- 1/\d+ ")
+    echoed, *shown = screen.split("\n")  # the typed line, then the screen and the pager's line
+    assert echoed.endswith("/summit 2025")
+    assert len(shown) <= rows
+    assert max(len(line) for line in shown) <= 100
+    term.send("q")
+    term.expect(PROMPT)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shlex
+import shutil
 import sys
 import tempfile
 import uuid
@@ -13,16 +15,29 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.adapters.console.commands import help_reply, parse_command
-from bot.adapters.console.text import format_text
+from bot.adapters.console.text import format_page
 from bot.core.errors import BotError, NotFound
 from bot.core.findsources import SourceFinder
 from bot.core.render import Reply, render, render_apology, render_error
 from bot.core.services import FactService
 from bot.core.timeline import TimelineAnswer, TimelineService
 
-__all__ = ["Console"]
+__all__ = ["Console", "pictures"]
 
 log = logging.getLogger(__name__)
+
+
+def pictures(reply: Reply) -> str:
+    """``Picture: PATH`` for each file the answer wrote (the timeline's PNG), one a line."""
+    return "".join(f"Picture: {path}\n" for path in reply.meta.get("files", []))
+
+
+def _width(out: TextIO) -> int | None:
+    """The terminal's width when writing to one; None (no wrapping) into a pipe or file."""
+    try:
+        return shutil.get_terminal_size().columns if out.isatty() else None
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 class Console:
@@ -37,9 +52,13 @@ class Console:
         finder: SourceFinder | None = None,
         timeline: TimelineService | None = None,
         files_dir: Path | None = None,
+        all_pages: bool = False,
     ) -> None:
+        """``all_pages``: write every page of an answer; otherwise the first, and (as text) a
+        line saying how many more there are and how to see them."""
         self._facts = facts
         self._json = as_json
+        self._all = all_pages
         self._out = out or sys.stdout
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "member": lambda a: facts.member(a.get("country")),
@@ -89,15 +108,25 @@ class Console:
         await asyncio.to_thread(path.write_bytes, png)
         return path.resolve()
 
-    def write(self, reply: Reply) -> None:
-        files = reply.meta.get("files", [])
+    def write(self, reply: Reply, line: str = "") -> None:
+        """The answer as Discord's payload, one JSON object a line (the first page, or with
+        ``all_pages`` one line per page), or as text (the first page and how to see the rest)."""
+        shown = range(len(reply.pages)) if self._all else range(min(1, len(reply.pages)))
         if self._json:
-            self._out.write(json.dumps(reply.payload(0), ensure_ascii=False) + "\n")
-            for path in files:  # standard output stays one JSON object per line
+            for page in shown:
+                self._out.write(json.dumps(reply.payload(page), ensure_ascii=False) + "\n")
+            for path in reply.meta.get("files", []):  # standard output stays JSON lines
                 print(f"picture: {path}", file=sys.stderr)
         else:
-            pictures = "".join(f"Picture: {path}\n" for path in files)
-            self._out.write(format_text(reply) + "\n" + pictures + "\n")
+            width = _width(self._out)
+            self._out.write("\n\n".join(format_page(reply.pages[p], width) for p in shown))
+            if len(shown) < len(reply.pages):
+                again = shlex.quote(line.strip()) if line.strip() else "..."
+                self._out.write(
+                    f"\n\n(Page 1 of {len(reply.pages)}. Every page: "
+                    f"python -m bot ask --all {again})"
+                )
+            self._out.write("\n" + pictures(reply) + "\n")
         self._out.flush()
 
     async def run_lines(self, lines: Iterable[str]) -> int:
@@ -108,5 +137,5 @@ class Console:
                 continue
             reply, ok = await self.answer(line)
             failures += not ok
-            self.write(reply)
+            self.write(reply, line)
         return failures

@@ -18,7 +18,8 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.console.answer import Console
+from bot.adapters.console.answer import Console, pictures
+from bot.adapters.console.pager import Pager
 
 __all__ = ["PROMPT", "Prompt", "run_interactive"]
 
@@ -37,11 +38,13 @@ class Prompt:
         *,
         out: TextIO | None = None,
         read: Callable[[str], str] = input,
+        pager: Pager | None = None,
     ) -> None:
         self._console = console
         self._runner = runner
         self._out = out or sys.stdout
         self._read = read
+        self._pager = pager or Pager(self._out, None)
 
     def loop(self) -> None:
         """Until Ctrl-D or /quit: Ctrl-C drops the line being typed or the answer being made."""
@@ -61,12 +64,14 @@ class Prompt:
                 self.answer(line)
 
     def answer(self, line: str) -> None:
+        """Answer one line; Ctrl-C while it is computed or written stops that answer alone."""
         try:
             reply, _ = self._runner.run(self._console.answer(line))
+            self._pager.show(reply)
+            if files := pictures(reply):  # the timeline's PNG: where it was written
+                self._out.write(files + "\n")
         except (KeyboardInterrupt, asyncio.CancelledError):
             self._out.write("\n(stopped)\n\n")
-            return
-        self._console.write(reply)
 
 
 def _readline(history: Path | None) -> Callable[[], None]:
@@ -101,7 +106,7 @@ def run_interactive(
             return 130
         save = _readline(history)
         try:
-            Prompt(console, runner).loop()
+            Prompt(console, runner, pager=Pager.for_terminal(sys.stdout)).loop()
         finally:
             save()
             with contextlib.suppress(KeyboardInterrupt):
