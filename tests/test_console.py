@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.console import Console, parse_command
+from bot.adapters.console import COMMANDS, Console, parse_command
+from bot.adapters.console.commands import SEARCH_EXAMPLE
 from bot.adapters.console.prompt import Prompt
 from bot.adapters.console.text import format_page, plain
+from bot.app import App
 from bot.core.errors import Invalid, NotFound
 from bot.core.ports import Store
 from bot.core.render import render
@@ -203,6 +205,21 @@ def test_long_lines_wrap_to_the_width_and_quotes_keep_their_bar() -> None:
     assert all(len(line) <= 40 for line in lines)
     quoted = [line for line in lines if "word" in line]
     assert len(quoted) > 1 and all(line.startswith("  │ word") for line in quoted)
+
+
+async def test_help_shows_an_example_of_each_command_and_each_example_answers(
+    app: App, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    console = Console(
+        app.facts, out=out, finder=app.finder, timeline=app.timeline, files_dir=tmp_path
+    )
+    assert await console.run_lines(["help"]) == 0
+    shown = out.getvalue()
+    examples = [spec.example for spec in COMMANDS.values()]
+    assert all(f"Example: {example}" in shown for example in examples)
+    assert all(spec.usage in shown for spec in COMMANDS.values())
+    assert await console.run_lines([*examples, SEARCH_EXAMPLE]) == 0  # every example works
 
 
 def _cli(*args: str, stdin: str | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:

@@ -33,6 +33,18 @@ class CommandSpec:
     description: str
     options: tuple[Option, ...] = ()
 
+    @property
+    def usage(self) -> str:
+        """``/member [country]``: optional options in brackets."""
+        opts = " ".join(o.name if o.required else f"[{o.name}]" for o in self.options)
+        return f"/{self.name} {opts}".rstrip()
+
+    @property
+    def example(self) -> str:
+        """A line that runs the command, with each option's example value."""
+        values = " ".join(o.example for o in self.options if o.example)
+        return f"/{self.name} {values}".rstrip()
+
 
 COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
@@ -55,20 +67,24 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "search",
             "Full-text search over everything",
-            (Option("query", str, True, '"890 billion"'),),
+            (Option("query", str, True, "890 billion"),),
         ),
         CommandSpec(
             "fact", "A random fact, optionally on a topic", (Option("topic", str, example="trade"),)
         ),
-        CommandSpec("source", "A source document, or the list of sources", (Option("id", str),)),
+        CommandSpec(
+            "source",
+            "A source document, or the list of sources",
+            (Option("id", str, example="xinhua-grand-plan-2025"),),
+        ),
         CommandSpec("about", "What this bot is and how to use it"),
         CommandSpec("timeline", "A picture of the summits and membership (writes a PNG)"),
         CommandSpec(
             "findsources",
             "Sourced entries matching a message's claims (Discord: a message's Apps menu)",
-            (Option("text", str, True, '"SCO trade reached 890 billion dollars"'),),
+            (Option("text", str, True, "SCO trade reached 890 billion dollars"),),
         ),
-        CommandSpec("help", "List the commands"),
+        CommandSpec("help", "The commands, each with an example"),
     )
 }
 
@@ -141,10 +157,30 @@ def parse_command(line: str) -> ParsedCommand:
     return ParsedCommand(name, args)
 
 
+SEARCH_EXAMPLE = "what is the sco?"
+KEYS = (
+    "Tab completes commands and names (countries, people, topics, sources, years); "
+    "↑ recalls earlier lines; Ctrl-C clears the line or stops an answer; "
+    "Ctrl-D or /quit leaves. Long answers come a screen at a time: Enter for more, q to stop."
+)
+
+
 def help_reply() -> Reply:
-    lines = []
-    for spec in COMMANDS.values():
-        opts = " ".join(f"{o.name}" if o.required else f"[{o.name}]" for o in spec.options)
-        lines.append(f"/{spec.name} {opts}".rstrip() + f": {spec.description}")
-    embed = {"title": "Commands", "description": "\n".join(lines)}
+    """Each command of ``COMMANDS`` with what it does and an example that runs."""
+    fields = [
+        {
+            "name": spec.usage,
+            "value": f"{spec.description}. Example: `{spec.example}`",
+            "inline": False,
+        }
+        for spec in COMMANDS.values()
+    ]
+    fields.append(
+        {
+            "name": "Any other text",
+            "value": f"is searched for. Example: `{SEARCH_EXAMPLE}`",
+            "inline": False,
+        }
+    )
+    embed = {"title": "Commands", "description": KEYS, "fields": fields}
     return Reply([{"content": None, "embeds": [embed], "allowed_mentions": ALLOWED_MENTIONS_NONE}])

@@ -25,7 +25,10 @@ __all__ = ["PROMPT", "Prompt", "run_interactive"]
 
 PROMPT = "sco> "
 QUIT = frozenset({"/quit", "/exit", "quit", "exit"})
-BANNER = "SCO Fact Bot console. Try /member belarus or /help; Ctrl-D or /quit to leave.\n"
+BANNER = (
+    "SCO Fact Bot console. Type a command (help lists them, each with an example) or words "
+    "to search for. Tab completes; Ctrl-D or /quit leaves.\n"
+)
 
 
 class Prompt:
