@@ -42,6 +42,7 @@ def term(home: Path) -> Iterator[Terminal]:
 
 def test_ctrl_c_clears_the_line_and_the_next_command_answers(term: Terminal) -> None:
     term.send("/memb")
+    term.expect("/memb")  # as a person does: the key after the echo, not within microseconds
     term.send("\x03")
     term.expect(PROMPT)
     term.send("/about\r")
@@ -92,3 +93,20 @@ def test_every_screen_fits_the_terminal(term: Terminal) -> None:
     assert max(len(line) for line in shown) <= 100
     term.send("q")
     term.expect(PROMPT)
+
+
+def test_tab_completes_commands_and_names(term: Terminal) -> None:
+    term.send("/fa\t")
+    term.expect(r"/fact ")
+    term.send("tra\t")
+    term.expect(r"trade")
+    term.send("\r")
+    answer = term.expect(PROMPT)  # a fact on trade: one screen
+    assert "trade" in answer and "not found" not in answer.casefold()
+    term.send("/member \t\t")  # twice: the names Discord offers, listed
+    listed = term.expect(PROMPT + "/member ")  # the list, then the line again
+    assert "belarus" in listed and "china" in listed
+    term.send("\x03")
+    term.expect(PROMPT)
+    term.send("\x04")
+    assert term.wait() == 0 and "Traceback" not in term.text

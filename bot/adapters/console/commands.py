@@ -25,6 +25,7 @@ class Option:
     type: type[str] | type[int]
     required: bool = False
     example: str = ""
+    completes: str = ""  # what Tab offers: a core Completion ("country", ...) or "year"
 
 
 @dataclass(frozen=True)
@@ -52,17 +53,17 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "member",
             "A member state, or the whole membership",
-            (Option("country", str, example="belarus"),),
+            (Option("country", str, example="belarus", completes="country"),),
         ),
         CommandSpec(
             "summit",
             "A summit by year, or every recorded summit",
-            (Option("year", int, example="2024"),),
+            (Option("year", int, example="2024", completes="year"),),
         ),
         CommandSpec(
             "quote",
             "Quotes of a person, or a random quote",
-            (Option("person", str, example="fan-xianrong"),),
+            (Option("person", str, example="fan-xianrong", completes="person"),),
         ),
         CommandSpec(
             "search",
@@ -70,12 +71,14 @@ COMMANDS: dict[str, CommandSpec] = {
             (Option("query", str, True, "890 billion"),),
         ),
         CommandSpec(
-            "fact", "A random fact, optionally on a topic", (Option("topic", str, example="trade"),)
+            "fact",
+            "A random fact, optionally on a topic",
+            (Option("topic", str, example="trade", completes="topic"),),
         ),
         CommandSpec(
             "source",
             "A source document, or the list of sources",
-            (Option("id", str, example="xinhua-grand-plan-2025"),),
+            (Option("id", str, example="xinhua-grand-plan-2025", completes="source"),),
         ),
         CommandSpec("about", "What this bot is and how to use it"),
         CommandSpec("timeline", "A picture of the summits and membership (writes a PNG)"),

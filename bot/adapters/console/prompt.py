@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.console.answer import Console, pictures
+from bot.adapters.console.complete import Completer, ReadlineCompleter
 from bot.adapters.console.pager import Pager
 
 __all__ = ["PROMPT", "Prompt", "run_interactive"]
@@ -108,6 +109,7 @@ def run_interactive(
             sys.stdout.write("\n")
             return 130
         save = _readline(history)
+        ReadlineCompleter(Completer(console.facts), runner, sys.stdout, PROMPT).install()
         try:
             Prompt(console, runner, pager=Pager.for_terminal(sys.stdout)).loop()
         finally:
