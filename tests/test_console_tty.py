@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections.abc import Iterator
@@ -114,3 +115,31 @@ def test_tab_completes_commands_and_names(term: Terminal) -> None:
         term.expect(PROMPT)
     term.send("\x04")
     assert term.wait() == 0 and "Traceback" not in term.text
+
+
+def test_manage_py_run_starts_the_console_and_ctrl_c_stays_in_it(home: Path) -> None:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    if not (ROOT / ".venv" / f".installed-{digest}").exists():
+        pytest.skip("manage.py has not set up .venv here (python3 manage.py test does)")
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "DATABASE_URL": f"sqlite:///{home / 'console.db'}",
+        "DISCORD_TOKEN": "",
+        "TERM": "xterm",
+        "INPUTRC": os.devnull,
+    }
+    term = Terminal([sys.executable, str(ROOT / "manage.py"), "run"], env=env, cwd=str(home))
+    try:
+        term.expect(PROMPT)
+        term.send("/memb")
+        term.expect("/memb")
+        term.send("\x03")
+        term.expect(PROMPT)
+        term.send("/about\r")
+        assert "SCO Fact Bot" in term.expect(PROMPT)
+        term.send("\x04")
+        assert term.wait() == 0
+        assert "Traceback" not in term.text and "KeyboardInterrupt" not in term.text
+    finally:
+        term.close()
