@@ -45,7 +45,7 @@ def test_ctrl_c_clears_the_line_and_the_next_command_answers(term: Terminal) -> 
     term.send("/memb")
     term.expect("/memb")  # as a person does: the key after the echo, not within microseconds
     term.send("\x03")
-    term.expect(PROMPT)
+    term.expect(r"\^C\n" + PROMPT + "$")  # a fresh, empty line
     term.send("/about\r")
     answered = term.expect(PROMPT)
     assert "SCO Fact Bot" in answered and "/memb/about" not in answered

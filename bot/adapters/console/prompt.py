@@ -57,7 +57,7 @@ class Prompt:
             try:
                 line = self._read(PROMPT)
             except KeyboardInterrupt:
-                self._out.write("\n")  # the typed line is dropped; a fresh prompt follows
+                self._out.write("^C\n")  # as a shell shows it: the line is dropped
                 continue
             except EOFError:
                 self._out.write("\n")  # leave the shell's prompt on a line of its own
