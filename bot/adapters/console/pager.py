@@ -113,7 +113,8 @@ class Pager:
             except (KeyboardInterrupt, EOFError):
                 pressed = "q"
             if pressed not in MORE:
-                self._out.write(f"({len(parts) - number} more screens not shown)\n")
+                left = len(parts) - number
+                self._out.write(f"({left} more screen{'s' if left > 1 else ''} not shown)\n")
                 break
         self._out.write("\n")
         self._out.flush()
