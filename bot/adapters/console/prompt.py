@@ -21,14 +21,15 @@ from typing import TextIO
 from bot.adapters.console.answer import Console, pictures
 from bot.adapters.console.complete import Completer, ReadlineCompleter
 from bot.adapters.console.pager import Pager
+from bot.adapters.console.sigint import reliable_interrupts
 
 __all__ = ["PROMPT", "Prompt", "run_interactive"]
 
 PROMPT = "sco> "
 QUIT = frozenset({"/quit", "/exit", "quit", "exit"})
 BANNER = (
-    "SCO Fact Bot console. Type a command (help lists them, each with an example) or words "
-    "to search for. Tab completes; Ctrl-D or /quit leaves.\n"
+    "SCO Fact Bot console. Type a command, or words to search for.\n"
+    "help lists the commands with examples; Tab completes; Ctrl-D or /quit leaves.\n"
 )
 
 
@@ -111,7 +112,9 @@ def run_interactive(
         save = _readline(history)
         ReadlineCompleter(Completer(console.facts), runner, sys.stdout, PROMPT).install()
         try:
-            Prompt(console, runner, pager=Pager.for_terminal(sys.stdout)).loop()
+            with reliable_interrupts(input) as read:
+                pager = Pager.for_terminal(sys.stdout)
+                Prompt(console, runner, read=read, pager=pager).loop()
         finally:
             save()
             with contextlib.suppress(KeyboardInterrupt):
