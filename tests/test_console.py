@@ -152,7 +152,7 @@ async def test_text_mode_is_readable(curated_store: Store) -> None:
     await Console(FactService(curated_store), out=out).run_lines(["/summit 2024"])
     payload = render(await FactService(curated_store).summit(2024)).payload(0)
     text = out.getvalue()
-    assert text.splitlines()[0] == plain(payload["embeds"][0]["title"])
+    assert text.splitlines()[0] == f"== {plain(payload['embeds'][0]['title'])} =="
     assert "2024" in text.splitlines()[0] and "\\" not in text
 
 

@@ -86,8 +86,7 @@ def _embed_lines(embed: dict[str, Any], width: int | None) -> Iterator[str]:
     if (author := embed.get("author")) and author.get("name"):
         yield from _wrap(plain(author["name"]), width)
     if title := plain(embed.get("title") or ""):
-        yield from _wrap(title, width)
-        yield "─" * min(len(title), width or len(title))
+        yield from _wrap(f"== {title} ==", width)
     if embed.get("description"):
         yield from _wrap(plain(embed["description"]), width)
     for field in embed.get("fields", []):
@@ -100,8 +99,8 @@ def _embed_lines(embed: dict[str, Any], width: int | None) -> Iterator[str]:
 
 
 def format_page(page: dict[str, Any], width: int | None = None) -> str:
-    """One page of a reply as text: content, then each embed's title, description, fields
-    (name, then the value indented) and footer. ``width`` wraps lines for a terminal."""
+    """One page of a reply as text: content, then each embed's ``== title ==``, description,
+    fields (name, then the value indented) and footer. ``width`` wraps lines for a terminal."""
     parts: list[str] = []
     if page.get("content"):
         parts.append("\n".join(_wrap(plain(page["content"]), width)))
