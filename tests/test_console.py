@@ -222,6 +222,13 @@ async def test_help_shows_an_example_of_each_command_and_each_example_answers(
     assert await console.run_lines([*examples, SEARCH_EXAMPLE]) == 0  # every example works
 
 
+def test_a_wrapped_bullet_keeps_its_text_right_of_the_bullet() -> None:
+    page = {"content": None, "embeds": [{"title": "T", "description": "- " + "word " * 30}]}
+    lines = format_page(page, width=40).splitlines()[1:]
+    assert lines[0].startswith("• word") and len(lines) > 1
+    assert all(line.startswith("  word") for line in lines[1:])
+
+
 def _cli(*args: str, stdin: str | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'cli.db'}", "DISCORD_TOKEN": ""}
     return subprocess.run(

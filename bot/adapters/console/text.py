@@ -16,6 +16,7 @@ from bot.core.render import Reply
 __all__ = ["format_page", "format_text", "page_count", "plain"]
 
 QUOTE_BAR = "│ "
+BULLET = "• "
 
 # One inline token at a time, leftmost first: escapes and code spans before anything else, so
 # that what they hold is never read as markup.
@@ -57,7 +58,7 @@ def plain(markdown: str) -> str:
             quoting = quoting or line.startswith(">>>")
             line, bar = _BLOCK_QUOTE.sub("", line, count=1), True
         line = _HEADING.sub("", line, count=1)
-        line = _BULLET.sub(r"\1• ", line, count=1)
+        line = _BULLET.sub(rf"\1{BULLET}", line, count=1)
         lines.append((QUOTE_BAR if bar else "") + _inline(line))
     return "\n".join(lines)
 
@@ -72,11 +73,12 @@ def _wrap(text: str, width: int | None, indent: str = "") -> list[str]:
             continue
         lead = indent + (QUOTE_BAR if line.startswith(QUOTE_BAR) else "")
         body = line.removeprefix(QUOTE_BAR) if lead != indent else line
+        hang = "  " if body.startswith(BULLET) else ""  # a bullet's text stays right of it
         out += textwrap.wrap(
             body,
             width=max(width, len(lead) + 20),
             initial_indent=lead,
-            subsequent_indent=lead,
+            subsequent_indent=lead + hang,
             break_on_hyphens=False,
         ) or [lead]
     return out
