@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -43,8 +44,16 @@ def ensure_environment() -> None:
 
 
 def run(*cmd: str) -> int:
+    """Run ``cmd``; while it runs, Ctrl-C is the command's alone (as in a shell): the console
+    clears its line, and this script neither dies with a traceback nor kills it."""
     print("$", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, cwd=ROOT).returncode
+    child = subprocess.Popen(cmd, cwd=ROOT)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # after the start: not inherited
+    try:
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return 128 - code if code < 0 else code  # killed by signal N: 128 + N, as a shell says
 
 
 def main(argv: list[str]) -> int:

@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.adapters.console import Console
+from bot.adapters.console import Console, run_interactive
 from bot.app import build_app
 from bot.logs import configure_logging
 from bot.settings import Settings
@@ -26,7 +27,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="an interactive prompt answering the bot's commands")
     ask = sub.add_parser("ask", help="answer one command, or one per line of standard input")
     ask.add_argument("line", nargs="?", help='e.g. "/summit 2024"; omit to read standard input')
-    ask.add_argument("--json", action="store_true", help="print Discord's message payload")
+    ask.add_argument(
+        "--json", action="store_true", help="print Discord's message payload, one JSON line"
+    )
+    ask.add_argument(
+        "--all",
+        action="store_true",
+        help="print every page of a long answer (default: the first page; with --json, "
+        "one line per page)",
+    )
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, help="register in this server only (instant)")
     store = sub.add_parser("store", help="manage the database")
@@ -75,9 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
+async def _ask(settings: Settings, line: str | None, as_json: bool, all_pages: bool) -> int:
     async with build_app(settings) as app:
-        console = Console(app.facts, as_json=as_json, finder=app.finder, timeline=app.timeline)
+        console = Console(
+            app.facts,
+            as_json=as_json,
+            all_pages=all_pages,
+            finder=app.finder,
+            timeline=app.timeline,
+        )
         if line is not None:
             failures = await console.run_lines([line])
             return 1 if failures else 0
@@ -86,11 +101,13 @@ async def _ask(settings: Settings, line: str | None, as_json: bool) -> int:
         return 0
 
 
-async def _console(settings: Settings) -> int:
-    async with build_app(settings) as app:
-        console = Console(app.facts, finder=app.finder, timeline=app.timeline)
-        await console.interactive(Path.home() / ".sco_fact_bot_history")
-    return 0
+def _console(settings: Settings) -> int:
+    @asynccontextmanager
+    async def open_console() -> AsyncIterator[Console]:
+        async with build_app(settings) as app:
+            yield Console(app.facts, finder=app.finder, timeline=app.timeline)
+
+    return run_interactive(open_console, Path.home() / ".sco_fact_bot_history")
 
 
 async def _store_load(settings: Settings) -> int:
@@ -219,11 +236,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.log_level if args.command != "ask" else "WARNING", settings.log_format
     )
     if args.command == "ask":
-        return asyncio.run(_ask(settings, args.line, args.json))
+        try:
+            return asyncio.run(_ask(settings, args.line, args.json, args.all))
+        except KeyboardInterrupt:  # Ctrl-C: stop quietly, as a shell command does
+            sys.stderr.write("\n")
+            return 130
     if args.command == "console" or (args.command == "run" and settings.token is None):
         if args.command == "run":
             log.info("DISCORD_TOKEN is not set: starting the console instead of the Discord bot")
-        return asyncio.run(_console(settings))
+        return _console(settings)
     if args.command == "store" and args.store_command == "verify":
         return asyncio.run(_store_verify(settings))
     if args.command == "store" and args.store_command == "copy":
