@@ -31,6 +31,7 @@ __all__ = [
     "DigestStore",
     "EntryChange",
     "ModerationStore",
+    "Quota",
     "SearchPage",
     "Store",
     "SyncReport",
@@ -149,6 +150,14 @@ class EntryChange:
     decided: Suggestion | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """At most ``limit`` suggestions by one author since ``since`` (checked by the store)."""
+
+    limit: int
+    since: datetime
+
+
 class ModerationStore(Protocol):
     """What moderation persists for each server: versions, hidden curated entries, suggestions,
     the audit log and the moderator role. Every write is one transaction with its audit lines;
@@ -188,9 +197,14 @@ class ModerationStore(Protocol):
         """Show it again; ``Conflict`` if it was not hidden."""
         ...
 
-    async def add_suggestion(self, suggestion: Suggestion, audit: AuditRecord) -> Suggestion:
+    async def add_suggestion(
+        self, suggestion: Suggestion, audit: AuditRecord, *, quota: Quota | None = None
+    ) -> Suggestion:
         """Queue ``suggestion`` under the server's next number (its own ``number`` is
-        ignored), with ``audit`` (``{number}`` in its detail replaced by that number)."""
+        ignored), with ``audit`` (``{number}`` in its detail replaced by that number). With
+        ``quota``, the author's suggestions since ``quota.since`` are counted in the same
+        transaction, and ``RateLimited`` is raised (nothing written) once they reach
+        ``quota.limit``: concurrent submissions cannot slip past the limit."""
         ...
 
     async def suggestion(self, guild_id: int, number: int) -> Suggestion | None: ...

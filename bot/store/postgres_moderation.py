@@ -18,9 +18,9 @@ from typing import Any
 
 import asyncpg
 
-from bot.core.errors import Conflict
+from bot.core.errors import Conflict, RateLimited
 from bot.core.models import Document, Kind
-from bot.core.ports import EntryChange
+from bot.core.ports import EntryChange, Quota
 from bot.core.records import (
     AuditRecord,
     EntryVersion,
@@ -216,9 +216,21 @@ class PostgresModerationStore:
 
     # -- suggestions -------------------------------------------------------------------------
 
-    async def add_suggestion(self, suggestion: Suggestion, audit: AuditRecord) -> Suggestion:
+    async def add_suggestion(
+        self, suggestion: Suggestion, audit: AuditRecord, *, quota: Quota | None = None
+    ) -> Suggestion:
         async with self._pool.acquire() as conn, conn.transaction():
             await _lock(conn, "suggestions", suggestion.guild_id)
+            if quota is not None:
+                made = await conn.fetchval(
+                    "SELECT count(*) FROM suggestions WHERE guild_id = $1 AND author_id = $2 "
+                    "AND at > $3",
+                    suggestion.guild_id,
+                    suggestion.author.id,
+                    aware(quota.since),
+                )
+                if int(made) >= quota.limit:
+                    raise RateLimited("You have made the most suggestions allowed for now.")
             number = await conn.fetchval(
                 "SELECT coalesce(max(number), 0) + 1 FROM suggestions WHERE guild_id = $1",
                 suggestion.guild_id,

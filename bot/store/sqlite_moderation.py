@@ -19,9 +19,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.errors import Conflict
+from bot.core.errors import Conflict, RateLimited
 from bot.core.models import Document, Kind
-from bot.core.ports import EntryChange
+from bot.core.ports import EntryChange, Quota
 from bot.core.records import (
     AuditRecord,
     EntryVersion,
@@ -227,8 +227,19 @@ class SqliteModerationStore:
 
     # -- suggestions -------------------------------------------------------------------------
 
-    async def add_suggestion(self, suggestion: Suggestion, audit: AuditRecord) -> Suggestion:
+    async def add_suggestion(
+        self, suggestion: Suggestion, audit: AuditRecord, *, quota: Quota | None = None
+    ) -> Suggestion:
         async with self._store.shared(write=True) as conn:
+            if quota is not None:
+                made = await _rows(
+                    conn,
+                    "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_id = ? "
+                    "AND at > ?",
+                    (suggestion.guild_id, suggestion.author.id, utc_text(quota.since)),
+                )
+                if int(made[0][0]) >= quota.limit:
+                    raise RateLimited("You have made the most suggestions allowed for now.")
             rows = await _rows(
                 conn,
                 "SELECT coalesce(max(number), 0) + 1 FROM suggestions WHERE guild_id = ?",

@@ -1,0 +1,85 @@
+"""Faults met at the store, on every backend (issue 13, "Survival under faults"): concurrent
+writes that must not slip past a limit or collide, control characters, unreachable databases.
+
+Each test first makes the fault happen (many writers at once, a NUL in a form) and then checks
+what the member or moderator would see."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core.drafts import Draft
+from bot.core.errors import RateLimited
+from bot.core.models import Kind
+from bot.core.moderation import Moderation
+from bot.core.permissions import MANAGE_GUILD, Member
+from bot.core.ports import Store
+from bot.core.review import SUGGESTION_LIMIT
+from bot.store import moderation_store
+
+GUILD = 1001
+MEMBER = Member.of(3, "Carol", GUILD, 0)
+
+FACT = Draft(
+    Kind.FACT,
+    text="The zebra council of the SCO first met in Astana in 2024.",
+    source="https://example.org/zebra-council",
+    excerpt="The zebra council met for the first time in Astana.",
+    links="countries: kazakhstan; summit: 2024",
+)
+# Texts far enough apart that none is a near-duplicate of another.
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+]
+
+
+def distinct_text(n: int) -> str:
+    picked = [WORDS[(n * 7 + i * 3) % len(WORDS)] for i in range(6)]
+    return f"Claim {n}: {' '.join(picked)} {'zebra ' * (n % 4)}stripes number {n * 37}."
+
+
+class Clock:
+    def now(self) -> datetime:
+        return datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def mod(curated_store: Store) -> Moderation:
+    return Moderation.build(curated_store, moderation_store(curated_store), clock=Clock())
+
+
+async def test_twenty_concurrent_suggestions_accept_only_the_limit(mod: Moderation) -> None:
+    drafts = [replace(FACT, text=distinct_text(n)) for n in range(20)]
+    results = await asyncio.gather(
+        *(mod.review.suggest(MEMBER, d, confirm=True) for d in drafts), return_exceptions=True
+    )
+    accepted = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(accepted) == SUGGESTION_LIMIT
+    assert all(isinstance(r, RateLimited) for r in refused), refused
+    assert all("Try again in" in r.message for r in refused if isinstance(r, RateLimited))
+    assert await mod.review.mods.count_suggestions(GUILD) == SUGGESTION_LIMIT
+
+
+async def test_a_moderator_is_not_limited_by_a_members_quota(mod: Moderation) -> None:
+    for n in range(SUGGESTION_LIMIT):
+        await mod.review.suggest(MEMBER, replace(FACT, text=distinct_text(n)), confirm=True)
+    other = Member.of(4, "Dan", GUILD, MANAGE_GUILD)
+    done = await mod.review.suggest(other, replace(FACT, text=distinct_text(99)), confirm=True)
+    assert done.suggestion.number == SUGGESTION_LIMIT + 1
