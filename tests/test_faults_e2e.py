@@ -75,3 +75,18 @@ async def test_twenty_suggestion_forms_at_once_accept_five(fake: FakeDiscord) ->
     texts = [text_of(r) for r in submitted]
     assert sum("Suggestion received" in t for t in texts) == SUGGESTION_LIMIT
     assert sum("Try again in" in t for t in texts) == 20 - SUGGESTION_LIMIT
+
+
+# -- 3: moderator options autocomplete for moderators only ----------------------------------
+
+
+async def test_entry_id_autocomplete_answers_moderators_only(fake: FakeDiscord) -> None:
+    opened = await fake.invoke("entry add", {"kind": "fact"}, user=fake.owner)
+    await fake.submit_modal(opened, FACT)
+    await fake.invoke("entry retire", {"id": "s1", "reason": "secret reason"}, user=fake.owner)
+    mine = await fake.autocomplete("entry edit", "id", "s", user=fake.owner)
+    assert [c["value"] for c in mine.choices] == ["s1"]
+    with allow_everyone(fake, "entry"):
+        for command in ("entry edit", "entry retire", "entry restore", "entry history"):
+            theirs = await fake.autocomplete(command, "id", "s")
+            assert theirs.type == 8 and theirs.choices == []

@@ -13,6 +13,7 @@ answered by ``FactTree.on_error`` (commands) or by the views (forms and buttons)
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any, Literal
 
 import discord
@@ -38,6 +39,8 @@ from bot.core.render.moderation import (
 )
 
 __all__ = ["EntryCog"]
+
+log = logging.getLogger(__name__)
 
 KindName = Literal["fact", "quote"]
 Choices = list[app_commands.Choice[str]]
@@ -154,9 +157,14 @@ class EntryCog(commands.Cog):
     @restore.autocomplete("id")
     @history.autocomplete("id")
     async def _entry_id(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+        """Entry ids with their text, for moderators only: a server can let members see
+        ``/entry`` (Integrations), and retired entries' text is no member's business."""
         try:
+            if not await self.moderation.permissions.is_moderator(member_of(interaction)):
+                return []
             found = await self.moderation.ledger.entry_choices(interaction.guild_id, current)
         except Exception:
+            log.exception("entry id autocomplete failed (guild %s)", interaction.guild_id)
             return []
         return [app_commands.Choice(name=c.name[:100], value=c.key[:100]) for c in found]
 
