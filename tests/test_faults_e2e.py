@@ -13,9 +13,11 @@ from contextlib import contextmanager
 import pytest
 
 from bot.adapters.discord.client import FactBot
+from bot.adapters.discord.entry_views import FORM_REOPEN
 from bot.app import App
 from bot.core.review import SUGGESTION_LIMIT
 from tests.fakediscord import FakeDiscord, FakeGuild
+from tests.fakediscord.interactions import APPLICATION_COMMAND, AUTOCOMPLETE
 from tests.fakediscord.reply import Reply
 from tests.test_faults_store import distinct_text
 
@@ -66,6 +68,7 @@ def text_of(reply: Reply) -> str:
 async def test_twenty_suggestion_forms_at_once_accept_five(fake: FakeDiscord) -> None:
     opened = [await fake.invoke("suggest", {"kind": "fact"}) for _ in range(20)]
     assert all(o.type == 9 for o in opened)  # none submitted yet: every form opens
+    fake.callback_deadline = 60.0  # this is about the limit, not about speed on a busy machine
     submitted = await asyncio.gather(
         *(
             fake.submit_modal(o, {**FACT, "text": distinct_text(n)}, timeout=20)
@@ -90,3 +93,67 @@ async def test_entry_id_autocomplete_answers_moderators_only(fake: FakeDiscord) 
         for command in ("entry edit", "entry retire", "entry restore", "entry history"):
             theirs = await fake.autocomplete(command, "id", "s")
             assert theirs.type == 8 and theirs.choices == []
+
+
+# -- 7: control characters are refused at the edge ------------------------------------------
+
+
+async def test_a_nul_in_a_form_is_refused_and_the_form_kept_without_it(fake: FakeDiscord) -> None:
+    opened = await fake.invoke("entry add", {"kind": "fact"}, user=fake.owner)
+    refused = await fake.submit_modal(opened, {**FACT, "text": "Zebra\x00 council met in 2024."})
+    text = text_of(refused)
+    assert refused.ephemeral and "control character U+0000" in text
+    assert "\x00" not in text and "Zebra\ufffd council" in text  # shown back, visibly
+    assert FORM_REOPEN in refused.custom_ids
+    history = await fake.invoke("entry log", user=fake.owner)
+    assert "s1" not in text_of(history)  # nothing was saved
+
+
+async def test_a_nul_in_an_entry_id_or_a_search_is_refused(fake: FakeDiscord) -> None:
+    by_id = await fake.invoke("entry history", {"id": "s1\x00"}, user=fake.owner)
+    assert by_id.ephemeral and "control character" in text_of(by_id)
+    searched = await fake.invoke("search", {"query": "zebra\x00"})
+    assert searched.ephemeral and "control character" in text_of(searched)
+
+
+# -- 10: payloads Discord shouldn't send ------------------------------------------------------
+
+
+async def test_an_option_of_the_wrong_type_is_answered_clearly(fake: FakeDiscord) -> None:
+    data = fake.command_payload("summit", {"year": 2024})
+    data["options"][0]["value"] = "two thousand"
+    reply = await fake.forge(APPLICATION_COMMAND, data)
+    assert reply.type == 4 and reply.ephemeral
+    assert "“year” should be integer, not str" in text_of(reply)
+
+
+async def test_a_kind_outside_its_choices_is_answered_clearly(fake: FakeDiscord) -> None:
+    data = fake.command_payload("entry add", {"kind": "fact"})
+    data["options"][0]["options"][0]["value"] = "person"
+    reply = await fake.forge(APPLICATION_COMMAND, data, user=fake.owner)
+    assert reply.type == 4 and "“kind” must be one of: fact, quote" in text_of(reply)
+
+
+async def test_an_unknown_or_missing_option_is_answered_clearly(fake: FakeDiscord) -> None:
+    data = fake.command_payload("search", {"query": "zebra"})
+    data["options"][0]["name"] = "words"
+    reply = await fake.forge(APPLICATION_COMMAND, data)
+    assert "“words” is not an option of /search" in text_of(reply)
+    assert "“query” is required" in text_of(reply)
+
+
+async def test_a_lone_surrogate_is_answered_clearly(fake: FakeDiscord) -> None:
+    data = fake.command_payload("search", {"query": "zebra"})
+    data["options"][0]["value"] = "zebra \ud800"
+    reply = await fake.forge(APPLICATION_COMMAND, data)
+    assert reply.type == 4 and "lone surrogate U+D800" in text_of(reply)
+
+
+async def test_an_autocomplete_with_no_focused_option_gets_no_choices(fake: FakeDiscord) -> None:
+    data = fake.command_payload("member", {"country": "bel"})
+    reply = await fake.forge(AUTOCOMPLETE, data)  # no option marked focused
+    assert reply.type == 8 and reply.choices == []
+    data["options"][0]["focused"] = True
+    data["options"][0]["value"] = "bel\x00"
+    reply = await fake.forge(AUTOCOMPLETE, data)
+    assert reply.type == 8 and reply.choices == []

@@ -9,19 +9,23 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main
+from bot.core.documents import to_document
 from bot.core.drafts import Draft
-from bot.core.errors import RateLimited
-from bot.core.models import Kind
+from bot.core.errors import Invalid, RateLimited
+from bot.core.models import Citation, Fact, Kind
 from bot.core.moderation import Moderation
 from bot.core.permissions import MANAGE_GUILD, Member
 from bot.core.ports import Store
 from bot.core.review import SUGGESTION_LIMIT
-from bot.store import moderation_store
+from bot.store import moderation_store, open_store
 
 GUILD = 1001
+CITE = [Citation(source="https://example.org/a", excerpt="a passage of that page")]
 MEMBER = Member.of(3, "Carol", GUILD, 0)
 
 FACT = Draft(
@@ -83,3 +87,42 @@ async def test_a_moderator_is_not_limited_by_a_members_quota(mod: Moderation) ->
     other = Member.of(4, "Dan", GUILD, MANAGE_GUILD)
     done = await mod.review.suggest(other, replace(FACT, text=distinct_text(99)), confirm=True)
     assert done.suggestion.number == SUGGESTION_LIMIT + 1
+
+
+# -- 7: control characters, the same on every backend ---------------------------------------
+
+
+ALICE = Member.of(1, "Alice", GUILD, MANAGE_GUILD)
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\ud800"])
+async def test_control_characters_are_refused_on_every_backend(mod: Moderation, bad: str) -> None:
+    for field in ("text", "source", "excerpt", "links"):
+        draft = replace(FACT, **{field: getattr(FACT, field) + bad})
+        with pytest.raises(Invalid, match=f"U\\+{ord(bad):04X}, which can't be stored"):
+            await mod.entries.add(ALICE, draft)
+    quote = Draft(Kind.QUOTE, "Stripes unite.", FACT.source, FACT.excerpt, speaker=f"Zed{bad}")
+    with pytest.raises(Invalid, match="can't be stored"):
+        await mod.entries.add(ALICE, quote)
+    await mod.entries.add(ALICE, FACT)
+    with pytest.raises(Invalid, match="The entry id contains"):
+        await mod.entries.retire(ALICE, f"s1{bad}", "reason")
+    with pytest.raises(Invalid, match="The reason contains"):
+        await mod.entries.retire(ALICE, "s1", f"because{bad}")
+    assert [h.key for h in await mod.entries.mods.heads(GUILD)] == ["s1"]
+
+
+@pytest.mark.postgres
+async def test_copying_an_old_nul_row_to_postgres_says_one_line(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = f"sqlite:///{tmp_path / 'old.db'}"
+    store = await open_store(source)  # as the bot stored it before NUL was refused
+    fact = Fact(id="s7", text="Zebra\x00 council.", topics=["t"], citations=CITE)
+    await store.put(to_document(fact, GUILD))  # type: ignore[attr-defined]
+    await store.close()
+    argv = ["store", "copy", "--from", source, "--to", postgres_url]
+    assert await asyncio.to_thread(main, argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"documents row {GUILD}/fact/s7 holds a NUL character in data.text" in err

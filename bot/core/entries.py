@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
 from bot.core.documents import to_document
-from bot.core.drafts import ENTRY_KINDS, Built, Draft, build
+from bot.core.drafts import ENTRY_KINDS, Built, Draft, build, control_problem
 from bot.core.errors import Conflict, Invalid, NearDuplicate, NotFound
 from bot.core.lookup import Candidate, best_matches, normalise
 from bot.core.models import MODEL_BY_KIND, Document, Fact, Kind, Provenance, Quote
@@ -88,6 +88,9 @@ def document_of(versions: Sequence[EntryVersion]) -> Document | None:
 
 def reason_text(text: str | None, *, required: bool) -> str:
     value = " ".join((text or "").split())
+    control = control_problem(value)
+    if control is not None:
+        raise Invalid(f"The reason {control}.")
     if required and not value:
         raise Invalid("Give a reason; it is kept in the entry's history and the audit log.")
     if len(value) > MAX_REASON:
@@ -138,6 +141,9 @@ class EntryServiceBase:
         """The entry ``ident`` names (``s3``, a curated id, or ``quote:<id>``) and, for a
         server's own entry, its versions."""
         text = ident.strip()
+        control = control_problem(text)
+        if control is not None:
+            raise Invalid(f"The entry id {control}.", hint="Entry ids look like s3.")
         kind_text, colon, key = text.partition(":")
         kinds: Sequence[Kind] = ENTRY_KINDS
         if colon and kind_text.strip().casefold() in ("fact", "quote", "person"):

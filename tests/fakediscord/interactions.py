@@ -316,6 +316,53 @@ class InteractionsMixin(FakeBase):
         await self._settle(reply, complete, followups, kw.get("timeout"))
         return reply
 
+    # --- payloads Discord's client would not send (fault injection) -----------------------------
+
+    async def forge(
+        self,
+        kind: int,
+        data: JSON,
+        *,
+        user: Any = None,
+        guild: Any = None,
+        channel: Any = None,
+        dm: bool = False,
+        message: Any = None,
+        permissions: Any = None,
+        timeout: float | None = None,
+    ) -> Reply:
+        """Send an INTERACTION_CREATE of type ``kind`` with ``data`` exactly as given: no
+        check that Discord's client would send it (wrong option types, values outside their
+        choices, a replayed custom id from another server, lone surrogates...). ``message``
+        (a Reply, dict or id) is the message a component interaction comes from."""
+        u = self._user(user)
+        g, ch = self._place(guild, channel, u, dm)
+        msg = self._message(message) if message is not None else None
+        reply = await self._send(
+            kind,
+            data,
+            what=f"a forged interaction of type {kind}",
+            user=u,
+            guild=g,
+            channel=ch,
+            permissions=permissions,
+            message=msg,
+            timeout=timeout,
+        )
+        await self._settle(reply, True, 0, timeout)
+        return reply
+
+    def command_payload(
+        self, command: str, options: Mapping[str, Any] | None = None, *, guild: Any = None
+    ) -> JSON:
+        """The ``data`` of ``/command`` with ``options`` as Discord's client would send them
+        (typed and checked); a test then alters it and sends it with :meth:`forge`."""
+        u = self.owner
+        g, _ = self._place(guild, None, u, False)
+        name, *path = command.split()
+        cmd = self._command(name, g, u, None)
+        return command_data(cmd, path, options or {}, self._resolver(g, u, None))
+
     # --- components and modals -----------------------------------------------------------------
 
     def _message(self, message: Any) -> JSON:

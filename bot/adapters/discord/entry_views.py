@@ -134,6 +134,7 @@ async def submit(
     try:
         reply = await spec.handler(member_of(interaction), draft, confirm)
     except BotError as error:
+        draft = draft.visible()  # shown back and reopened without what can't be stored
         problem = render_form_problem(error, draft, ref=spec.ref)
         if isinstance(error, Conflict) and not isinstance(error, NearDuplicate):
             await answer(interaction, problem)  # stale: the form must be opened anew

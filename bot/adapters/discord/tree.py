@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.checks import is_moderator
+from bot.adapters.discord.edge import refusal
 from bot.adapters.discord.installs import scope
 from bot.adapters.discord.observe import InteractionObserver, typed_command_name
 from bot.adapters.discord.respond import send_reply
@@ -96,6 +97,18 @@ async def _moderates(interaction: discord.Interaction[Any]) -> bool:
         return False
 
 
+async def _answer_autocomplete(interaction: discord.Interaction[Any]) -> None:
+    """An autocomplete left unanswered (its handler failed) gets no choices, not silence."""
+    if interaction.type is not discord.InteractionType.autocomplete:
+        return
+    if interaction.response.is_done():
+        return
+    try:
+        await interaction.response.autocomplete([])
+    except discord.HTTPException:
+        log.info("could not answer autocomplete %s", interaction.id)
+
+
 class FactTree(app_commands.CommandTree[Any]):
     """Adds one ``on_error`` and counts interactions in flight for graceful shutdown."""
 
@@ -109,13 +122,22 @@ class FactTree(app_commands.CommandTree[Any]):
         self.cooldowns: Cooldowns | None = None  # FactBot sets the one policy from settings
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if self.accepting:
+        if not self.accepting:
+            if interaction.type is discord.InteractionType.application_command:
+                self.observer.ended(Outcome.USER_ERROR, ran=False)
+                await interaction.response.send_message(
+                    "I'm restarting; please try again in a moment.", ephemeral=True
+                )
+            return False
+        refused = refusal(self, interaction)  # a payload Discord's client wouldn't send
+        if refused is None:
             return await self._cooled(interaction)
-        if interaction.type is discord.InteractionType.application_command:
+        log.info("refused a malformed payload for interaction %s: %s", interaction.id, refused)
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+        else:
             self.observer.ended(Outcome.USER_ERROR, ran=False)
-            await interaction.response.send_message(
-                "I'm restarting; please try again in a moment.", ephemeral=True
-            )
+            await send_reply(interaction, render_error(refused))
         return False
 
     async def _cooled(self, interaction: discord.Interaction[Any]) -> bool:
@@ -146,6 +168,7 @@ class FactTree(app_commands.CommandTree[Any]):
                 except app_commands.AppCommandError as error:  # answered inside ``around``
                     await self._dispatch_error(interaction, error)
         finally:
+            await _answer_autocomplete(interaction)
             self.in_flight -= 1
             if not self.in_flight:
                 self.idle.set()
@@ -153,6 +176,10 @@ class FactTree(app_commands.CommandTree[Any]):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
     ) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            log.warning("autocomplete failed (interaction %s): %s", interaction.id, error)
+            await _answer_autocomplete(interaction)  # Discord takes only choices here
+            return
         error_id = await answer_error(interaction, error)
         if error_id is None:
             self.observer.ended(Outcome.USER_ERROR)
