@@ -14,10 +14,17 @@ import pytest
 
 from bot.adapters.discord.client import FactBot
 from bot.adapters.discord.entry_views import FORM_REOPEN
+from bot.adapters.discord.review_views import REVIEW_APPROVE
 from bot.app import App
 from bot.core.review import SUGGESTION_LIMIT
 from tests.fakediscord import FakeDiscord, FakeGuild
-from tests.fakediscord.interactions import APPLICATION_COMMAND, AUTOCOMPLETE
+from tests.fakediscord.interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+)
+from tests.fakediscord.options import modal_submit_components
 from tests.fakediscord.reply import Reply
 from tests.test_faults_store import distinct_text
 
@@ -104,7 +111,7 @@ async def test_a_nul_in_a_form_is_refused_and_the_form_kept_without_it(fake: Fak
     text = text_of(refused)
     assert refused.ephemeral and "control character U+0000" in text
     assert "\x00" not in text and "Zebra\ufffd council" in text  # shown back, visibly
-    assert FORM_REOPEN in refused.custom_ids
+    assert any(c.startswith(FORM_REOPEN + ":") for c in refused.custom_ids)
     history = await fake.invoke("entry log", user=fake.owner)
     assert "s1" not in text_of(history)  # nothing was saved
 
@@ -157,3 +164,54 @@ async def test_an_autocomplete_with_no_focused_option_gets_no_choices(fake: Fake
     data["options"][0]["value"] = "bel\x00"
     reply = await fake.forge(AUTOCOMPLETE, data)
     assert reply.type == 8 and reply.choices == []
+
+
+# -- 8: forms and review buttons are bound to their server ----------------------------------
+
+
+def modal_data(opened: Reply, values: dict[str, str]) -> dict[str, object]:
+    assert opened.modal is not None
+    components = modal_submit_components(opened.modal["components"], dict(values))
+    return {"custom_id": opened.modal["custom_id"], "components": components}
+
+
+async def test_a_form_replayed_in_another_server_is_refused(fake: FakeDiscord) -> None:
+    here, elsewhere = guilds(fake)
+    opened = await fake.invoke("entry add", {"kind": "fact"}, user=fake.owner, guild=here)
+    assert str(here.id) in opened.modal["custom_id"]  # type: ignore[index]
+    replayed = await fake.forge(
+        MODAL_SUBMIT, modal_data(opened, FACT), user=fake.owner, guild=elsewhere
+    )
+    assert replayed.ephemeral and "belongs to another server" in text_of(replayed)
+    log = await fake.invoke("entry log", user=fake.owner, guild=elsewhere)
+    assert "s1" not in text_of(log)
+    saved = await fake.submit_modal(opened, FACT)  # the form still works where it was opened
+    assert "s1" in text_of(saved)
+
+
+async def test_an_approve_button_replayed_in_another_server_is_refused(
+    fake: FakeDiscord,
+) -> None:
+    here, elsewhere = guilds(fake)
+    for guild in (here, elsewhere):
+        opened = await fake.invoke("suggest", {"kind": "fact"}, guild=guild)
+        await fake.submit_modal(opened, FACT)
+    card = await fake.invoke("entry review", user=fake.owner, guild=here)
+    approve = next(c for c in card.custom_ids if c.startswith(REVIEW_APPROVE + ":"))
+    assert approve == f"{REVIEW_APPROVE}:{here.id}:1:0"
+    replayed = await fake.forge(
+        MESSAGE_COMPONENT,
+        {"custom_id": approve, "component_type": 2},
+        user=fake.owner,
+        guild=elsewhere,
+        message=card,
+    )
+    assert replayed.ephemeral and "belongs to another server" in text_of(replayed)
+    theirs = await fake.invoke("entry review", user=fake.owner, guild=elsewhere)
+    assert "Suggestion #1 (1 of 1 waiting)" in text_of(theirs)  # still pending there
+    approved = await fake.press(card, approve, user=fake.owner)
+    assert approved.type == 7 and "approved: it is entry `s1`" in str(card.message)
+    await fake.wait_for(
+        lambda: any("was approved" in str(m.get("content")) for m in fake.messages.values()),
+        "the approval DM",
+    )

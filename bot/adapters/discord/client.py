@@ -24,6 +24,7 @@ from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.observe import bind_interaction_logs
 from bot.adapters.discord.respond import NO_PINGS
+from bot.adapters.discord.review_views import ReviewButton
 from bot.adapters.discord.stats_cog import StatsCog
 from bot.adapters.discord.timeline_cog import TimelineCog
 from bot.adapters.discord.tree import FactTree
@@ -87,6 +88,7 @@ class FactBot(commands.Bot):
         await self.add_cog(EntryCog(self.app.moderation))
         await self.add_cog(ConfigCog(self.app.moderation))
         await self.add_cog(StatsCog(self.app.usage, self.app.moderation))
+        self.add_dynamic_items(ReviewButton)  # the review card's buttons, state in their ids
         guild = self.app.settings.dev_guild_id
         if guild:
             self.tree.copy_global_to(guild=discord.Object(guild))
