@@ -215,3 +215,23 @@ async def test_an_approve_button_replayed_in_another_server_is_refused(
         lambda: any("was approved" in str(m.get("content")) for m in fake.messages.values()),
         "the approval DM",
     )
+
+
+# -- 9: @everyone and managed roles can't be the moderator role -----------------------------
+
+
+async def test_everyone_and_managed_roles_are_refused_as_the_moderator_role(
+    fake: FakeDiscord,
+) -> None:
+    here, _ = guilds(fake)
+    everyone = await fake.invoke("config moderator-role", {"role": here.id}, user=fake.owner)
+    assert everyone.ephemeral and "everyone can't be the moderator role" in text_of(everyone)
+    bot_role = next(r for r in here.roles.values() if r.managed)
+    managed = await fake.invoke("config moderator-role", {"role": bot_role.id}, user=fake.owner)
+    assert "managed by a bot or an integration" in text_of(managed)
+    shown = await fake.invoke("config moderator-role", user=fake.owner)
+    assert "No moderator role is set" in text_of(shown)
+    keepers = fake.add_role(here, "Fact keepers")
+    await fake.wait_for(lambda: True, "role events")
+    done = await fake.invoke("config moderator-role", {"role": keepers.id}, user=fake.owner)
+    assert "Moderator role set" in text_of(done)
