@@ -28,6 +28,7 @@ from tests.fakediscord.options import modal_submit_components
 from tests.fakediscord.reply import Reply
 from tests.test_faults_store import distinct_text
 
+MANAGE_GUILD = 1 << 5
 FACT = {
     "text": "The zebra council of the SCO first met in Astana in 2024.",
     "source": "https://example.org/zebra-council",
@@ -235,3 +236,29 @@ async def test_everyone_and_managed_roles_are_refused_as_the_moderator_role(
     await fake.wait_for(lambda: True, "role events")
     done = await fake.invoke("config moderator-role", {"role": keepers.id}, user=fake.owner)
     assert "Moderator role set" in text_of(done)
+
+
+# -- 4: simultaneous adds ---------------------------------------------------------------------
+
+
+async def test_twenty_moderators_adding_at_once_are_all_saved(fake: FakeDiscord) -> None:
+    here, _ = guilds(fake)
+    editors = fake.add_role(here, "Editors", permissions=MANAGE_GUILD)
+    moderators = [fake.add_user(f"mod{n}") for n in range(20)]
+    for user in moderators:
+        fake.add_member(here, user, roles=[editors])
+    await fake.wait_for(lambda: True, "member events")
+    opened = [await fake.invoke("entry add", {"kind": "fact"}, user=m) for m in moderators]
+    fake.callback_deadline = 60.0  # this is about the numbering, not speed on a busy machine
+    saved = await asyncio.gather(
+        *(
+            fake.submit_modal(o, {**FACT, "text": distinct_text(n)}, timeout=30)
+            for n, o in enumerate(opened)
+        )
+    )
+    texts = [text_of(r) for r in saved]
+    assert not [t for t in texts if "pkey" in t or "is at version" in t]
+    keys = {f"s{n}" for n in range(1, 21)}
+    assert {k for k in keys for t in texts if f"`{k}`" in t or f" {k} " in t} == keys
+    log = await fake.invoke("entry log", user=fake.owner)
+    assert "s20" in text_of(log)

@@ -126,3 +126,32 @@ async def test_copying_an_old_nul_row_to_postgres_says_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert f"documents row {GUILD}/fact/s7 holds a NUL character in data.text" in err
+
+
+# -- 4: simultaneous adds ---------------------------------------------------------------------
+
+
+async def test_twenty_moderators_adding_at_once_all_get_their_own_number(
+    mod: Moderation,
+) -> None:
+    moderators = [Member.of(100 + n, f"Mod {n}", GUILD, MANAGE_GUILD) for n in range(20)]
+    drafts = [replace(FACT, text=distinct_text(n)) for n in range(20)]
+    saved = await asyncio.gather(
+        *(mod.entries.add(m, d, confirm=True) for m, d in zip(moderators, drafts, strict=True))
+    )
+    keys = sorted((s.ref.key for s in saved), key=lambda k: int(k[1:]))
+    assert keys == [f"s{n}" for n in range(1, 21)]
+    assert all(s.entry.id == s.ref.key for s in saved)
+    heads = await mod.entries.mods.heads(GUILD)
+    assert {h.key: h.data["text"] for h in heads} == {s.ref.key: s.entry.text for s in saved}
+
+
+async def test_two_quotes_by_one_new_speaker_at_once_are_both_saved(mod: Moderation) -> None:
+    quotes = [
+        Draft(Kind.QUOTE, text, FACT.source, FACT.excerpt, speaker="Zed Zebra", quote_kind="d")
+        for text in ("Stripes unite us all.", "Zebras never forget a summit.")
+    ]
+    saved = await asyncio.gather(*(mod.entries.add(ALICE, q, confirm=True) for q in quotes))
+    assert sorted(s.ref.key for s in saved) == ["s1", "s2"]
+    people = {h.key for h in await mod.entries.mods.heads(GUILD) if h.kind is Kind.PERSON}
+    assert {s.entry.person for s in saved} <= people  # type: ignore[union-attr]

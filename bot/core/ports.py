@@ -7,7 +7,7 @@ and each backend quotes them for its own full-text engine.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -185,6 +185,13 @@ class ModerationStore(Protocol):
 
     async def next_number(self, guild_id: int) -> int:
         """One past the highest n among the server's entry keys ``s<n>``."""
+        ...
+
+    async def commit_new(self, guild_id: int, make: Callable[[int], EntryChange]) -> EntryChange:
+        """Write the change ``make(n)`` builds for a new entry ``s<n>``, n being allocated
+        inside the write's transaction (one past the highest, as ``next_number``), so that
+        moderators adding at once each get their own number; the change written is returned.
+        ``Conflict`` as ``commit`` (a stale decision, a new speaker's slug taken meanwhile)."""
         ...
 
     async def hidden(self, guild_id: int) -> builtins.list[HiddenEntry]: ...

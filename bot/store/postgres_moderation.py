@@ -12,7 +12,7 @@ per-server transaction advisory lock.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +53,10 @@ _CASTS = {
     VERSION_COLUMNS: {"data": "::jsonb"},
     SUGGESTION_COLUMNS: {"data": "::jsonb", "new_person": "::jsonb"},
 }
+_NEXT_NUMBER = (
+    "SELECT coalesce(max(substr(key, 2)::bigint), 0) FROM entry_versions "
+    "WHERE guild_id = $1 AND key ~ '^s[0-9]+$' AND version = 1"
+)
 _SET_ROLE = (
     "INSERT INTO moderation_settings (guild_id, moderator_role_id) VALUES ($1, $2) "
     "ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id"
@@ -108,34 +112,48 @@ class PostgresModerationStore:
     async def commit(self, change: EntryChange) -> None:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                for version in change.versions:
-                    latest = await conn.fetchval(
-                        "SELECT coalesce(max(version), 0) FROM entry_versions "
-                        "WHERE guild_id = $1 AND kind = $2 AND key = $3",
-                        version.guild_id,
-                        version.kind.value,
-                        version.key,
-                    )
-                    if int(latest) != version.version - 1:
-                        raise Conflict(
-                            f"{version.kind.value} {version.key} is at version {latest} now, "
-                            f"not {version.version - 1}"
-                        )
-                if change.decided is not None:
-                    await self._decide(conn, change.decided)
-                if change.versions:
-                    await conn.executemany(
-                        _insert("entry_versions", VERSION_COLUMNS),
-                        [version_params(v, aware) for v in change.versions],
-                    )
-                for kind, key in change.delete:
-                    guild = change.versions[0].guild_id  # deletes retire an entry: one version
-                    await self._store.delete_in_transaction(conn, kind, key, guild)
-                for doc in change.put:
-                    await self._store.put_in_transaction(conn, doc)
-                await _insert_audit(conn, change.audit)
+                await self._write(conn, change)
         except asyncpg.UniqueViolationError as exc:  # a writer racing past the check was first
-            raise Conflict(f"an entry changed meanwhile ({exc.constraint_name})") from exc
+            raise Conflict("an entry changed meanwhile") from exc
+
+    async def commit_new(self, guild_id: int, make: Callable[[int], EntryChange]) -> EntryChange:
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                await _lock(conn, "entries", guild_id)  # one new entry at a time per server
+                found = await conn.fetchval(_NEXT_NUMBER, guild_id)
+                change = make(int(found) + 1)
+                await self._write(conn, change)
+        except asyncpg.UniqueViolationError as exc:  # e.g. a new speaker's slug, taken meanwhile
+            raise Conflict("an entry changed meanwhile") from exc
+        return change
+
+    async def _write(self, conn: Conn, change: EntryChange) -> None:
+        for version in change.versions:
+            latest = await conn.fetchval(
+                "SELECT coalesce(max(version), 0) FROM entry_versions "
+                "WHERE guild_id = $1 AND kind = $2 AND key = $3",
+                version.guild_id,
+                version.kind.value,
+                version.key,
+            )
+            if int(latest) != version.version - 1:
+                raise Conflict(
+                    f"{version.kind.value} {version.key} is at version {latest} now, "
+                    f"not {version.version - 1}"
+                )
+        if change.decided is not None:
+            await self._decide(conn, change.decided)
+        if change.versions:
+            await conn.executemany(
+                _insert("entry_versions", VERSION_COLUMNS),
+                [version_params(v, aware) for v in change.versions],
+            )
+        for kind, key in change.delete:
+            guild = change.versions[0].guild_id  # deletes retire an entry: one version
+            await self._store.delete_in_transaction(conn, kind, key, guild)
+        for doc in change.put:
+            await self._store.put_in_transaction(conn, doc)
+        await _insert_audit(conn, change.audit)
 
     async def _decide(self, conn: Conn, s: Suggestion) -> None:
         status = await conn.execute(
@@ -176,11 +194,7 @@ class PostgresModerationStore:
         return [version_of(row) for row in rows]
 
     async def next_number(self, guild_id: int) -> int:
-        found = await self._pool.fetchval(
-            "SELECT coalesce(max(substr(key, 2)::bigint), 0) FROM entry_versions "
-            "WHERE guild_id = $1 AND key ~ '^s[0-9]+$' AND version = 1",
-            guild_id,
-        )
+        found = await self._pool.fetchval(_NEXT_NUMBER, guild_id)
         return int(found) + 1
 
     # -- hidden curated entries --------------------------------------------------------------

@@ -156,8 +156,9 @@ async def submit(
     except BotError as error:
         draft = draft.visible()  # shown back and reopened without what can't be stored
         problem = render_form_problem(error, draft, ref=spec.ref)
-        if isinstance(error, Conflict) and not isinstance(error, NearDuplicate):
-            await answer(interaction, problem)  # stale: the form must be opened anew
+        stale = isinstance(error, Conflict) and not isinstance(error, NearDuplicate)
+        if stale and spec.ref is not None:
+            await answer(interaction, problem)  # a stale edit: the form must be opened anew
             return
         view = DraftView(
             spec, draft, interaction.user.id, duplicate=isinstance(error, NearDuplicate)
