@@ -29,6 +29,7 @@ from bot.core.records import (
     Suggestion,
     SuggestionStatus,
 )
+from bot.store.faults import COMMAND_TIMEOUT
 from bot.store.moderation_rows import (
     AUDIT_COLUMNS,
     HIDDEN_COLUMNS,
@@ -103,7 +104,7 @@ class PostgresModerationStore:
     async def set_moderator_role(
         self, guild_id: int, role_id: int | None, audit: AuditRecord
     ) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             await conn.execute(_SET_ROLE, guild_id, role_id)
             await _insert_audit(conn, [audit])
 
@@ -111,14 +112,14 @@ class PostgresModerationStore:
 
     async def commit(self, change: EntryChange) -> None:
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
+            async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
                 await self._write(conn, change)
         except asyncpg.UniqueViolationError as exc:  # a writer racing past the check was first
             raise Conflict("an entry changed meanwhile") from exc
 
     async def commit_new(self, guild_id: int, make: Callable[[int], EntryChange]) -> EntryChange:
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
+            async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
                 await _lock(conn, "entries", guild_id)  # one new entry at a time per server
                 found = await conn.fetchval(_NEXT_NUMBER, guild_id)
                 change = make(int(found) + 1)
@@ -207,7 +208,7 @@ class PostgresModerationStore:
         return [hidden_of(row) for row in rows]
 
     async def hide(self, entry: HiddenEntry, audit: AuditRecord) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             status = await conn.execute(
                 _insert("hidden_entries", HIDDEN_COLUMNS) + " ON CONFLICT DO NOTHING",
                 *hidden_params(entry, aware),
@@ -217,7 +218,7 @@ class PostgresModerationStore:
             await _insert_audit(conn, [audit])
 
     async def unhide(self, guild_id: int, kind: Kind, key: str, audit: AuditRecord) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             status = await conn.execute(
                 "DELETE FROM hidden_entries WHERE guild_id = $1 AND kind = $2 AND key = $3",
                 guild_id,
@@ -233,7 +234,7 @@ class PostgresModerationStore:
     async def add_suggestion(
         self, suggestion: Suggestion, audit: AuditRecord, *, quota: Quota | None = None
     ) -> Suggestion:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             await _lock(conn, "suggestions", suggestion.guild_id)
             if quota is not None:
                 made = await conn.fetchval(
@@ -338,7 +339,7 @@ class PostgresModerationStore:
 
     async def export_guild(self, guild_id: int, at: datetime) -> GuildExport:
         async with (
-            self._pool.acquire() as conn,
+            self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn,
             conn.transaction(isolation="repeatable_read", readonly=True),
         ):
             role = await conn.fetchval(
@@ -375,7 +376,7 @@ class PostgresModerationStore:
 
     async def import_guild(self, export: GuildExport, documents: Sequence[Document]) -> None:
         guild = export.guild_id
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             await _lock(conn, "import", guild)
             held = await conn.fetchval(
                 "SELECT (SELECT count(*) FROM entry_versions WHERE guild_id = $1) "
@@ -436,7 +437,7 @@ class PostgresModerationStore:
         retired = {(v.kind, v.key) for v in export.versions} - active
         columns = [c.strip() for c in SUGGESTION_COLUMNS.split(",")]
         refresh = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             await _lock(conn, "import", guild)
             await conn.execute(_SET_ROLE, guild, export.moderator_role_id)
             if export.versions:

@@ -18,10 +18,18 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.deadline import Overdue, answer_in_time
 from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.drafts import FIELD_LIMITS, Draft
-from bot.core.errors import BotError, Conflict, NearDuplicate
+from bot.core.errors import (
+    OVERDUE,
+    BotError,
+    Conflict,
+    NearDuplicate,
+    Unavailable,
+    as_unavailable,
+)
 from bot.core.models import Kind
 from bot.core.moderation_answers import EntryRef
 from bot.core.permissions import Member
@@ -46,6 +54,7 @@ log = logging.getLogger(__name__)
 FORM_REOPEN = "form:reopen"
 FORM_CONFIRM = "form:confirm"
 VIEW_TIMEOUT = 900.0
+_KEPT = "Nothing you typed is lost: it is below, and the button reopens the form with it."
 
 Handler = Callable[[Member, Draft, bool], Awaitable[Reply]]
 
@@ -129,8 +138,9 @@ async def refuse_elsewhere(
 
 async def on_error(interaction: discord.Interaction[Any], error: Exception, what: str) -> None:
     """Errors of modals and buttons (the tree's ``on_error`` sees commands only)."""
-    if isinstance(error, BotError):
-        reply = render_error(error)
+    known = error if isinstance(error, BotError) else as_unavailable(error)
+    if known is not None:
+        reply = render_error(known)
     else:
         error_id = uuid.uuid4().hex[:8]
         log.error(
@@ -152,8 +162,10 @@ async def submit(
 ) -> None:
     """Run the form's handler; a refusal shows the draft back with a way to fix it."""
     try:
-        reply = await spec.handler(member_of(interaction), draft, confirm)
-    except BotError as error:
+        async with answer_in_time(interaction):
+            reply = await spec.handler(member_of(interaction), draft, confirm)
+    except Exception as exc:
+        error = _refusal(exc)
         draft = draft.visible()  # shown back and reopened without what can't be stored
         problem = render_form_problem(error, draft, ref=spec.ref)
         stale = isinstance(error, Conflict) and not isinstance(error, NearDuplicate)
@@ -166,6 +178,20 @@ async def submit(
         await answer(interaction, problem, view)
         return
     await answer(interaction, reply)
+
+
+def _refusal(exc: Exception) -> BotError:
+    """What to tell the form's author: the core's refusal, or that the database failed for
+    now (stopped, frozen, full, locked: ``Unavailable``); anything else is a bug, re-raised."""
+    if isinstance(exc, BotError):
+        return exc
+    if isinstance(exc, Overdue):
+        return Unavailable(OVERDUE, hint=_KEPT)
+    fault = as_unavailable(exc)
+    if fault is None:
+        raise exc
+    log.warning("a form could not be saved for now: %r", exc)
+    return Unavailable(hint=_KEPT)
 
 
 class EntryForm(discord.ui.Modal):
