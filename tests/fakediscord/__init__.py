@@ -15,6 +15,7 @@ from .records import (
     ALREADY_ACKNOWLEDGED,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
+    SERVER_ERROR,
     UNKNOWN_CHANNEL,
     UNKNOWN_INTERACTION,
     UNKNOWN_MESSAGE,
@@ -22,6 +23,7 @@ from .records import (
     ApiError,
     RecordedRequest,
     Violation,
+    rate_limited,
 )
 from .reply import Reply
 from .server import FakeDiscord
@@ -30,6 +32,7 @@ __all__ = [
     "ALREADY_ACKNOWLEDGED",
     "MISSING_ACCESS",
     "MISSING_PERMISSIONS",
+    "SERVER_ERROR",
     "UNKNOWN_CHANNEL",
     "UNKNOWN_INTERACTION",
     "UNKNOWN_MESSAGE",
@@ -46,4 +49,5 @@ __all__ = [
     "Reply",
     "Violation",
     "check_payload",
+    "rate_limited",
 ]

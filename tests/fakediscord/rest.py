@@ -47,7 +47,32 @@ def answer(data: Any, status: int = 200) -> web.Response:
 
 
 def error(err: ApiError, **extra: Any) -> web.Response:
-    return answer({"message": err.message, "code": err.code, **extra}, err.status)
+    if err.retry_after is None:
+        return answer({"message": err.message, "code": err.code, **extra}, err.status)
+    body = {
+        "message": err.message,
+        "code": err.code,
+        "retry_after": err.retry_after,
+        "global": err.global_limit,
+        **extra,
+    }
+    response = answer(body, err.status)
+    # Discord's 429s come through its proxy (discord.py takes a 429 without Via for a
+    # Cloudflare ban) and say when to retry, in the headers too.
+    response.headers.update(
+        {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(err.retry_after))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": str(err.retry_after),
+            "X-RateLimit-Bucket": "fake-bucket",
+            "X-RateLimit-Scope": "global" if err.global_limit else "user",
+        }
+    )
+    if err.global_limit:
+        response.headers["X-RateLimit-Global"] = "true"
+    return response
 
 
 def invalid_form_body(errors: list[str]) -> web.Response:
