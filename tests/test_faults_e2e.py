@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
+import discord
 import pytest
 
 from bot.adapters.discord import deadline
 from bot.adapters.discord.client import FactBot
 from bot.adapters.discord.entry_views import FORM_REOPEN
+from bot.adapters.discord.expiry import ExpiryGuard
 from bot.adapters.discord.review_views import REVIEW_APPROVE
 from bot.app import App
 from bot.core.review import SUGGESTION_LIMIT
@@ -277,3 +280,37 @@ async def test_twenty_moderators_adding_at_once_are_all_saved(fake: FakeDiscord)
     assert {k for k in keys for t in texts if f"`{k}`" in t or f" {k} " in t} == keys
     log = await fake.invoke("entry log", user=fake.owner)
     assert "s20" in text_of(log)
+
+
+# -- 11: interactions past Discord's window after a gateway outage ----------------------------
+
+
+async def test_interactions_expired_during_a_gateway_outage_are_skipped(
+    fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert (await fake.invoke("about")).type == 4  # a fresh one is answered
+    session = await fake.disconnect()  # the gateway drops; Discord queues what happens
+    late = [
+        await fake.forge(APPLICATION_COMMAND, fake.command_payload("about"), age=20, wait=False)
+        for _ in range(5)
+    ]
+    with caplog.at_level("WARNING", logger="bot.adapters.discord.expiry"):
+        await fake.wait_resumed(session)  # replayed on RESUME, 20 s after Discord made them
+        bot = fake.bot
+        assert isinstance(bot, FactBot)
+        await fake.wait_for(lambda: bot.expiry.skipped == 5, "the late interactions skipped")
+    assert all(r.status is None for r in late)  # none answered: Discord would refuse it
+    lines = [r.getMessage() for r in caplog.records if "skipped interaction" in r.getMessage()]
+    assert len(lines) == 5 and lines[-1].endswith("(5 skipped so far)")
+    assert (await fake.invoke("about")).type == 4  # and the bot answers as before
+
+
+def test_a_host_clock_that_is_off_skips_nothing_on_time() -> None:
+    guard = ExpiryGuard()
+    made = discord.utils.time_snowflake(discord.utils.utcnow())
+    at = discord.utils.snowflake_time(made).timestamp()
+    ahead = 30.0  # the host clock runs 30 s ahead of Discord's
+    assert not any(guard.expired({"id": str(made + n)}, now=at + ahead) for n in range(10))
+    late = discord.utils.time_snowflake(discord.utils.snowflake_time(made) - timedelta(seconds=9))
+    assert guard.expired({"id": str(late), "type": 2}, now=at + ahead)
+    assert guard.skipped == 1

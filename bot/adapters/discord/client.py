@@ -18,6 +18,7 @@ from bot.adapters.discord.config_cog import ConfigCog
 from bot.adapters.discord.digest_cog import DigestCog
 from bot.adapters.discord.digest_scheduler import DigestScheduler
 from bot.adapters.discord.entry_cog import EntryCog
+from bot.adapters.discord.expiry import ExpiryGuard
 from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.findsources_cog import FindSourcesCog
 from bot.adapters.discord.health import check_health, count_gateway_events
@@ -65,6 +66,8 @@ class FactBot(commands.Bot):
         )
         self.app = app
         self.sync_on_start = sync_on_start
+        self.expiry = ExpiryGuard()  # interactions past Discord's window are skipped
+        self.expiry.install(self)
         self.digest_scheduler = DigestScheduler(self, app.digests)
         self.fact_tree.observer.metrics = app.metrics
         self.fact_tree.observer.usage = app.usage
