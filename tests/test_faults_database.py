@@ -169,3 +169,30 @@ async def test_a_full_disk_says_temporary_and_keeps_the_form(
             reopen = next(c for c in refused.custom_ids if c.startswith(FORM_REOPEN + ":"))
             reopened = await fake.press(refused, reopen, user=fake.owner)
             assert "s1" in text_of(await fake.submit_modal(reopened, {}))
+
+
+async def test_a_read_only_database_stops_the_bot_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from contextlib import asynccontextmanager as cm
+
+    from bot.adapters.discord import runner
+
+    path = tmp_path / "store.db"
+    sqlite3.connect(path).close()
+    read_only = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as refused:  # what SQLite says, as it says it
+        read_only.execute("CREATE TABLE t (x)")
+    read_only.close()
+
+    @cm
+    async def opening(settings: Settings) -> AsyncIterator[None]:
+        raise refused.value
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(runner, "build_app", opening)
+    settings = Settings(discord_token="fake-token", database_url=f"sqlite:///{path}")
+    assert await runner.run_async(settings) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "attempt to write a readonly database" in err and "its folder" in err

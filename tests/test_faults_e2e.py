@@ -21,7 +21,7 @@ from bot.adapters.discord.expiry import ExpiryGuard
 from bot.adapters.discord.review_views import REVIEW_APPROVE
 from bot.app import App
 from bot.core.review import SUGGESTION_LIMIT
-from tests.fakediscord import FakeDiscord, FakeGuild
+from tests.fakediscord import CONNECTION_RESET, FakeDiscord, FakeGuild
 from tests.fakediscord.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -314,3 +314,24 @@ def test_a_host_clock_that_is_off_skips_nothing_on_time() -> None:
     late = discord.utils.time_snowflake(discord.utils.snowflake_time(made) - timedelta(seconds=9))
     assert guard.expired({"id": str(late), "type": 2}, now=at + ahead)
     assert guard.skipped == 1
+
+
+# -- 12: a DM where a server is needed; a reset connection on the first callback -------------
+
+
+async def test_digest_show_in_a_direct_message_says_only_in_a_server(fake: FakeDiscord) -> None:
+    data = fake.command_payload("digest show")
+    shown = await fake.forge(APPLICATION_COMMAND, data, user=fake.owner, dm=True)
+    assert shown.type == 4 and "only in a server" in text_of(shown)
+    assert "Only moderators" not in text_of(shown)
+
+
+async def test_a_connection_reset_on_the_first_callback_still_delivers_the_answer(
+    fake: FakeDiscord,
+) -> None:
+    fake.fail("POST", r"/interactions/\d+/[^/]+/callback", CONNECTION_RESET, times=1)
+    answered = await fake.invoke("about")
+    attempts = fake.requests_to("POST", rf"/interactions/{answered.id}/[^/]+/callback")
+    assert [r.status for r in attempts] == [0, 200]  # reset, then sent again
+    assert answered.type == 4 and "apolog" not in text_of(answered).casefold()
+    assert answered.embeds and answered.latency is not None and answered.latency < 3

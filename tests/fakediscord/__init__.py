@@ -13,6 +13,7 @@ from .models import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
 from .options import InvocationError
 from .records import (
     ALREADY_ACKNOWLEDGED,
+    CONNECTION_RESET,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
     SERVER_ERROR,
@@ -30,6 +31,7 @@ from .server import FakeDiscord
 
 __all__ = [
     "ALREADY_ACKNOWLEDGED",
+    "CONNECTION_RESET",
     "MISSING_ACCESS",
     "MISSING_PERMISSIONS",
     "SERVER_ERROR",

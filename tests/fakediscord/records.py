@@ -28,6 +28,8 @@ def rate_limited(retry_after: float, *, global_limit: bool = False) -> ApiError:
 
 
 SERVER_ERROR = ApiError(500, 0, "500: Internal Server Error")
+# Not an answer: the fake aborts the TCP connection before answering (``fake.fail`` with it).
+CONNECTION_RESET = ApiError(0, 0, "connection reset")
 
 
 MISSING_ACCESS = ApiError(403, 50001, "Missing Access")

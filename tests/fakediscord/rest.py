@@ -15,6 +15,7 @@ from aiohttp import web
 from . import payloads
 from .models import GROUP_DM, as_id
 from .records import (
+    CONNECTION_RESET,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
     NOT_FOUND,
@@ -138,6 +139,13 @@ async def recorder(request: web.Request, handler: Handler) -> web.StreamResponse
         response: web.StreamResponse
         if not public and request.headers.get("Authorization") != f"Bot {fake.token}":
             response = error(UNAUTHORIZED)
+        elif failure is not None and failure.status == CONNECTION_RESET.status:
+            # The connection is cut before any answer: the client sees a TCP reset and does
+            # not know whether the request was done (here it was not).
+            record.status = 0
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("reset by the fake")
         elif failure is not None:
             response = error(failure)
         else:

@@ -13,6 +13,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.adapters.discord import transport
 from bot.adapters.discord.components import AnswerButton, SectionMenu
 from bot.adapters.discord.config_cog import ConfigCog
 from bot.adapters.discord.digest_cog import DigestCog
@@ -68,6 +69,7 @@ class FactBot(commands.Bot):
         self.sync_on_start = sync_on_start
         self.expiry = ExpiryGuard()  # interactions past Discord's window are skipped
         self.expiry.install(self)
+        transport.install()  # a callback meeting a connection reset is sent again
         self.digest_scheduler = DigestScheduler(self, app.digests)
         self.fact_tree.observer.metrics = app.metrics
         self.fact_tree.observer.usage = app.usage
