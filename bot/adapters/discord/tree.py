@@ -193,7 +193,10 @@ class FactTree(app_commands.CommandTree[Any]):
         if interaction.type is discord.InteractionType.autocomplete:
             return  # answered with no choices on the way out
         self.observer.ended(Outcome.INTERNAL_ERROR)
-        await send_reply(interaction, render_error(Unavailable(OVERDUE)))
+        try:
+            await send_reply(interaction, render_error(Unavailable(OVERDUE)))
+        except discord.HTTPException as exc:  # the cut-off answer had got through
+            log.info("no overdue notice for interaction %s: %s", interaction.id, exc)
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
