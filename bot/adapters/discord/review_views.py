@@ -17,9 +17,11 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.deadline import Overdue, answer_in_time
 from bot.adapters.discord.entry_views import VIEW_TIMEOUT, on_error, refuse_elsewhere
 from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import NO_PINGS, to_embeds
+from bot.core.errors import OVERDUE, Unavailable
 from bot.core.moderation import Moderation
 from bot.core.moderation_answers import Decided, ReviewCard
 from bot.core.render import Reply
@@ -105,7 +107,10 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEM
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
-            await self._press(interaction)
+            async with answer_in_time(interaction):
+                await self._press(interaction)
+        except Overdue:
+            await on_error(interaction, Unavailable(OVERDUE), f"button {self.custom_id}")
         except Exception as error:
             await on_error(interaction, error, f"button {self.custom_id}")
 
