@@ -368,7 +368,7 @@ class InteractionsMixin(FakeBase):
         u = self.owner
         g, _ = self._place(guild, None, u, False)
         name, *path = command.split()
-        cmd = self._command(name, g, u, None)
+        cmd, _ = self._command(name, g, u, None)
         return command_data(cmd, path, options or {}, self._resolver(g, u, None))
 
     # --- components and modals -----------------------------------------------------------------
