@@ -97,9 +97,12 @@ async def child(args: argparse.Namespace) -> None:
         store = bot._connection._view_store
         views = len(store._synced_message_views)
         items = sum(len(v) for v in store._views.values())
+        import gc
+
+        alive = sum(isinstance(o, discord.ui.View) for o in gc.get_objects())
         print(
-            f"held by discord.py's view store at the end: {views} message views, {items} "
-            f"dispatchable items, {len(store._modals)} modals",
+            f"held at the end: {alive} views alive, of which discord.py's view store tracks "
+            f"{views} by message ({items} dispatchable items); {len(store._modals)} modals",
             flush=True,
         )
         if tracing and warm:
