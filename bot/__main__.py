@@ -144,10 +144,14 @@ async def _store_verify(settings: Settings) -> int:
 
 
 async def _store_copy(source: str, target: str) -> int:
-    from bot.store.copy import copy_store, redact_url
+    from bot.store.copy import CopyRefused, copy_store, redact_url
 
     print(f"copying {redact_url(source)} -> {redact_url(target)}")
-    report = await copy_store(source, target, progress=print)
+    try:
+        report = await copy_store(source, target, progress=print)
+    except CopyRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     for check in report.checks:
         verdict = "ok" if check.ok else "MISMATCH"
         print(

@@ -17,12 +17,8 @@ import discord
 import pytest
 
 from bot.adapters.discord.client import FactBot
-from bot.adapters.discord.entry_views import (
-    FORM_CONFIRM,
-    FORM_REOPEN,
-    REVIEW_APPROVE,
-    REVIEW_REJECT,
-)
+from bot.adapters.discord.entry_views import FORM_CONFIRM, FORM_REOPEN
+from bot.adapters.discord.review_views import REVIEW_APPROVE, REVIEW_REJECT
 from bot.app import App
 from tests.fakediscord import ApiError, FakeDiscord, FakeGuild, InvocationError
 from tests.fakediscord.reply import Reply
@@ -60,6 +56,18 @@ def allow_everyone(fake: FakeDiscord, command: str) -> Iterator[None]:
         yield
     finally:
         registered["default_member_permissions"] = saved
+
+
+def _id(reply: Reply, prefix: str) -> str:
+    """The custom id on ``reply``'s message that starts with ``prefix`` (ids carry their
+    server and entry after it)."""
+    found = [c for c in reply.custom_ids if c.startswith(prefix + ":")]
+    assert len(found) == 1, f"{prefix} among {reply.custom_ids}"
+    return found[0]
+
+
+def _has(reply: Reply, prefix: str) -> bool:
+    return any(c.startswith(prefix + ":") for c in reply.custom_ids)
 
 
 def _text(reply: Reply) -> str:
@@ -108,8 +116,8 @@ async def test_a_refused_form_shows_what_was_typed_and_reopens_it(fake: FakeDisc
     text = _text(refused)
     assert refused.ephemeral and "http:// or https://" in text and "narnia" in text
     assert "You typed: Text" in text and FACT["text"] in text
-    assert FORM_REOPEN in refused.custom_ids and FORM_CONFIRM not in refused.custom_ids
-    reopened = await fake.press(refused, FORM_REOPEN, user=fake.owner)
+    assert _has(refused, FORM_REOPEN) and not _has(refused, FORM_CONFIRM)
+    reopened = await fake.press(refused, _id(refused, FORM_REOPEN), user=fake.owner)
     assert reopened.type == 9
     values = {
         c["components"][0]["custom_id"]: c["components"][0].get("value")
@@ -124,7 +132,7 @@ async def test_a_near_duplicate_is_flagged_and_can_be_saved_anyway(fake: FakeDis
     await _add(fake)
     again = await _add(fake, {**FACT, "text": FACT["text"].replace("first ", "")})
     assert "Possible duplicate" in _text(again) and "fact s1, " in _text(again)
-    confirmed = await fake.press(again, FORM_CONFIRM, user=fake.owner)
+    confirmed = await fake.press(again, _id(again, FORM_CONFIRM), user=fake.owner)
     assert confirmed.type == 4 and "s2" in _text(confirmed)
 
 
@@ -229,8 +237,8 @@ async def test_suggestions_are_reviewed_and_the_suggester_told(fake: FakeDiscord
 
     card = await fake.invoke("entry review", user=fake.owner)
     assert card.ephemeral and "Suggestion #1" in _text(card)
-    assert {REVIEW_APPROVE, REVIEW_REJECT} <= set(card.custom_ids)
-    approved = await fake.press(card, REVIEW_APPROVE, user=fake.owner)
+    assert _has(card, REVIEW_APPROVE) and _has(card, REVIEW_REJECT)
+    approved = await fake.press(card, _id(card, REVIEW_APPROVE), user=fake.owner)
     assert approved.type == 7
     assert "approved: it is entry `s1`" in str(card.message)
     await fake.wait_for(
@@ -241,7 +249,7 @@ async def test_suggestions_are_reviewed_and_the_suggester_told(fake: FakeDiscord
     assert any("s1" in str(m.get("content")) for m in fake.channel_messages[dm.id])
 
     fake.fail("POST", r"/channels/\d+/messages", ApiError(403, 50007, "Cannot send messages"))
-    opened_reason = await fake.press(card, REVIEW_REJECT, user=fake.owner)
+    opened_reason = await fake.press(card, _id(card, REVIEW_REJECT), user=fake.owner)
     assert opened_reason.type == 9
     rejected = await fake.submit_modal(opened_reason, {"reason": "No source says so."}, followups=1)
     assert "rejected" in str(card.message)
@@ -301,5 +309,5 @@ async def test_the_review_card_pages_through_the_queue(fake: FakeDiscord) -> Non
         await fake.submit_modal(opened, {**FACT, "text": f"Zebra claim number {n} of 2024."})
     card = await fake.invoke("entry review", user=fake.owner)
     assert "Suggestion #1 (1 of 2 waiting)" in _text(card)
-    turned = await fake.press(card, "review:next", user=fake.owner)
+    turned = await fake.press(card, _id(card, "review:next"), user=fake.owner)
     assert turned.type == 7 and "Suggestion #2 (2 of 2 waiting)" in str(card.message)

@@ -30,7 +30,16 @@ from bot.core.models import (
 )
 from bot.core.ports import Store
 
-__all__ = ["ENTRY_KINDS", "FIELD_LIMITS", "Built", "Draft", "build", "parse_links"]
+__all__ = [
+    "ENTRY_KINDS",
+    "FIELD_LIMITS",
+    "Built",
+    "Draft",
+    "build",
+    "control_problem",
+    "parse_links",
+    "visible",
+]
 
 ENTRY_KINDS = (Kind.FACT, Kind.QUOTE)
 FIELD_LIMITS = {
@@ -50,6 +59,9 @@ LABELS = {
     "quote_kind": "Direct or reported",
 }
 MAX_LINKS = 12
+# Control characters other than tab and line breaks, and lone surrogates: SQLite would store
+# them and PostgreSQL refuse them (NUL), or no UTF-8 encoder takes them (surrogates).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINK_KEYS = {
     "country": "countries",
     "countries": "countries",
@@ -72,6 +84,21 @@ _QUOTE_KINDS = {
 }
 
 
+def control_problem(text: str) -> str | None:
+    """What is wrong with ``text`` if it holds a control character or a lone surrogate."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    what = "lone surrogate" if 0xD800 <= code <= 0xDFFF else "control character"
+    return f"contains the {what} U+{code:04X}, which can't be stored; remove it"
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character or lone surrogate shown as U+FFFD, to echo it."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """The entry form's fields as typed. Facts use ``links``; quotes ``speaker`` and
@@ -84,6 +111,11 @@ class Draft:
     links: str = ""
     speaker: str = ""
     quote_kind: str = ""
+
+    def visible(self) -> Draft:
+        """The draft as it can be shown back: control characters replaced (``visible``)."""
+        values = {name: visible(str(getattr(self, name))) for name in FIELD_LIMITS}
+        return Draft(self.kind, **values)
 
     def fields(self) -> list[tuple[str, str]]:
         """(form field, value) in form order, for this kind."""
@@ -283,6 +315,9 @@ def _model_problems(error: ValidationError, problems: _Problems) -> None:
 
 def _check_typed(draft: Draft, problems: _Problems) -> None:
     for name, value in draft.fields():
+        control = control_problem(value)
+        if control is not None:
+            problems.add(name, control)
         limit = FIELD_LIMITS[name]
         if len(value.strip()) > limit:
             problems.add(name, f"{len(value.strip())} characters; at most {limit}")

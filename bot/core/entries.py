@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
 from bot.core.documents import to_document
-from bot.core.drafts import ENTRY_KINDS, Built, Draft, build
+from bot.core.drafts import ENTRY_KINDS, Built, Draft, build, control_problem
 from bot.core.errors import Conflict, Invalid, NearDuplicate, NotFound
 from bot.core.lookup import Candidate, best_matches, normalise
 from bot.core.models import MODEL_BY_KIND, Document, Fact, Kind, Provenance, Quote
@@ -60,6 +60,7 @@ DUPLICATE_SCORE = 90.0
 DUPLICATE_SCAN = 5_000
 MAX_REASON = 300
 _KEY_ATTEMPTS = 5
+PENDING_KEY = "pending"  # the id a new entry is validated under until its number is known
 
 
 def entry_of(version: EntryVersion) -> BaseModel:
@@ -88,6 +89,9 @@ def document_of(versions: Sequence[EntryVersion]) -> Document | None:
 
 def reason_text(text: str | None, *, required: bool) -> str:
     value = " ".join((text or "").split())
+    control = control_problem(value)
+    if control is not None:
+        raise Invalid(f"The reason {control}.")
     if required and not value:
         raise Invalid("Give a reason; it is kept in the entry's history and the audit log.")
     if len(value) > MAX_REASON:
@@ -138,6 +142,9 @@ class EntryServiceBase:
         """The entry ``ident`` names (``s3``, a curated id, or ``quote:<id>``) and, for a
         server's own entry, its versions."""
         text = ident.strip()
+        control = control_problem(text)
+        if control is not None:
+            raise Invalid(f"The entry id {control}.", hint="Entry ids look like s3.")
         kind_text, colon, key = text.partition(":")
         kinds: Sequence[Kind] = ENTRY_KINDS
         if colon and kind_text.strip().casefold() in ("fact", "quote", "person"):
@@ -249,69 +256,91 @@ class EntryServiceBase:
         suggested_by: Actor | None = None,
         decided: Callable[[str], Suggestion] | None = None,
     ) -> Saved:
-        """A new server entry under the next free key ``s<n>`` (retrying when another
-        moderator took that key first), with its new speaker if any. ``decided`` gives the
-        suggestion that leaves the queue with it, given the key; then a ``Conflict`` is
-        raised to the caller, who knows whether the suggestion or the key was stale."""
+        """A new server entry ``s<n>``, with its new speaker if any. The number is allocated
+        inside the write (``ModerationStore.commit_new``), so moderators adding at once each
+        get their own; a ``Conflict`` (a new speaker's slug taken meanwhile) is retried with
+        the form built again. ``decided`` gives the suggestion that leaves the queue with it,
+        given the key; then a ``Conflict`` is raised to the caller, who knows whether the
+        suggestion was stale."""
         for attempt in range(_KEY_ATTEMPTS):
-            key = f"s{await self.mods.next_number(guild)}"
             if prebuilt is not None:
-                built = prebuilt(key)
+                built = prebuilt(PENDING_KEY)
             else:
                 assert draft is not None
-                built = await build(self.store, guild, draft, key=key)
+                built = await build(self.store, guild, draft, key=PENDING_KEY)
             if not confirm:
                 duplicate = await self.near_duplicate(guild, built.entry)
                 if duplicate is not None:
                     raise duplicate
             kind = Kind.FACT if isinstance(built.entry, Fact) else Kind.QUOTE
-            ref = EntryRef(kind, key, False)
-            versions: list[EntryVersion] = []
-            audit: list[AuditRecord] = []
-            if built.new_person is not None:
-                person_ref = EntryRef(Kind.PERSON, built.new_person.slug, False)
-                versions.append(
-                    self.new_version(
-                        guild,
-                        built.new_person,
-                        kind=Kind.PERSON,
-                        key=person_ref.key,
-                        number=1,
-                        status=EntryStatus.ACTIVE,
-                        action=action,
-                        actor=actor,
-                        reason=f"speaker of {key}",
-                        suggested_by=suggested_by,
-                    )
+
+            def make(number: int, built: Built = built, kind: Kind = kind) -> EntryChange:
+                return self._new_entry(
+                    guild, built, kind, f"s{number}", actor, action, reason, suggested_by, decided
                 )
-                audit.append(self.audit(guild, actor, action, person_ref, 1, f"speaker of {key}"))
+
+            try:
+                change = await self.mods.commit_new(guild, make)
+            except Conflict:
+                if decided is not None or attempt == _KEY_ATTEMPTS - 1:
+                    raise
+                continue  # a new speaker's slug was taken meanwhile: build the form again
+            head = change.versions[-1]
+            entry = built.entry.model_copy(update={"id": head.key})
+            return Saved(EntryRef(kind, head.key, False), head, entry, built.new_person)
+        raise AssertionError("unreachable")
+
+    def _new_entry(
+        self,
+        guild: int,
+        built: Built,
+        kind: Kind,
+        key: str,
+        actor: Actor,
+        action: VersionAction,
+        reason: str,
+        suggested_by: Actor | None,
+        decided: Callable[[str], Suggestion] | None,
+    ) -> EntryChange:
+        """The change adding ``built`` as entry ``key`` (and its new speaker, if any)."""
+        versions: list[EntryVersion] = []
+        audit: list[AuditRecord] = []
+        if built.new_person is not None:
+            person_ref = EntryRef(Kind.PERSON, built.new_person.slug, False)
             versions.append(
                 self.new_version(
                     guild,
-                    built.entry,
-                    kind=kind,
-                    key=key,
+                    built.new_person,
+                    kind=Kind.PERSON,
+                    key=person_ref.key,
                     number=1,
                     status=EntryStatus.ACTIVE,
                     action=action,
                     actor=actor,
-                    reason=reason,
+                    reason=f"speaker of {key}",
                     suggested_by=suggested_by,
                 )
             )
-            audit.append(self.audit(guild, actor, action, ref, 1, reason))
-            put = tuple(d for d in (document_of([v]) for v in versions) if d is not None)
-            change = EntryChange(
-                versions=tuple(versions),
-                put=put,
-                audit=tuple(audit),
-                decided=decided(key) if decided else None,
+            audit.append(self.audit(guild, actor, action, person_ref, 1, f"speaker of {key}"))
+        versions.append(
+            self.new_version(
+                guild,
+                built.entry.model_copy(update={"id": key}),
+                kind=kind,
+                key=key,
+                number=1,
+                status=EntryStatus.ACTIVE,
+                action=action,
+                actor=actor,
+                reason=reason,
+                suggested_by=suggested_by,
             )
-            try:
-                await self.mods.commit(change)
-            except Conflict:
-                if decided is not None or attempt == _KEY_ATTEMPTS - 1:
-                    raise
-                continue  # someone took the key (or the speaker's slug) first: next one
-            return Saved(ref, versions[-1], built.entry, built.new_person)
-        raise AssertionError("unreachable")
+        )
+        audit.append(self.audit(guild, actor, action, EntryRef(kind, key, False), 1, reason))
+        put = tuple(d for d in (document_of([v]) for v in versions) if d is not None)
+        return EntryChange(
+            versions=tuple(versions),
+            put=put,
+            audit=tuple(audit),
+            decided=decided(key) if decided else None,
+        )

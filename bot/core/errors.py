@@ -6,9 +6,10 @@ escapes is a bug: the adapter logs it with an id and apologises.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = [
+    "OVERDUE",
     "BotError",
     "Conflict",
     "Forbidden",
@@ -16,6 +17,9 @@ __all__ = [
     "NearDuplicate",
     "NotFound",
     "RateLimited",
+    "Unavailable",
+    "as_unavailable",
+    "register_storage_fault",
 ]
 
 
@@ -74,3 +78,48 @@ class NearDuplicate(Conflict):
 
 class RateLimited(BotError):
     title = "Slow down"
+
+
+OVERDUE = "The database did not answer in time. This is temporary; try again shortly."
+
+
+class Unavailable(BotError):
+    """The database did not answer in time or failed for a while (stopped, frozen, disk full,
+    locked by another process). Temporary: what was typed is kept to submit again."""
+
+    title = "The database is not answering"
+
+    def __init__(self, message: str = "", *, hint: str | None = None) -> None:
+        super().__init__(
+            message
+            or "The database is not answering right now. This is temporary; try again shortly.",
+            hint=hint,
+        )
+
+
+# What the storage backends count as a temporary failure of theirs (``bot.store.faults``
+# registers them); timeouts and broken connections count whatever the backend.
+_STORAGE_FAULTS: list[Callable[[BaseException], bool]] = []
+
+
+def register_storage_fault(predicate: Callable[[BaseException], bool]) -> None:
+    """Count exceptions ``predicate`` accepts as temporary storage failures."""
+    if predicate not in _STORAGE_FAULTS:
+        _STORAGE_FAULTS.append(predicate)
+
+
+def as_unavailable(error: BaseException) -> Unavailable | None:
+    """``error`` (or what caused it) as ``Unavailable`` when it is a temporary storage
+    failure; None for anything else (a bug stays a bug)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, Unavailable):
+            return current
+        if isinstance(current, TimeoutError | ConnectionError) or any(
+            accepts(current) for accepts in _STORAGE_FAULTS
+        ):
+            return Unavailable()
+        current = current.__cause__ or current.__context__
+    return None

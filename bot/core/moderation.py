@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from bot.core.drafts import ENTRY_KINDS, Draft, build
 from bot.core.entries import Clock, EntryServiceBase, document_of, entry_of, reason_text
-from bot.core.errors import Conflict, Invalid
+from bot.core.errors import Conflict, Invalid, NearDuplicate
 from bot.core.ledger import LedgerService
 from bot.core.models import Fact, Kind, Person, Quote
 from bot.core.moderation_answers import EntryRef, Saved, Visibility
@@ -35,7 +35,15 @@ class ModerationService(EntryServiceBase):
 
     async def add(self, member: Member, draft: Draft, *, confirm: bool = False) -> Saved:
         guild = await self.permissions.require_moderator(member, "add entries")
-        return await self.create(guild, draft, member.actor, action="add", confirm=confirm)
+        try:
+            return await self.create(guild, draft, member.actor, action="add", confirm=confirm)
+        except NearDuplicate:
+            raise
+        except Conflict:
+            raise Conflict(
+                "Other moderators were saving entries at the same moment, so yours was not saved.",
+                hint="Nothing you typed is lost: submit it again below.",
+            ) from None
 
     async def edit_form(self, member: Member, ident: str) -> tuple[EntryRef, int, Draft]:
         """The entry's version in force, as a prefilled form."""

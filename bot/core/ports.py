@@ -7,7 +7,7 @@ and each backend quotes them for its own full-text engine.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -31,6 +31,7 @@ __all__ = [
     "DigestStore",
     "EntryChange",
     "ModerationStore",
+    "Quota",
     "SearchPage",
     "Store",
     "SyncReport",
@@ -149,6 +150,14 @@ class EntryChange:
     decided: Suggestion | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """At most ``limit`` suggestions by one author since ``since`` (checked by the store)."""
+
+    limit: int
+    since: datetime
+
+
 class ModerationStore(Protocol):
     """What moderation persists for each server: versions, hidden curated entries, suggestions,
     the audit log and the moderator role. Every write is one transaction with its audit lines;
@@ -178,6 +187,13 @@ class ModerationStore(Protocol):
         """One past the highest n among the server's entry keys ``s<n>``."""
         ...
 
+    async def commit_new(self, guild_id: int, make: Callable[[int], EntryChange]) -> EntryChange:
+        """Write the change ``make(n)`` builds for a new entry ``s<n>``, n being allocated
+        inside the write's transaction (one past the highest, as ``next_number``), so that
+        moderators adding at once each get their own number; the change written is returned.
+        ``Conflict`` as ``commit`` (a stale decision, a new speaker's slug taken meanwhile)."""
+        ...
+
     async def hidden(self, guild_id: int) -> builtins.list[HiddenEntry]: ...
 
     async def hide(self, entry: HiddenEntry, audit: AuditRecord) -> None:
@@ -188,9 +204,14 @@ class ModerationStore(Protocol):
         """Show it again; ``Conflict`` if it was not hidden."""
         ...
 
-    async def add_suggestion(self, suggestion: Suggestion, audit: AuditRecord) -> Suggestion:
+    async def add_suggestion(
+        self, suggestion: Suggestion, audit: AuditRecord, *, quota: Quota | None = None
+    ) -> Suggestion:
         """Queue ``suggestion`` under the server's next number (its own ``number`` is
-        ignored), with ``audit`` (``{number}`` in its detail replaced by that number)."""
+        ignored), with ``audit`` (``{number}`` in its detail replaced by that number). With
+        ``quota``, the author's suggestions since ``quota.since`` are counted in the same
+        transaction, and ``RateLimited`` is raised (nothing written) once they reach
+        ``quota.limit``: concurrent submissions cannot slip past the limit."""
         ...
 
     async def suggestion(self, guild_id: int, number: int) -> Suggestion | None: ...

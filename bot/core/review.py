@@ -15,7 +15,7 @@ from bot.core.errors import Conflict, NotFound, RateLimited
 from bot.core.models import MODEL_BY_KIND, Fact, Kind, Person, Quote
 from bot.core.moderation_answers import Decided, ReviewCard, Suggested
 from bot.core.permissions import Member
-from bot.core.ports import EntryChange
+from bot.core.ports import EntryChange, Quota
 from bot.core.records import Actor, Suggestion, SuggestionStatus
 
 __all__ = ["SUGGESTION_LIMIT", "SUGGESTION_WINDOW", "ReviewService"]
@@ -66,7 +66,12 @@ class ReviewService(EntryServiceBase):
             duplicate_of=duplicate.key if duplicate else None,
         )
         audit = self.audit(guild, member.actor, "suggest", detail="suggestion #{number}")
-        saved = await self.mods.add_suggestion(suggestion, audit)
+        quota = Quota(SUGGESTION_LIMIT, suggestion.at - SUGGESTION_WINDOW)
+        try:  # counted again in the write's transaction: concurrent forms can't all pass
+            saved = await self.mods.add_suggestion(suggestion, audit, quota=quota)
+        except RateLimited:
+            await self.check_quota(member)  # raises with when the next one frees up
+            raise
         pending = await self.mods.count_suggestions(guild)
         return Suggested(saved, pending)
 

@@ -42,6 +42,7 @@ __all__ = [
     "AREAS",
     "Area",
     "AreaRows",
+    "CopyRefused",
     "CopyReport",
     "GroupCheck",
     "copy_store",
@@ -50,6 +51,42 @@ __all__ = [
 ]
 
 _MOD = 2**256
+
+
+class CopyRefused(ValueError):
+    """The source holds a row the target cannot take; the message is one line to show."""
+
+
+def _nul_at(value: object, where: str = "") -> str | None:
+    """Where in ``value`` (a row, as JSON-like data) a NUL character is, if anywhere."""
+    if isinstance(value, str):
+        return where or "(value)" if "\x00" in value else None
+    if isinstance(value, dict):
+        items: list[tuple[str, object]] = [
+            (f"{where}.{k}" if where else str(k), v) for k, v in value.items()
+        ]
+    elif isinstance(value, list | tuple):
+        items = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return None
+    for path, item in items:
+        found = _nul_at(item, path)
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_nul(area: Area, rows: Sequence[Row]) -> None:
+    """PostgreSQL stores no NUL character (SQLite did, before the bot refused them): say
+    which row holds one, before anything of the chunk is written."""
+    for row in rows:
+        where = _nul_at(row)
+        if where is not None:
+            raise CopyRefused(
+                f"{area.name} row {area.identity(row)[:120]} holds a NUL character in "
+                f"{where[:80]}, which PostgreSQL cannot store; correct it in the source "
+                "(for a server's entry, /entry edit) and copy again"
+            )
 
 
 class AreaRows(Protocol):
@@ -184,6 +221,7 @@ async def copy_store(
                 reader, writer = area.rows(source), area.rows(target)
                 done = ImportReport()
                 async for chunk in reader.export_rows(batch=batch):
+                    _refuse_nul(area, chunk)
                     done += await writer.import_rows(chunk)
                 report.imported[area.name] = done
                 progress(

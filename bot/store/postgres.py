@@ -44,6 +44,7 @@ from bot.store.common import (
     nth_unshadowed,
 )
 from bot.store.common import scope as _scope
+from bot.store.faults import COMMAND_TIMEOUT
 from bot.store.migrations import migrate_postgres
 from bot.store.portable import (
     DOCUMENT_AREA,
@@ -100,7 +101,15 @@ class PostgresStore:
         if schema is not None:
             settings["search_path"] = f'"{schema}"'
         pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size, server_settings=settings
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            server_settings=settings,
+            # A new connection's attempt gives up in time. No default command_timeout: the
+            # same pool runs migrations, the curated load and store copy, whose statements may
+            # rightly take longer; an interaction's work is bounded by the Discord adapter
+            # (bot.adapters.discord.deadline) and moderation writes by their acquire timeout.
+            timeout=COMMAND_TIMEOUT,
         )
         return cls(pool, schema)
 

@@ -12,15 +12,15 @@ per-server transaction advisory lock.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from bot.core.errors import Conflict
+from bot.core.errors import Conflict, RateLimited
 from bot.core.models import Document, Kind
-from bot.core.ports import EntryChange
+from bot.core.ports import EntryChange, Quota
 from bot.core.records import (
     AuditRecord,
     EntryVersion,
@@ -29,6 +29,7 @@ from bot.core.records import (
     Suggestion,
     SuggestionStatus,
 )
+from bot.store.faults import COMMAND_TIMEOUT
 from bot.store.moderation_rows import (
     AUDIT_COLUMNS,
     HIDDEN_COLUMNS,
@@ -53,6 +54,10 @@ _CASTS = {
     VERSION_COLUMNS: {"data": "::jsonb"},
     SUGGESTION_COLUMNS: {"data": "::jsonb", "new_person": "::jsonb"},
 }
+_NEXT_NUMBER = (
+    "SELECT coalesce(max(substr(key, 2)::bigint), 0) FROM entry_versions "
+    "WHERE guild_id = $1 AND key ~ '^s[0-9]+$' AND version = 1"
+)
 _SET_ROLE = (
     "INSERT INTO moderation_settings (guild_id, moderator_role_id) VALUES ($1, $2) "
     "ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id"
@@ -99,7 +104,7 @@ class PostgresModerationStore:
     async def set_moderator_role(
         self, guild_id: int, role_id: int | None, audit: AuditRecord
     ) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             await conn.execute(_SET_ROLE, guild_id, role_id)
             await _insert_audit(conn, [audit])
 
@@ -107,35 +112,49 @@ class PostgresModerationStore:
 
     async def commit(self, change: EntryChange) -> None:
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                for version in change.versions:
-                    latest = await conn.fetchval(
-                        "SELECT coalesce(max(version), 0) FROM entry_versions "
-                        "WHERE guild_id = $1 AND kind = $2 AND key = $3",
-                        version.guild_id,
-                        version.kind.value,
-                        version.key,
-                    )
-                    if int(latest) != version.version - 1:
-                        raise Conflict(
-                            f"{version.kind.value} {version.key} is at version {latest} now, "
-                            f"not {version.version - 1}"
-                        )
-                if change.decided is not None:
-                    await self._decide(conn, change.decided)
-                if change.versions:
-                    await conn.executemany(
-                        _insert("entry_versions", VERSION_COLUMNS),
-                        [version_params(v, aware) for v in change.versions],
-                    )
-                for kind, key in change.delete:
-                    guild = change.versions[0].guild_id  # deletes retire an entry: one version
-                    await self._store.delete_in_transaction(conn, kind, key, guild)
-                for doc in change.put:
-                    await self._store.put_in_transaction(conn, doc)
-                await _insert_audit(conn, change.audit)
+            async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
+                await self._write(conn, change)
         except asyncpg.UniqueViolationError as exc:  # a writer racing past the check was first
-            raise Conflict(f"an entry changed meanwhile ({exc.constraint_name})") from exc
+            raise Conflict("an entry changed meanwhile") from exc
+
+    async def commit_new(self, guild_id: int, make: Callable[[int], EntryChange]) -> EntryChange:
+        try:
+            async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
+                await _lock(conn, "entries", guild_id)  # one new entry at a time per server
+                found = await conn.fetchval(_NEXT_NUMBER, guild_id)
+                change = make(int(found) + 1)
+                await self._write(conn, change)
+        except asyncpg.UniqueViolationError as exc:  # e.g. a new speaker's slug, taken meanwhile
+            raise Conflict("an entry changed meanwhile") from exc
+        return change
+
+    async def _write(self, conn: Conn, change: EntryChange) -> None:
+        for version in change.versions:
+            latest = await conn.fetchval(
+                "SELECT coalesce(max(version), 0) FROM entry_versions "
+                "WHERE guild_id = $1 AND kind = $2 AND key = $3",
+                version.guild_id,
+                version.kind.value,
+                version.key,
+            )
+            if int(latest) != version.version - 1:
+                raise Conflict(
+                    f"{version.kind.value} {version.key} is at version {latest} now, "
+                    f"not {version.version - 1}"
+                )
+        if change.decided is not None:
+            await self._decide(conn, change.decided)
+        if change.versions:
+            await conn.executemany(
+                _insert("entry_versions", VERSION_COLUMNS),
+                [version_params(v, aware) for v in change.versions],
+            )
+        for kind, key in change.delete:
+            guild = change.versions[0].guild_id  # deletes retire an entry: one version
+            await self._store.delete_in_transaction(conn, kind, key, guild)
+        for doc in change.put:
+            await self._store.put_in_transaction(conn, doc)
+        await _insert_audit(conn, change.audit)
 
     async def _decide(self, conn: Conn, s: Suggestion) -> None:
         status = await conn.execute(
@@ -176,11 +195,7 @@ class PostgresModerationStore:
         return [version_of(row) for row in rows]
 
     async def next_number(self, guild_id: int) -> int:
-        found = await self._pool.fetchval(
-            "SELECT coalesce(max(substr(key, 2)::bigint), 0) FROM entry_versions "
-            "WHERE guild_id = $1 AND key ~ '^s[0-9]+$' AND version = 1",
-            guild_id,
-        )
+        found = await self._pool.fetchval(_NEXT_NUMBER, guild_id)
         return int(found) + 1
 
     # -- hidden curated entries --------------------------------------------------------------
@@ -193,7 +208,7 @@ class PostgresModerationStore:
         return [hidden_of(row) for row in rows]
 
     async def hide(self, entry: HiddenEntry, audit: AuditRecord) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             status = await conn.execute(
                 _insert("hidden_entries", HIDDEN_COLUMNS) + " ON CONFLICT DO NOTHING",
                 *hidden_params(entry, aware),
@@ -203,7 +218,7 @@ class PostgresModerationStore:
             await _insert_audit(conn, [audit])
 
     async def unhide(self, guild_id: int, kind: Kind, key: str, audit: AuditRecord) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             status = await conn.execute(
                 "DELETE FROM hidden_entries WHERE guild_id = $1 AND kind = $2 AND key = $3",
                 guild_id,
@@ -216,9 +231,21 @@ class PostgresModerationStore:
 
     # -- suggestions -------------------------------------------------------------------------
 
-    async def add_suggestion(self, suggestion: Suggestion, audit: AuditRecord) -> Suggestion:
-        async with self._pool.acquire() as conn, conn.transaction():
+    async def add_suggestion(
+        self, suggestion: Suggestion, audit: AuditRecord, *, quota: Quota | None = None
+    ) -> Suggestion:
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             await _lock(conn, "suggestions", suggestion.guild_id)
+            if quota is not None:
+                made = await conn.fetchval(
+                    "SELECT count(*) FROM suggestions WHERE guild_id = $1 AND author_id = $2 "
+                    "AND at > $3",
+                    suggestion.guild_id,
+                    suggestion.author.id,
+                    aware(quota.since),
+                )
+                if int(made) >= quota.limit:
+                    raise RateLimited("You have made the most suggestions allowed for now.")
             number = await conn.fetchval(
                 "SELECT coalesce(max(number), 0) + 1 FROM suggestions WHERE guild_id = $1",
                 suggestion.guild_id,
@@ -312,7 +339,7 @@ class PostgresModerationStore:
 
     async def export_guild(self, guild_id: int, at: datetime) -> GuildExport:
         async with (
-            self._pool.acquire() as conn,
+            self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn,
             conn.transaction(isolation="repeatable_read", readonly=True),
         ):
             role = await conn.fetchval(
@@ -349,7 +376,7 @@ class PostgresModerationStore:
 
     async def import_guild(self, export: GuildExport, documents: Sequence[Document]) -> None:
         guild = export.guild_id
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             await _lock(conn, "import", guild)
             held = await conn.fetchval(
                 "SELECT (SELECT count(*) FROM entry_versions WHERE guild_id = $1) "
@@ -410,7 +437,7 @@ class PostgresModerationStore:
         retired = {(v.kind, v.key) for v in export.versions} - active
         columns = [c.strip() for c in SUGGESTION_COLUMNS.split(",")]
         refresh = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
             await _lock(conn, "import", guild)
             await conn.execute(_SET_ROLE, guild, export.moderator_role_id)
             if export.versions:

@@ -45,6 +45,7 @@ from bot.store.common import (
     nth_unshadowed,
 )
 from bot.store.common import scope as _scope
+from bot.store.faults import SQLITE_BUSY_MS
 from bot.store.migrations import migrate_sqlite
 from bot.store.portable import (
     DOCUMENT_AREA,
@@ -109,7 +110,7 @@ class SqliteStore:
         conn = await aiosqlite.connect(target, isolation_level=None)
         try:
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
             if target != MEMORY:
                 await _enable_wal(conn)
             await conn.execute("PRAGMA synchronous = NORMAL")

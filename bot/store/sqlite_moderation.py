@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import builtins
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.core.errors import Conflict
+from bot.core.errors import Conflict, RateLimited
 from bot.core.models import Document, Kind
-from bot.core.ports import EntryChange
+from bot.core.ports import EntryChange, Quota
 from bot.core.records import (
     AuditRecord,
     EntryVersion,
@@ -54,6 +54,10 @@ _VERSION, _HIDDEN, _SUGGESTION, _AUDIT = (
     HIDDEN_COLUMNS,
     SUGGESTION_COLUMNS,
     AUDIT_COLUMNS,
+)
+_NEXT_NUMBER = (
+    "SELECT coalesce(max(CAST(substr(key, 2) AS INTEGER)), 0) FROM entry_versions "
+    "WHERE guild_id = ? AND key GLOB 's[0-9]*' AND version = 1"
 )
 _SET_ROLE = (
     "INSERT INTO moderation_settings (guild_id, moderator_role_id) VALUES (?, ?) "
@@ -110,33 +114,43 @@ class SqliteModerationStore:
 
     async def commit(self, change: EntryChange) -> None:
         async with self._store.shared(write=True) as conn:
-            for version in change.versions:
-                rows = await _rows(
-                    conn,
-                    "SELECT coalesce(max(version), 0) FROM entry_versions "
-                    "WHERE guild_id = ? AND kind = ? AND key = ?",
-                    (version.guild_id, version.kind.value, version.key),
+            await self._write(conn, change)
+
+    async def commit_new(self, guild_id: int, make: Callable[[int], EntryChange]) -> EntryChange:
+        async with self._store.shared(write=True) as conn:  # BEGIN IMMEDIATE: one writer
+            rows = await _rows(conn, _NEXT_NUMBER, (guild_id,))
+            change = make(int(rows[0][0]) + 1)
+            await self._write(conn, change)
+        return change
+
+    async def _write(self, conn: aiosqlite.Connection, change: EntryChange) -> None:
+        for version in change.versions:
+            rows = await _rows(
+                conn,
+                "SELECT coalesce(max(version), 0) FROM entry_versions "
+                "WHERE guild_id = ? AND kind = ? AND key = ?",
+                (version.guild_id, version.kind.value, version.key),
+            )
+            if int(rows[0][0]) != version.version - 1:
+                raise Conflict(
+                    f"{version.kind.value} {version.key} is at version {rows[0][0]} now, "
+                    f"not {version.version - 1}"
                 )
-                if int(rows[0][0]) != version.version - 1:
-                    raise Conflict(
-                        f"{version.kind.value} {version.key} is at version {rows[0][0]} now, "
-                        f"not {version.version - 1}"
-                    )
-            if change.decided is not None:
-                await self._decide(conn, change.decided)
-            try:
-                await conn.executemany(
-                    f"INSERT INTO entry_versions ({_VERSION}) VALUES ({_marks(_VERSION)})",
-                    [version_params(v, utc_text) for v in change.versions],
-                )
-            except sqlite3.IntegrityError as exc:  # a writer on another connection was first
-                raise Conflict(f"an entry changed meanwhile ({exc})") from exc
-            for kind, key in change.delete:
-                guild = change.versions[0].guild_id  # deletes retire an entry: one version
-                await self._store.delete_in_transaction(kind, key, guild)
-            for doc in change.put:
-                await self._store.put_in_transaction(doc)
-            await _insert_audit(conn, change.audit)
+        if change.decided is not None:
+            await self._decide(conn, change.decided)
+        try:
+            await conn.executemany(
+                f"INSERT INTO entry_versions ({_VERSION}) VALUES ({_marks(_VERSION)})",
+                [version_params(v, utc_text) for v in change.versions],
+            )
+        except sqlite3.IntegrityError as exc:  # a writer on another connection was first
+            raise Conflict("an entry changed meanwhile") from exc
+        for kind, key in change.delete:
+            guild = change.versions[0].guild_id  # deletes retire an entry: one version
+            await self._store.delete_in_transaction(kind, key, guild)
+        for doc in change.put:
+            await self._store.put_in_transaction(doc)
+        await _insert_audit(conn, change.audit)
 
     async def _decide(self, conn: aiosqlite.Connection, s: Suggestion) -> None:
         cursor = await conn.execute(
@@ -185,12 +199,7 @@ class SqliteModerationStore:
 
     async def next_number(self, guild_id: int) -> int:
         async with self._store.shared() as conn:
-            rows = await _rows(
-                conn,
-                "SELECT coalesce(max(CAST(substr(key, 2) AS INTEGER)), 0) FROM entry_versions "
-                "WHERE guild_id = ? AND key GLOB 's[0-9]*' AND version = 1",
-                (guild_id,),
-            )
+            rows = await _rows(conn, _NEXT_NUMBER, (guild_id,))
         return int(rows[0][0]) + 1
 
     # -- hidden curated entries --------------------------------------------------------------
@@ -227,8 +236,19 @@ class SqliteModerationStore:
 
     # -- suggestions -------------------------------------------------------------------------
 
-    async def add_suggestion(self, suggestion: Suggestion, audit: AuditRecord) -> Suggestion:
+    async def add_suggestion(
+        self, suggestion: Suggestion, audit: AuditRecord, *, quota: Quota | None = None
+    ) -> Suggestion:
         async with self._store.shared(write=True) as conn:
+            if quota is not None:
+                made = await _rows(
+                    conn,
+                    "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_id = ? "
+                    "AND at > ?",
+                    (suggestion.guild_id, suggestion.author.id, utc_text(quota.since)),
+                )
+                if int(made[0][0]) >= quota.limit:
+                    raise RateLimited("You have made the most suggestions allowed for now.")
             rows = await _rows(
                 conn,
                 "SELECT coalesce(max(number), 0) + 1 FROM suggestions WHERE guild_id = ?",

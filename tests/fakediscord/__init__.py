@@ -13,8 +13,10 @@ from .models import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
 from .options import InvocationError
 from .records import (
     ALREADY_ACKNOWLEDGED,
+    CONNECTION_RESET,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
+    SERVER_ERROR,
     UNKNOWN_CHANNEL,
     UNKNOWN_INTERACTION,
     UNKNOWN_MESSAGE,
@@ -22,14 +24,17 @@ from .records import (
     ApiError,
     RecordedRequest,
     Violation,
+    rate_limited,
 )
 from .reply import Reply
 from .server import FakeDiscord
 
 __all__ = [
     "ALREADY_ACKNOWLEDGED",
+    "CONNECTION_RESET",
     "MISSING_ACCESS",
     "MISSING_PERMISSIONS",
+    "SERVER_ERROR",
     "UNKNOWN_CHANNEL",
     "UNKNOWN_INTERACTION",
     "UNKNOWN_MESSAGE",
@@ -46,4 +51,5 @@ __all__ = [
     "Reply",
     "Violation",
     "check_payload",
+    "rate_limited",
 ]

@@ -94,8 +94,9 @@ class InteractionsMixin(FakeBase):
         timeout: float | None = None,
         wait: bool = True,
         owners: dict[str, str] | None = None,
+        age: float = 0.0,
     ) -> Reply:
-        iid = self.ids.next()
+        iid = self.ids.aged(age) if age else self.ids.next()
         if owners is None and message is not None:
             # A component or modal answers as the interaction that made its message did.
             meta = message.get("interaction_metadata") or {}
@@ -315,6 +316,60 @@ class InteractionsMixin(FakeBase):
         )
         await self._settle(reply, complete, followups, kw.get("timeout"))
         return reply
+
+    # --- payloads Discord's client would not send (fault injection) -----------------------------
+
+    async def forge(
+        self,
+        kind: int,
+        data: JSON,
+        *,
+        user: Any = None,
+        guild: Any = None,
+        channel: Any = None,
+        dm: bool = False,
+        message: Any = None,
+        permissions: Any = None,
+        timeout: float | None = None,
+        age: float = 0.0,
+        wait: bool = True,
+    ) -> Reply:
+        """Send an INTERACTION_CREATE of type ``kind`` with ``data`` exactly as given: no
+        check that Discord's client would send it (wrong option types, values outside their
+        choices, a replayed custom id from another server, lone surrogates...). ``message``
+        (a Reply, dict or id) is the message a component interaction comes from. ``age``:
+        its id (snowflake) says it was created that many seconds ago. ``wait=False``: return
+        at once, without waiting for a callback (one may never come)."""
+        u = self._user(user)
+        g, ch = self._place(guild, channel, u, dm)
+        msg = self._message(message) if message is not None else None
+        reply = await self._send(
+            kind,
+            data,
+            what=f"a forged interaction of type {kind}",
+            user=u,
+            guild=g,
+            channel=ch,
+            permissions=permissions,
+            message=msg,
+            timeout=timeout,
+            wait=wait,
+            age=age,
+        )
+        if wait:
+            await self._settle(reply, True, 0, timeout)
+        return reply
+
+    def command_payload(
+        self, command: str, options: Mapping[str, Any] | None = None, *, guild: Any = None
+    ) -> JSON:
+        """The ``data`` of ``/command`` with ``options`` as Discord's client would send them
+        (typed and checked); a test then alters it and sends it with :meth:`forge`."""
+        u = self.owner
+        g, _ = self._place(guild, None, u, False)
+        name, *path = command.split()
+        cmd, _ = self._command(name, g, u, None)
+        return command_data(cmd, path, options or {}, self._resolver(g, u, None))
 
     # --- components and modals -----------------------------------------------------------------
 

@@ -40,6 +40,12 @@ class Snowflakes:
         self._last = max(value, self._last + 1)
         return self._last
 
+    def aged(self, seconds: float) -> int:
+        """A unique snowflake made ``seconds`` ago (an interaction Discord created while the
+        bot could not hear it, say during a gateway outage)."""
+        ms = int((time.time() - seconds) * 1000) - DISCORD_EPOCH_MS
+        return (ms << 22) | (next(self._counter) & 0xFFF)
+
 
 def iso(ts: float | None = None) -> str:
     """An ISO-8601 timestamp with a +00:00 offset, as Discord writes them."""

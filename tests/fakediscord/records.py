@@ -12,11 +12,24 @@ JSON = dict[str, Any]
 
 @dataclass(frozen=True)
 class ApiError:
-    """An error answer in Discord's shape: ``{"message": ..., "code": ...}`` with a status."""
+    """An error answer in Discord's shape: ``{"message": ..., "code": ...}`` with a status.
+    A 429 carries ``retry_after`` (seconds) in its body and headers, as Discord sends it."""
 
     status: int
     code: int
     message: str
+    retry_after: float | None = None
+    global_limit: bool = False
+
+
+def rate_limited(retry_after: float, *, global_limit: bool = False) -> ApiError:
+    """A 429 "You are being rate limited." with ``retry_after`` seconds to wait."""
+    return ApiError(429, 0, "You are being rate limited.", retry_after, global_limit)
+
+
+SERVER_ERROR = ApiError(500, 0, "500: Internal Server Error")
+# Not an answer: the fake aborts the TCP connection before answering (``fake.fail`` with it).
+CONNECTION_RESET = ApiError(0, 0, "connection reset")
 
 
 MISSING_ACCESS = ApiError(403, 50001, "Missing Access")

@@ -15,6 +15,7 @@ from aiohttp import web
 from . import payloads
 from .models import GROUP_DM, as_id
 from .records import (
+    CONNECTION_RESET,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
     NOT_FOUND,
@@ -47,7 +48,32 @@ def answer(data: Any, status: int = 200) -> web.Response:
 
 
 def error(err: ApiError, **extra: Any) -> web.Response:
-    return answer({"message": err.message, "code": err.code, **extra}, err.status)
+    if err.retry_after is None:
+        return answer({"message": err.message, "code": err.code, **extra}, err.status)
+    body = {
+        "message": err.message,
+        "code": err.code,
+        "retry_after": err.retry_after,
+        "global": err.global_limit,
+        **extra,
+    }
+    response = answer(body, err.status)
+    # Discord's 429s come through its proxy (discord.py takes a 429 without Via for a
+    # Cloudflare ban) and say when to retry, in the headers too.
+    response.headers.update(
+        {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(err.retry_after))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": str(err.retry_after),
+            "X-RateLimit-Bucket": "fake-bucket",
+            "X-RateLimit-Scope": "global" if err.global_limit else "user",
+        }
+    )
+    if err.global_limit:
+        response.headers["X-RateLimit-Global"] = "true"
+    return response
 
 
 def invalid_form_body(errors: list[str]) -> web.Response:
@@ -113,6 +139,13 @@ async def recorder(request: web.Request, handler: Handler) -> web.StreamResponse
         response: web.StreamResponse
         if not public and request.headers.get("Authorization") != f"Bot {fake.token}":
             response = error(UNAUTHORIZED)
+        elif failure is not None and failure.status == CONNECTION_RESET.status:
+            # The connection is cut before any answer: the client sees a TCP reset and does
+            # not know whether the request was done (here it was not).
+            record.status = 0
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("reset by the fake")
         elif failure is not None:
             response = error(failure)
         else:

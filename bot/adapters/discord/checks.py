@@ -18,7 +18,9 @@ import discord
 from bot.adapters.discord.members import moderates
 from bot.core.errors import Forbidden
 
-__all__ = ["is_moderator", "require_moderator"]
+__all__ = ["NOT_HERE", "is_moderator", "require_moderator"]
+
+NOT_HERE = "This works only in a server, not in direct messages."
 
 REFUSED = (
     "Only moderators can change the daily digest: members with the Manage Server permission, "
@@ -35,6 +37,10 @@ async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
 
 
 async def require_moderator(interaction: discord.Interaction[Any]) -> None:
-    """Raise ``Forbidden`` (answered by ``FactTree.on_error``) unless ``is_moderator``."""
+    """Raise ``Forbidden`` (answered by ``FactTree.on_error``) unless ``is_moderator``; in a
+    direct message (Discord offers these commands in servers only, but a stale or forged call
+    may come from one) say that instead."""
+    if interaction.guild_id is None:
+        raise Forbidden(NOT_HERE, hint="Run it in the server whose digest it is.")
     if not await is_moderator(interaction):
         raise Forbidden(REFUSED, hint="Ask someone who manages the server to set it up.")

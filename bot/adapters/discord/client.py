@@ -13,17 +13,20 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.adapters.discord import transport
 from bot.adapters.discord.components import AnswerButton, SectionMenu
 from bot.adapters.discord.config_cog import ConfigCog
 from bot.adapters.discord.digest_cog import DigestCog
 from bot.adapters.discord.digest_scheduler import DigestScheduler
 from bot.adapters.discord.entry_cog import EntryCog
+from bot.adapters.discord.expiry import ExpiryGuard
 from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.findsources_cog import FindSourcesCog
 from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.observe import bind_interaction_logs
 from bot.adapters.discord.respond import NO_PINGS
+from bot.adapters.discord.review_views import ReviewButton
 from bot.adapters.discord.stats_cog import StatsCog
 from bot.adapters.discord.timeline_cog import TimelineCog
 from bot.adapters.discord.tree import FactTree
@@ -64,6 +67,9 @@ class FactBot(commands.Bot):
         )
         self.app = app
         self.sync_on_start = sync_on_start
+        self.expiry = ExpiryGuard()  # interactions past Discord's window are skipped
+        self.expiry.install(self)
+        transport.install()  # a callback meeting a connection reset is sent again
         self.digest_scheduler = DigestScheduler(self, app.digests)
         self.fact_tree.observer.metrics = app.metrics
         self.fact_tree.observer.usage = app.usage
@@ -87,6 +93,7 @@ class FactBot(commands.Bot):
         await self.add_cog(EntryCog(self.app.moderation))
         await self.add_cog(ConfigCog(self.app.moderation))
         await self.add_cog(StatsCog(self.app.usage, self.app.moderation))
+        self.add_dynamic_items(ReviewButton)  # the review card's buttons, state in their ids
         guild = self.app.settings.dev_guild_id
         if guild:
             self.tree.copy_global_to(guild=discord.Object(guild))

@@ -1,7 +1,8 @@
 """``/config``: server settings only members with Manage Server may change.
 
 ``/config moderator-role [role] [clear]`` names the role whose members moderate besides those
-with Manage Server; without options it shows the setting.
+with Manage Server; without options it shows the setting. @everyone and managed roles (a bot's
+or an integration's) are refused.
 """
 
 from __future__ import annotations
@@ -14,10 +15,28 @@ from discord.ext import commands
 
 from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import send_reply
+from bot.core.errors import Invalid
 from bot.core.moderation import Moderation
 from bot.core.render.moderation import render_moderator_role
 
-__all__ = ["ConfigCog"]
+__all__ = ["ConfigCog", "refuse_role"]
+
+
+def refuse_role(role: discord.Role) -> None:
+    """``Invalid`` for a role that cannot be the moderator role: @everyone (every member
+    would moderate) or a managed role (a bot's or an integration's, which people are not
+    given by hand)."""
+    if role.is_default():
+        raise Invalid(
+            "@everyone can't be the moderator role: every member of the server would moderate.",
+            hint="Create a role for your moderators and choose it here.",
+        )
+    if role.managed:
+        raise Invalid(
+            f"{role.name} is managed by a bot or an integration, so it can't be the moderator "
+            "role: Discord gives it to that bot or integration only, never to people.",
+            hint="Create a role for your moderators and choose it here.",
+        )
 
 
 class ConfigCog(commands.Cog):
@@ -48,5 +67,7 @@ class ConfigCog(commands.Cog):
             current = await ledger.moderator_role(member)
             await send_reply(interaction, render_moderator_role(current, changed=False))
             return
+        if role is not None and not clear:
+            refuse_role(role)
         chosen = await ledger.set_moderator_role(member, None if clear or role is None else role.id)
         await send_reply(interaction, render_moderator_role(chosen, changed=True))

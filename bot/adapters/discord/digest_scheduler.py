@@ -37,6 +37,21 @@ HISTORY_LIMIT = 50
 CONCURRENT_POSTS = 8
 CLOSE_GRACE = 10.0
 UNKNOWN_CHANNEL, MISSING_ACCESS, MISSING_PERMISSIONS = 10003, 50001, 50013
+RATE_LIMITED = 429
+RATE_LIMIT_TRIES = 4  # each after discord.py's own tries; within SEND_TIMEOUT (120 s)
+MAX_RATE_WAIT = 25.0
+DEFAULT_RATE_WAIT = 5.0
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    """The seconds a 429 asked to wait (its body's ``retry_after``, else its headers)."""
+    headers = getattr(exc.response, "headers", None) or {}
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        try:
+            return max(0.0, float(headers.get(name, "")))
+        except ValueError:
+            continue
+    return DEFAULT_RATE_WAIT
 
 
 def _failure(exc: discord.HTTPException, *, reading: bool = False) -> DeliveryFailed:
@@ -54,7 +69,7 @@ def _failure(exc: discord.HTTPException, *, reading: bool = False) -> DeliveryFa
             f"Embed Links and Read Message History there, then run /digest set again. ({said})",
             pause=True,
         )
-    if exc.status >= 500:
+    if exc.status >= 500 or exc.status == RATE_LIMITED:
         return DeliveryFailed(f"Discord is having trouble. ({said})", retry=True)
     return DeliveryFailed(f"Discord refused the digest. ({said})")
 
@@ -72,20 +87,43 @@ class ChannelPoster:
         return self.bot.get_partial_messageable(channel_id)  # let Discord say what is wrong
 
     async def send(self, channel_id: int, message: dict[str, Any]) -> int:
-        try:
-            view = view_of(message.get("components", []))
-            channel = self._channel(channel_id)
-            content, embeds = message.get("content"), to_embeds(message)
-            sent = await (
-                channel.send(content=content, embeds=embeds, allowed_mentions=NO_PINGS, view=view)
-                if view is not None
-                else channel.send(content=content, embeds=embeds, allowed_mentions=NO_PINGS)
+        """Post ``message``. A rate limit is temporary: discord.py waits out each 429's
+        ``retry_after`` a few times itself; when it gives up, this waits ``retry_after`` again
+        and retries, up to ``RATE_LIMIT_TRIES`` times, and then leaves the claim open to be
+        tried again later the same day (``DeliveryFailed(retry=True)``), never failing the day
+        for it."""
+        view = view_of(message.get("components", []))
+        content, embeds = message.get("content"), to_embeds(message)
+        for attempt in range(1, RATE_LIMIT_TRIES + 1):
+            try:
+                channel = self._channel(channel_id)
+                sent = await (
+                    channel.send(
+                        content=content, embeds=embeds, allowed_mentions=NO_PINGS, view=view
+                    )
+                    if view is not None
+                    else channel.send(content=content, embeds=embeds, allowed_mentions=NO_PINGS)
+                )
+            except discord.RateLimited as exc:  # a wait over discord.py's max_ratelimit_timeout
+                wait = exc.retry_after
+            except discord.HTTPException as exc:
+                if exc.status != RATE_LIMITED:
+                    raise _failure(exc) from exc
+                wait = _retry_after(exc)
+            except (aiohttp.ClientError, OSError) as exc:
+                raise DeliveryFailed(f"Could not reach Discord ({exc!r}).", retry=True) from exc
+            else:
+                return sent.id
+            log.warning(
+                "digest to channel %s rate limited (try %d of %d); retrying in %.1f s",
+                channel_id,
+                attempt,
+                RATE_LIMIT_TRIES,
+                wait,
             )
-        except discord.HTTPException as exc:
-            raise _failure(exc) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise DeliveryFailed(f"Could not reach Discord ({exc!r}).", retry=True) from exc
-        return sent.id
+            if attempt < RATE_LIMIT_TRIES:
+                await asyncio.sleep(min(wait, MAX_RATE_WAIT))
+        raise DeliveryFailed("Discord kept rate limiting the post; trying again later.", retry=True)
 
     async def find(self, channel_id: int, marker: str) -> int | None:
         me = self.bot.user

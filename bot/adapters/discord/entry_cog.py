@@ -13,15 +13,17 @@ answered by ``FactTree.on_error`` (commands) or by the views (forms and buttons)
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapters.discord.entry_views import EntryForm, FormSpec, ReviewView, answer
+from bot.adapters.discord.entry_views import EntryForm, FormSpec, answer
 from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import NO_PINGS, send_reply
+from bot.adapters.discord.review_views import review_view
 from bot.core.drafts import Draft
 from bot.core.models import Kind
 from bot.core.moderation import Moderation
@@ -38,6 +40,8 @@ from bot.core.render.moderation import (
 )
 
 __all__ = ["EntryCog"]
+
+log = logging.getLogger(__name__)
 
 KindName = Literal["fact", "quote"]
 Choices = list[app_commands.Choice[str]]
@@ -57,20 +61,20 @@ class EntryCog(commands.Cog):
 
     # -- forms -------------------------------------------------------------------------------
 
-    def _add_spec(self, kind: Kind) -> FormSpec:
+    def _add_spec(self, kind: Kind, guild_id: int) -> FormSpec:
         async def save(member: Member, draft: Draft, confirm: bool) -> Reply:
             return render_saved(await self.moderation.entries.add(member, draft, confirm=confirm))
 
-        return FormSpec(f"Add a {kind.value}", kind, save)
+        return FormSpec(f"Add a {kind.value}", kind, save, guild_id)
 
-    def _suggest_spec(self, kind: Kind) -> FormSpec:
+    def _suggest_spec(self, kind: Kind, guild_id: int) -> FormSpec:
         async def save(member: Member, draft: Draft, confirm: bool) -> Reply:
             done = await self.moderation.review.suggest(member, draft, confirm=confirm)
             return render_suggested(done)
 
-        return FormSpec(f"Suggest a {kind.value}", kind, save)
+        return FormSpec(f"Suggest a {kind.value}", kind, save, guild_id)
 
-    def _edit_spec(self, ref: EntryRef, version: int, reason: str) -> FormSpec:
+    def _edit_spec(self, ref: EntryRef, version: int, reason: str, guild_id: int) -> FormSpec:
         async def save(member: Member, draft: Draft, confirm: bool) -> Reply:
             saved = await self.moderation.entries.edit(
                 member,
@@ -82,14 +86,16 @@ class EntryCog(commands.Cog):
             )
             return render_saved(saved)
 
-        return FormSpec(f"Edit {ref.key} (version {version})", ref.kind, save, ref)
+        return FormSpec(f"Edit {ref.key} (version {version})", ref.kind, save, guild_id, ref)
 
     @entry.command(name="add", description="Add a sourced fact or quote to this server")
     @app_commands.describe(kind="fact or quote")
     async def add(self, interaction: discord.Interaction[Any], kind: KindName) -> None:
-        await self.moderation.permissions.require_moderator(member_of(interaction), "add entries")
+        member = member_of(interaction)
+        guild = await self.moderation.permissions.require_moderator(member, "add entries")
         found = Kind(kind)
-        await interaction.response.send_modal(EntryForm(self._add_spec(found), Draft(found)))
+        form = EntryForm(self._add_spec(found, guild), Draft(found), member.user_id)
+        await interaction.response.send_modal(form)
 
     @entry.command(name="edit", description="Correct one of this server's entries (a new version)")
     @app_commands.describe(
@@ -101,9 +107,11 @@ class EntryCog(commands.Cog):
         id: app_commands.Range[str, 1, 100],
         reason: app_commands.Range[str, 0, 300] = "",
     ) -> None:
-        ref, version, draft = await self.moderation.entries.edit_form(member_of(interaction), id)
-        spec = self._edit_spec(ref, version, reason)
-        await interaction.response.send_modal(EntryForm(spec, draft))
+        member = member_of(interaction)
+        ref, version, draft = await self.moderation.entries.edit_form(member, id)
+        assert member.guild_id is not None  # edit_form refuses outside a server
+        spec = self._edit_spec(ref, version, reason, member.guild_id)
+        await interaction.response.send_modal(EntryForm(spec, draft, member.user_id))
 
     # -- retire / restore / history / log ----------------------------------------------------
 
@@ -154,9 +162,14 @@ class EntryCog(commands.Cog):
     @restore.autocomplete("id")
     @history.autocomplete("id")
     async def _entry_id(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+        """Entry ids with their text, for moderators only: a server can let members see
+        ``/entry`` (Integrations), and retired entries' text is no member's business."""
         try:
+            if not await self.moderation.permissions.is_moderator(member_of(interaction)):
+                return []
             found = await self.moderation.ledger.entry_choices(interaction.guild_id, current)
         except Exception:
+            log.exception("entry id autocomplete failed (guild %s)", interaction.guild_id)
             return []
         return [app_commands.Choice(name=c.name[:100], value=c.key[:100]) for c in found]
 
@@ -171,7 +184,7 @@ class EntryCog(commands.Cog):
                 "No suggestions are waiting for review.", ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
-        view = ReviewView(self.moderation, card, interaction.user.id)
+        view = review_view(card, card.suggestion.guild_id)
         await answer(interaction, render_review(card), view)
 
     @entry.command(name="export", description="This server's entries and history as a JSON file")
@@ -194,6 +207,8 @@ class EntryCog(commands.Cog):
     @app_commands.describe(kind="fact or quote")
     @app_commands.guild_only()
     async def suggest(self, interaction: discord.Interaction[Any], kind: KindName) -> None:
-        await self.moderation.review.check_quota(member_of(interaction))
+        member = member_of(interaction)
+        guild = await self.moderation.review.check_quota(member)
         found = Kind(kind)
-        await interaction.response.send_modal(EntryForm(self._suggest_spec(found), Draft(found)))
+        form = EntryForm(self._suggest_spec(found, guild), Draft(found), member.user_id)
+        await interaction.response.send_modal(form)

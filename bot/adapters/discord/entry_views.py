@@ -1,10 +1,11 @@
-"""The entry form (a ``discord.ui.Modal``), what follows a refused form, and the review queue.
+"""The entry form (a ``discord.ui.Modal``) and what follows a refused form.
 
 A refused form is answered with what to fix *and every field as typed*, plus a button that
 reopens the form prefilled with it, so nothing typed is lost; a near-duplicate gets a "Save
-anyway" button too. The review card pages through pending suggestions with Approve / Reject
-(reason via a modal); the suggester is told the outcome by direct message, and when their DMs
-are closed the moderator is told so instead (and it is logged).
+anyway" button too. The form and those buttons are bound to the server (and the entry) they
+were opened for: their custom ids carry it, and a submission or press arriving from another
+server, or from someone else, is refused (a replayed payload must not act elsewhere). The
+review queue's buttons are in ``review_views``.
 """
 
 from __future__ import annotations
@@ -17,45 +18,43 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.deadline import Overdue, answer_in_time
 from bot.adapters.discord.members import member_of
-from bot.adapters.discord.respond import NO_PINGS, send_reply, to_embeds
+from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.drafts import FIELD_LIMITS, Draft
-from bot.core.errors import BotError, Conflict, NearDuplicate
+from bot.core.errors import (
+    OVERDUE,
+    BotError,
+    Conflict,
+    NearDuplicate,
+    Unavailable,
+    as_unavailable,
+)
 from bot.core.models import Kind
-from bot.core.moderation import Moderation
-from bot.core.moderation_answers import Decided, EntryRef, ReviewCard
+from bot.core.moderation_answers import EntryRef
 from bot.core.permissions import Member
 from bot.core.render import Reply, render_apology, render_error
 from bot.core.render.moderation import (
-    render_decided,
     render_form_problem,
-    render_notice,
-    render_review,
 )
 
 __all__ = [
     "FORM_CONFIRM",
     "FORM_REOPEN",
-    "REVIEW_APPROVE",
-    "REVIEW_NEXT",
-    "REVIEW_PREVIOUS",
-    "REVIEW_REJECT",
     "DraftView",
     "EntryForm",
     "FormSpec",
-    "ReviewView",
     "answer",
+    "on_error",
+    "refuse_elsewhere",
 ]
 
 log = logging.getLogger(__name__)
 
 FORM_REOPEN = "form:reopen"
 FORM_CONFIRM = "form:confirm"
-REVIEW_APPROVE = "review:approve"
-REVIEW_REJECT = "review:reject"
-REVIEW_PREVIOUS = "review:previous"
-REVIEW_NEXT = "review:next"
 VIEW_TIMEOUT = 900.0
+_KEPT = "Nothing you typed is lost: it is below, and the button reopens the form with it."
 
 Handler = Callable[[Member, Draft, bool], Awaitable[Reply]]
 
@@ -92,12 +91,18 @@ _INPUTS: dict[str, tuple[str, str, discord.TextStyle]] = {
 
 @dataclass(frozen=True)
 class FormSpec:
-    """What a form is for: its title, what saving it does, and the entry it edits if any."""
+    """What a form is for: its title, what saving it does, the server it was opened in, and
+    the entry it edits if any."""
 
     title: str
     kind: Kind
     handler: Handler
+    guild_id: int
     ref: EntryRef | None = None
+
+    @property
+    def target(self) -> str:
+        return self.ref.key if self.ref else "new"
 
 
 async def answer(
@@ -107,10 +112,35 @@ async def answer(
     await send_reply(interaction, reply, view=view)
 
 
-async def _on_error(interaction: discord.Interaction[Any], error: Exception, what: str) -> None:
+async def refuse_elsewhere(
+    interaction: discord.Interaction[Any], guild_id: int, owner_id: int | None, what: str
+) -> bool:
+    """True when ``interaction`` comes from the server ``guild_id`` (and from ``owner_id``,
+    when given); otherwise answer that ``what`` belongs elsewhere, log it, and say False."""
+    if interaction.guild_id == guild_id and owner_id in (None, interaction.user.id):
+        return True
+    log.warning(
+        "refused %s of guild %s used in guild %s by user %s",
+        what,
+        guild_id,
+        interaction.guild_id,
+        interaction.user.id,
+    )
+    elsewhere = interaction.guild_id != guild_id
+    text = (
+        f"This {what} belongs to another server; nothing was done here."
+        if elsewhere
+        else f"This {what} belongs to whoever opened it."
+    )
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    return False
+
+
+async def on_error(interaction: discord.Interaction[Any], error: Exception, what: str) -> None:
     """Errors of modals and buttons (the tree's ``on_error`` sees commands only)."""
-    if isinstance(error, BotError):
-        reply = render_error(error)
+    known = error if isinstance(error, BotError) else as_unavailable(error)
+    if known is not None:
+        reply = render_error(known)
     else:
         error_id = uuid.uuid4().hex[:8]
         log.error(
@@ -132,11 +162,15 @@ async def submit(
 ) -> None:
     """Run the form's handler; a refusal shows the draft back with a way to fix it."""
     try:
-        reply = await spec.handler(member_of(interaction), draft, confirm)
-    except BotError as error:
+        async with answer_in_time(interaction):
+            reply = await spec.handler(member_of(interaction), draft, confirm)
+    except Exception as exc:
+        error = _refusal(exc)
+        draft = draft.visible()  # shown back and reopened without what can't be stored
         problem = render_form_problem(error, draft, ref=spec.ref)
-        if isinstance(error, Conflict) and not isinstance(error, NearDuplicate):
-            await answer(interaction, problem)  # stale: the form must be opened anew
+        stale = isinstance(error, Conflict) and not isinstance(error, NearDuplicate)
+        if stale and spec.ref is not None:
+            await answer(interaction, problem)  # a stale edit: the form must be opened anew
             return
         view = DraftView(
             spec, draft, interaction.user.id, duplicate=isinstance(error, NearDuplicate)
@@ -146,18 +180,33 @@ async def submit(
     await answer(interaction, reply)
 
 
+def _refusal(exc: Exception) -> BotError:
+    """What to tell the form's author: the core's refusal, or that the database failed for
+    now (stopped, frozen, full, locked: ``Unavailable``); anything else is a bug, re-raised."""
+    if isinstance(exc, BotError):
+        return exc
+    if isinstance(exc, Overdue):
+        return Unavailable(OVERDUE, hint=_KEPT)
+    fault = as_unavailable(exc)
+    if fault is None:
+        raise exc
+    log.warning("a form could not be saved for now: %r", exc)
+    return Unavailable(hint=_KEPT)
+
+
 class EntryForm(discord.ui.Modal):
     """The entry form: text, source, excerpt, and links (a fact) or speaker and kind (a
     quote), prefilled from ``draft``."""
 
-    def __init__(self, spec: FormSpec, draft: Draft) -> None:
-        target = spec.ref.key if spec.ref else "new"
+    def __init__(self, spec: FormSpec, draft: Draft, owner_id: int) -> None:
+        nonce = uuid.uuid4().hex[:8]
         super().__init__(
             title=spec.title[:45],
-            custom_id=f"entry:{spec.kind.value}:{target}:{uuid.uuid4().hex[:8]}",
+            custom_id=f"entry:{spec.guild_id}:{spec.kind.value}:{spec.target}:{nonce}",
             timeout=VIEW_TIMEOUT,
         )
         self.spec = spec
+        self.owner_id = owner_id
         self.inputs: dict[str, discord.ui.TextInput[EntryForm]] = {}
         for name, value in draft.fields():
             label, placeholder, style = _INPUTS[name]
@@ -176,43 +225,43 @@ class EntryForm(discord.ui.Modal):
     def draft(self) -> Draft:
         return Draft.of(self.spec.kind, {name: f.value for name, f in self.inputs.items()})
 
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await refuse_elsewhere(interaction, self.spec.guild_id, self.owner_id, "form")
+
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         await submit(interaction, self.spec, self.draft(), confirm=False)
 
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction[Any], error: Exception, /
     ) -> None:
-        await _on_error(interaction, error, f"form {self.custom_id}")
+        await on_error(interaction, error, f"form {self.custom_id}")
 
 
 class _OwnedView(discord.ui.View):
-    def __init__(self, owner_id: int) -> None:
+    def __init__(self, owner_id: int, guild_id: int) -> None:
         super().__init__(timeout=VIEW_TIMEOUT)
         self.owner_id = owner_id
+        self.guild_id = guild_id
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            "These buttons belong to whoever opened them.",
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
-        return False
+        return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, "button")
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
     ) -> None:
-        await _on_error(interaction, error, f"button {getattr(item, 'custom_id', '?')}")
+        await on_error(interaction, error, f"button {getattr(item, 'custom_id', '?')}")
 
 
 class DraftView(_OwnedView):
     """Under a refused form: reopen it as typed, or (a near-duplicate) save it anyway."""
 
     def __init__(self, spec: FormSpec, draft: Draft, owner_id: int, *, duplicate: bool) -> None:
-        super().__init__(owner_id)
+        super().__init__(owner_id, spec.guild_id)
         self.spec = spec
         self.draft = draft
+        bound = f"{spec.guild_id}:{spec.target}"
+        self.reopen.custom_id = f"{FORM_REOPEN}:{bound}"
+        self.confirm.custom_id = f"{FORM_CONFIRM}:{bound}"
         if not duplicate:
             self.remove_item(self.confirm)
 
@@ -222,7 +271,7 @@ class DraftView(_OwnedView):
     async def reopen(
         self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
     ) -> None:
-        await interaction.response.send_modal(EntryForm(self.spec, self.draft))
+        await interaction.response.send_modal(EntryForm(self.spec, self.draft, self.owner_id))
 
     @discord.ui.button(
         label="Save anyway", style=discord.ButtonStyle.danger, custom_id=FORM_CONFIRM
@@ -231,129 +280,3 @@ class DraftView(_OwnedView):
         self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
     ) -> None:
         await submit(interaction, self.spec, self.draft, confirm=True)
-
-
-async def notify(interaction: discord.Interaction[Any], decided: Decided) -> bool:
-    """Tell the suggester the outcome by direct message; False (logged) when they can't be
-    reached (DMs closed, account gone)."""
-    author = decided.suggestion.author.id
-    server = interaction.guild.name if interaction.guild else "the server"
-    reply = render_notice(decided, server)
-    try:
-        user = interaction.client.get_user(author) or await interaction.client.fetch_user(author)
-        await user.send(content=reply.pages[0]["content"], allowed_mentions=NO_PINGS)
-    except discord.HTTPException as exc:
-        log.info(
-            "could not tell user %s the outcome of suggestion #%s (guild %s): %s",
-            author,
-            decided.suggestion.number,
-            interaction.guild_id,
-            exc,
-        )
-        return False
-    return True
-
-
-class ReviewView(_OwnedView):
-    """Pages through the pending suggestions; every press re-checks the moderator."""
-
-    def __init__(self, moderation: Moderation, card: ReviewCard, owner_id: int) -> None:
-        super().__init__(owner_id)
-        self.moderation = moderation
-        self.card = card
-        self._sync()
-
-    def _sync(self) -> None:
-        self.previous.disabled = self.card.index == 0
-        self.next.disabled = self.card.index >= self.card.total - 1
-
-    async def _show(
-        self,
-        interaction: discord.Interaction[Any],
-        card: ReviewCard | None,
-        decided: Reply | None = None,
-    ) -> None:
-        embeds = to_embeds(decided.pages[0]) if decided else []
-        if card is None:
-            embeds += [discord.Embed(description="No suggestions are waiting for review.")]
-            await interaction.response.edit_message(
-                embeds=embeds, view=None, allowed_mentions=NO_PINGS
-            )
-            self.stop()
-            return
-        self.card = card
-        self._sync()
-        embeds += to_embeds(render_review(card).pages[0])
-        await interaction.response.edit_message(embeds=embeds, view=self, allowed_mentions=NO_PINGS)
-
-    async def decided(self, interaction: discord.Interaction[Any], decided: Decided) -> None:
-        """Show the outcome and the next card, then tell the suggester."""
-        member = member_of(interaction)
-        card = await self.moderation.review.card(member, self.card.index)
-        await self._show(interaction, card, render_decided(decided))
-        if not await notify(interaction, decided):
-            note = render_decided(decided, notified=False)
-            await interaction.followup.send(
-                embeds=to_embeds(note.pages[0]), ephemeral=True, allowed_mentions=NO_PINGS
-            )
-
-    @discord.ui.button(label="Approve", style=discord.ButtonStyle.success, custom_id=REVIEW_APPROVE)
-    async def approve(
-        self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
-    ) -> None:
-        member = member_of(interaction)
-        decided = await self.moderation.review.approve(member, self.card.suggestion.number)
-        await self.decided(interaction, decided)
-
-    @discord.ui.button(label="Reject", style=discord.ButtonStyle.danger, custom_id=REVIEW_REJECT)
-    async def reject(
-        self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
-    ) -> None:
-        await self.moderation.permissions.require_moderator(
-            member_of(interaction), "reject suggestions"
-        )
-        await interaction.response.send_modal(RejectForm(self, self.card.suggestion.number))
-
-    @discord.ui.button(
-        label="Previous", style=discord.ButtonStyle.secondary, custom_id=REVIEW_PREVIOUS
-    )
-    async def previous(
-        self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
-    ) -> None:
-        card = await self.moderation.review.card(member_of(interaction), self.card.index - 1)
-        await self._show(interaction, card)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, custom_id=REVIEW_NEXT)
-    async def next(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
-        card = await self.moderation.review.card(member_of(interaction), self.card.index + 1)
-        await self._show(interaction, card)
-
-
-class RejectForm(discord.ui.Modal):
-    """The reason for rejecting a suggestion; the suggester reads it."""
-
-    reason: discord.ui.TextInput[RejectForm] = discord.ui.TextInput(
-        label="Reason (the suggester reads it)",
-        style=discord.TextStyle.long,
-        max_length=300,
-        custom_id="reason",
-    )
-
-    def __init__(self, view: ReviewView, number: int) -> None:
-        super().__init__(
-            title=f"Reject suggestion #{number}"[:45],
-            custom_id=f"review:reason:{number}:{uuid.uuid4().hex[:8]}",
-            timeout=VIEW_TIMEOUT,
-        )
-        self.view = view
-        self.number = number
-
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        member = member_of(interaction)
-        decided = await self.view.moderation.review.reject(member, self.number, self.reason.value)
-        await self.view.decided(interaction, decided)
-
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        await _on_error(interaction, error, f"reject form #{self.number}")

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 import sys
 
 import discord
 
 from bot.adapters.discord.client import FactBot, make_bot
 from bot.app import build_app
+from bot.core.errors import as_unavailable
 from bot.settings import Settings
 
 __all__ = ["run_async", "run_bot", "serve", "sync_async", "sync_commands"]
@@ -55,8 +57,29 @@ async def serve(bot: FactBot, token: str, stop: asyncio.Event) -> None:
         runner.result()  # re-raise what ended the bot
 
 
+def _database_problem(exc: Exception) -> str | None:
+    """One line saying why the database cannot be used at start, or None for a bug."""
+    if as_unavailable(exc) is None and not isinstance(exc, sqlite3.Error):
+        return None
+    text = str(exc) or exc.__class__.__name__
+    hint = ""
+    if "readonly" in text.replace("-", "").replace(" ", ""):
+        hint = (
+            "; the bot must be able to write the database file and its folder (SQLite keeps "
+            "a -wal and a -shm file beside it)"
+        )
+    return f"the database (DATABASE_URL) cannot be used: {text}{hint}."
+
+
 async def _run(settings: Settings, token: str) -> int:
-    async with build_app(settings) as app:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            app = await stack.enter_async_context(build_app(settings))
+        except Exception as exc:
+            problem = _database_problem(exc)
+            if problem is None:
+                raise
+            return _fail(problem)
         bot = make_bot(app)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -79,8 +79,9 @@ class GapView(discord.ui.View):
         async def save(member: Member, draft: Draft, confirm: bool) -> Reply:
             return render_suggested(await moderation.review.suggest(member, draft, confirm=confirm))
 
-        spec = FormSpec("Suggest a fact", Kind.FACT, save)
-        await interaction.response.send_modal(EntryForm(spec, _draft(gap)))
+        assert self.guild_id is not None  # /stats answers in a server only
+        spec = FormSpec("Suggest a fact", Kind.FACT, save, self.guild_id)  # bound to its server
+        await interaction.response.send_modal(EntryForm(spec, _draft(gap), interaction.user.id))
 
 
 class StatsCog(commands.Cog):

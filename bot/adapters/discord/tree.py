@@ -11,11 +11,21 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.checks import is_moderator
+from bot.adapters.discord.deadline import Overdue, answer_in_time
+from bot.adapters.discord.edge import refusal
 from bot.adapters.discord.installs import scope
 from bot.adapters.discord.observe import InteractionObserver, typed_command_name
 from bot.adapters.discord.respond import send_reply
 from bot.core.cooldown import Cooldowns
-from bot.core.errors import BotError, Forbidden, Invalid, RateLimited
+from bot.core.errors import (
+    OVERDUE,
+    BotError,
+    Forbidden,
+    Invalid,
+    RateLimited,
+    Unavailable,
+    as_unavailable,
+)
 from bot.core.observe import Outcome
 from bot.core.render import Reply, render_apology, render_error
 
@@ -28,6 +38,8 @@ def _as_bot_error(error: app_commands.AppCommandError) -> BotError | None:
     """The user-safe error behind ``error``, if it has one."""
     if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, BotError):
         return error.original
+    if isinstance(error, app_commands.CommandInvokeError):
+        return as_unavailable(error.original)  # the database failed for now
     if isinstance(error, app_commands.TransformerError):
         return Invalid(f"“{str(error.value)[:60]}” is not a valid {error.type.name.lower()} here.")
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
@@ -58,6 +70,8 @@ async def answer_error(interaction: discord.Interaction[Any], error: Exception) 
         if isinstance(original, BotError)
         else None
     )
+    if known is None:
+        known = as_unavailable(original)  # the database failed for now: temporary, said so
     if known is not None:
         reply: Reply = render_error(known, moderator=await _moderates(interaction))
     else:
@@ -96,6 +110,18 @@ async def _moderates(interaction: discord.Interaction[Any]) -> bool:
         return False
 
 
+async def _answer_autocomplete(interaction: discord.Interaction[Any]) -> None:
+    """An autocomplete left unanswered (its handler failed) gets no choices, not silence."""
+    if interaction.type is not discord.InteractionType.autocomplete:
+        return
+    if interaction.response.is_done():
+        return
+    try:
+        await interaction.response.autocomplete([])
+    except discord.HTTPException:
+        log.info("could not answer autocomplete %s", interaction.id)
+
+
 class FactTree(app_commands.CommandTree[Any]):
     """Adds one ``on_error`` and counts interactions in flight for graceful shutdown."""
 
@@ -109,13 +135,22 @@ class FactTree(app_commands.CommandTree[Any]):
         self.cooldowns: Cooldowns | None = None  # FactBot sets the one policy from settings
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if self.accepting:
+        if not self.accepting:
+            if interaction.type is discord.InteractionType.application_command:
+                self.observer.ended(Outcome.USER_ERROR, ran=False)
+                await interaction.response.send_message(
+                    "I'm restarting; please try again in a moment.", ephemeral=True
+                )
+            return False
+        refused = refusal(self, interaction)  # a payload Discord's client wouldn't send
+        if refused is None:
             return await self._cooled(interaction)
-        if interaction.type is discord.InteractionType.application_command:
+        log.info("refused a malformed payload for interaction %s: %s", interaction.id, refused)
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+        else:
             self.observer.ended(Outcome.USER_ERROR, ran=False)
-            await interaction.response.send_message(
-                "I'm restarting; please try again in a moment.", ephemeral=True
-            )
+            await send_reply(interaction, render_error(refused))
         return False
 
     async def _cooled(self, interaction: discord.Interaction[Any]) -> bool:
@@ -142,17 +177,34 @@ class FactTree(app_commands.CommandTree[Any]):
         try:
             async with self.observer.around(interaction):
                 try:
-                    await super()._call(interaction)
+                    async with answer_in_time(interaction):
+                        await super()._call(interaction)
                 except app_commands.AppCommandError as error:  # answered inside ``around``
                     await self._dispatch_error(interaction, error)
+                except Overdue:  # unanswered, nearly out of time: the database is not answering
+                    await self._overdue(interaction)
         finally:
+            await _answer_autocomplete(interaction)
             self.in_flight -= 1
             if not self.in_flight:
                 self.idle.set()
 
+    async def _overdue(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # answered with no choices on the way out
+        self.observer.ended(Outcome.INTERNAL_ERROR)
+        try:
+            await send_reply(interaction, render_error(Unavailable(OVERDUE)))
+        except discord.HTTPException as exc:  # the cut-off answer had got through
+            log.info("no overdue notice for interaction %s: %s", interaction.id, exc)
+
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
     ) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            log.warning("autocomplete failed (interaction %s): %s", interaction.id, error)
+            await _answer_autocomplete(interaction)  # Discord takes only choices here
+            return
         error_id = await answer_error(interaction, error)
         if error_id is None:
             self.observer.ended(Outcome.USER_ERROR)
