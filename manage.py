@@ -3,6 +3,7 @@
 
     python3 manage.py run    # make .venv if needed, install, start the bot (or the console)
     python3 manage.py test   # make .venv if needed, install, then ruff, mypy and pytest
+                             # (pytest on every core with pytest-xdist; -n 0 for one process)
 
 Further arguments go to the underlying command (``run`` -> ``python -m bot``, ``test`` -> pytest).
 """
@@ -43,6 +44,14 @@ def ensure_environment() -> None:
     stamp.touch()
 
 
+def parallel() -> list[str]:
+    """pytest-xdist options: one worker per core, at most 4 (each loads its own templates);
+    a module's tests sharing a module-scoped fixture stay together (tests/conftest.py).
+    ``python3 manage.py test -n 0`` runs in one process."""
+    workers = min(os.cpu_count() or 1, 4)
+    return ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
+
+
 def run(*cmd: str) -> int:
     """Run ``cmd``; while it runs, Ctrl-C is the command's alone (as in a shell): the console
     clears its line, and this script neither dies with a traceback nor kills it."""
@@ -68,7 +77,7 @@ def main(argv: list[str]) -> int:
         (py, "-m", "ruff", "check", "bot", "tests", "bench", "manage.py"),
         (py, "-m", "ruff", "format", "--check", "bot", "tests", "bench", "manage.py"),
         (py, "-m", "mypy", "bot"),
-        (py, "-m", "pytest", "-q", *argv[1:]),
+        (py, "-m", "pytest", "-q", *parallel(), *argv[1:]),
     ]
     for step in steps:
         code = run(*step)
