@@ -12,8 +12,10 @@ import pytest
 
 from bot.adapters.discord.client import FactBot
 from bot.app import App
+from tests.conftest import curated_documents
 from tests.fakediscord import FakeDiscord, InvocationError
 from tests.fakediscord.reply import Reply
+from tests.search_words import expected_hits
 
 COMMANDS = {"member", "summit", "quote", "search", "fact", "source", "about", "digest"}
 COMMANDS |= {"entry", "suggest", "config"}  # moderation: tests/test_moderation_e2e.py
@@ -133,10 +135,33 @@ async def test_unknown_summit_year_lists_the_recorded_ones(fake: FakeDiscord) ->
     assert "2024" in text and "2025" in text
 
 
-async def test_search_syntax_is_searched_as_words(fake: FakeDiscord) -> None:
-    for query in ["railway AND", "NEAR(railway", "rail*", "-railway", "'; DROP TABLE x; --"]:
-        reply = await fake.invoke("search", {"query": query})
-        assert reply.type == 4 and not reply.ephemeral
+@pytest.mark.parametrize(
+    "query",
+    ["railway AND", "-railway", '"890 billion"', "NEAR(railway", "rail*", "'; DROP TABLE x; --"],
+)
+async def test_search_syntax_is_searched_as_words(fake: FakeDiscord, query: str) -> None:
+    """Operators, quotes and SQL are words: the answer lists exactly the entries holding every
+    word (one field each), or says nothing matches."""
+    expected = expected_hits(curated_documents(), query)
+    reply = await fake.invoke("search", {"query": query})
+    assert reply.type == 4 and not reply.ephemeral
+    embed = reply.embeds[0]
+    if not expected:
+        assert embed["description"].startswith("Nothing in the store matches"), embed
+        assert not embed.get("fields")
+        return
+    n = len(expected)
+    assert embed["description"].startswith(f"{n} match{'es' if n != 1 else ''}, best first")
+    titles = {title for kind, key in expected for title in _titles(kind, key)}
+    assert len(embed["fields"]) == n
+    shown = [f"{field['name']}\n{field['value']}" for field in embed["fields"]]
+    assert all(any(t in text for t in titles) for text in shown), (titles, shown)
+
+
+def _titles(kind: str, key: str) -> list[str]:
+    """Words a hit's field shows: the start of its entry's text (or its name)."""
+    (doc,) = [d for d in curated_documents() if (d.kind.value, d.key) == (kind, key)]
+    return [doc.title[:40], doc.body[:40]]
 
 
 async def test_discord_itself_refuses_wrong_types_and_oversized_text(fake: FakeDiscord) -> None:
