@@ -2,8 +2,8 @@
 """Set up and run the project with nothing but Python 3.11+.
 
     python3 manage.py run    # make .venv if needed, install, start the bot (or the console)
-    python3 manage.py test   # make .venv if needed, install, then ruff, mypy and pytest
-                             # (pytest on every core with pytest-xdist; -n 0 for one process)
+    python3 manage.py test   # make .venv if needed, install, then ruff, mypy, the import
+                             # contracts (lint-imports) and pytest (on every core; -n 0: one)
 
 Further arguments go to the underlying command (``run`` -> ``python -m bot``, ``test`` -> pytest).
 """
@@ -77,6 +77,7 @@ def main(argv: list[str]) -> int:
         (py, "-m", "ruff", "check", "bot", "tests", "bench", "manage.py"),
         (py, "-m", "ruff", "format", "--check", "bot", "tests", "bench", "manage.py"),
         (py, "-m", "mypy", "bot"),
+        (str(BIN / ("lint-imports.exe" if os.name == "nt" else "lint-imports")),),  # layering
         (py, "-m", "pytest", "-q", *parallel(), *argv[1:]),
     ]
     for step in steps:
