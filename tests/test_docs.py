@@ -81,13 +81,24 @@ async def test_every_context_menu_command_is_in_the_readme(
 async def test_console_commands_match_the_slash_commands_and_the_readme(
     tree: app_commands.CommandTree[FactBot],
 ) -> None:
+    """A console command takes the options of the slash command of its name, or stands for a
+    context-menu command (``/findsources`` for **Find sources**); each is in the README."""
     slash = dict(slash_commands(tree))
+    menus = {
+        re.sub(r"\W", "", command.name).casefold()
+        for kind in (discord.AppCommandType.user, discord.AppCommandType.message)
+        for command in tree.get_commands(type=kind)
+    }
     for name, spec in COMMANDS.items():
         if name == "help":
             continue
         options = [(o.name, o.required) for o in spec.options]
-        assert slash.get(name) == options, f"console /{name} takes {options}, Discord's other"
-        assert form_of(name, options) in documented_forms(name), f"/{name} is not documented"
+        if name in slash:
+            assert slash[name] == options, f"console /{name} takes {options}, Discord's other"
+        else:
+            assert name in menus, f"console /{name} is neither a slash nor a context-menu command"
+        documented = [form.casefold() for form in documented_forms(name)]
+        assert form_of(name, options).casefold() in documented, f"/{name} is not documented"
 
 
 def test_every_setting_is_documented_in_readme_and_env_example() -> None:
