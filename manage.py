@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -81,9 +82,12 @@ def main(argv: list[str]) -> int:
         (py, "-m", "pytest", "-q", *parallel(), *argv[1:]),
     ]
     for step in steps:
+        started = time.perf_counter()
         code = run(*step)
         if code:
             return code
+        if step is not steps[-1]:  # pytest says its own time, on the last line
+            print(f"  ({time.perf_counter() - started:.1f} s)", flush=True)
     return 0
 
 
