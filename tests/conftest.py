@@ -36,6 +36,7 @@ import functools
 import os
 import shutil
 import sqlite3
+import sys
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -139,8 +140,12 @@ def _cached_load_catalog(data_dir: Path = curated.DEFAULT_DATA_DIR) -> curated.C
     return copy.deepcopy(_catalogs[key])
 
 
-# The YAML is most of the time an app takes to start (``build_app`` -> ``load_curated``).
-curated.load_catalog = _cached_load_catalog
+# The YAML is most of the time an app takes to start (``build_app``), so every module of the
+# bot that has imported ``load_catalog`` by name gets the cached one (later imports get it
+# from ``bot.store.curated``).
+for _module in [curated, *(m for n, m in sys.modules.items() if n.startswith("bot."))]:
+    if getattr(_module, "load_catalog", None) is _read_catalog:
+        _module.load_catalog = _cached_load_catalog
 
 
 async def _postgres_down() -> str | None:
