@@ -372,11 +372,15 @@ async def postgres_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """A bot on a fresh in-memory store, with its command hash in the test's folder."""
+def settings(tmp_path: Path, sqlite_template: Path) -> Settings:
+    """A bot on a fresh SQLite store of its own, with its command hash in the test's folder.
+    The store is a copy of the session's template, so ``build_app`` finds the curated data
+    already loaded and unchanged (its load still runs, and would catch a difference)."""
+    path = tmp_path / "bot.db"
+    shutil.copyfile(sqlite_template, path)
     return Settings(
         discord_token="fake-token",
-        database_url="sqlite:///:memory:",
+        database_url=f"sqlite:///{path}",
         command_hash_file=tmp_path / "command-hash",
     )
 
