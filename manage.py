@@ -47,10 +47,10 @@ def ensure_environment() -> None:
 
 def parallel() -> list[str]:
     """pytest-xdist options: one worker per core, at most 4 (each loads its own templates);
-    a module's tests sharing a module-scoped fixture stay together (tests/conftest.py).
+    each test file runs in one worker, so a module-scoped fixture is built once.
     ``python3 manage.py test -n 0`` runs in one process."""
     workers = min(os.cpu_count() or 1, 4)
-    return ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
 
 
 def run(*cmd: str) -> int:

@@ -102,21 +102,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(_tier(item))
-        if _uses_shared_fixture(item) and not item.get_closest_marker("xdist_group"):
-            # Under pytest-xdist (--dist loadgroup) a module's tests that share a module- or
-            # class-scoped fixture run in one worker, so the fixture is built once.
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
-def _uses_shared_fixture(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    return any(
-        d.scope in ("module", "class", "package")
-        for defs in info.name2fixturedefs.values()
-        for d in defs
-    )
 
 
 # -- the curated data, read once ------------------------------------------------------------
