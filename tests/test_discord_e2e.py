@@ -6,6 +6,7 @@ Discord's spec and limits by the fake (``assert_clean`` on exit).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -140,28 +141,17 @@ async def test_unknown_summit_year_lists_the_recorded_ones(fake: FakeDiscord) ->
     ["railway AND", "-railway", '"890 billion"', "NEAR(railway", "rail*", "'; DROP TABLE x; --"],
 )
 async def test_search_syntax_is_searched_as_words(fake: FakeDiscord, query: str) -> None:
-    """Operators, quotes and SQL are words: the answer lists exactly the entries holding every
-    word (one field each), or says nothing matches."""
+    """Operators, quotes and SQL are words: the answer counts exactly the entries holding every
+    word, or says nothing matches (which entries: tests/test_services.py, on every backend)."""
     expected = expected_hits(curated_documents(), query)
     reply = await fake.invoke("search", {"query": query})
     assert reply.type == 4 and not reply.ephemeral
-    embed = reply.embeds[0]
+    lead = reply.embeds[0]["description"]
     if not expected:
-        assert embed["description"].startswith("Nothing in the store matches"), embed
-        assert not embed.get("fields")
+        assert lead.startswith("Nothing in the store matches"), lead
         return
-    n = len(expected)
-    assert embed["description"].startswith(f"{n} match{'es' if n != 1 else ''}, best first")
-    titles = {title for kind, key in expected for title in _titles(kind, key)}
-    assert len(embed["fields"]) == n
-    shown = [f"{field['name']}\n{field['value']}" for field in embed["fields"]]
-    assert all(any(t in text for t in titles) for text in shown), (titles, shown)
-
-
-def _titles(kind: str, key: str) -> list[str]:
-    """Words a hit's field shows: the start of its entry's text (or its name)."""
-    (doc,) = [d for d in curated_documents() if (d.kind.value, d.key) == (kind, key)]
-    return [doc.title[:40], doc.body[:40]]
+    counted = re.match(r"(\d+) match(es)?\b", lead)
+    assert counted is not None and int(counted.group(1)) == len(expected), (lead, expected)
 
 
 async def test_discord_itself_refuses_wrong_types_and_oversized_text(fake: FakeDiscord) -> None:
