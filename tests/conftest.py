@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import logging
 import os
 import shutil
 import sqlite3
@@ -102,6 +103,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(_tier(item))
+
+
+# -- isolation ------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_left_as_found() -> Iterator[None]:
+    """A test that configures logging (``bot.__main__.main`` calls ``configure_logging``) leaves
+    the root logger as it found it: a handler left writing to that test's captured, since
+    closed, standard error turns every later log line into a "Logging error"."""
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in before and type(handler).__module__ != "_pytest.logging":
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 # -- the curated data, read once ------------------------------------------------------------
