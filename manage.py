@@ -2,7 +2,8 @@
 """Set up and run the project with nothing but Python 3.11+.
 
     python3 manage.py run    # make .venv if needed, install, start the bot (or the console)
-    python3 manage.py test   # make .venv if needed, install, then ruff, mypy and pytest
+    python3 manage.py test   # make .venv if needed, install, then ruff, mypy, the import
+                             # contracts (lint-imports) and pytest (on every core; -n 0: one)
 
 Further arguments go to the underlying command (``run`` -> ``python -m bot``, ``test`` -> pytest).
 """
@@ -14,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -43,6 +45,14 @@ def ensure_environment() -> None:
     stamp.touch()
 
 
+def parallel() -> list[str]:
+    """pytest-xdist options: one worker per core, at most 4 (each loads its own templates);
+    each test file runs in one worker, so a module-scoped fixture is built once.
+    ``python3 manage.py test -n 0`` runs in one process."""
+    workers = min(os.cpu_count() or 1, 4)
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+
+
 def run(*cmd: str) -> int:
     """Run ``cmd``; while it runs, Ctrl-C is the command's alone (as in a shell): the console
     clears its line, and this script neither dies with a traceback nor kills it."""
@@ -68,12 +78,16 @@ def main(argv: list[str]) -> int:
         (py, "-m", "ruff", "check", "bot", "tests", "bench", "manage.py"),
         (py, "-m", "ruff", "format", "--check", "bot", "tests", "bench", "manage.py"),
         (py, "-m", "mypy", "bot"),
-        (py, "-m", "pytest", "-q", *argv[1:]),
+        (str(BIN / ("lint-imports.exe" if os.name == "nt" else "lint-imports")),),  # layering
+        (py, "-m", "pytest", "-q", *parallel(), *argv[1:]),
     ]
     for step in steps:
+        started = time.perf_counter()
         code = run(*step)
         if code:
             return code
+        if step is not steps[-1]:  # pytest says its own time, on the last line
+            print(f"  ({time.perf_counter() - started:.1f} s)", flush=True)
     return 0
 
 

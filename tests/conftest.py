@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh, migrated store per test, once per backend in ``BACKENDS``.
+"""Shared fixtures: a fresh, migrated store per test, once per backend in ``BACKENDS``; the
+test tiers; the curated data loaded once per session.
 
 ``postgres`` runs in a throwaway schema of the server at ``TEST_POSTGRES_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``), created for the test and dropped after it.
@@ -6,27 +7,56 @@ When no server answers, the postgres cases skip and say why; under ``CI=true`` t
 instead, so a CI machine without its database cannot pass by skipping. ``-m "not postgres"``
 leaves them out on purpose.
 
+Tiers (markers registered in pyproject.toml; select with ``-m unit``, ``-m backend_contract``,
+``-m e2e``): every test gets exactly one, from where it lives or what it uses
+(``pytest_collection_modifyitems``), so a new test is sorted without being told:
+
+* ``e2e``: drives the bot through the fake Discord (``tests/adapters/``, or its module uses
+  ``tests.fakediscord``);
+* ``backend_contract``: runs on a real store backend (``tests/store/``, the ``backend``,
+  ``store``, ``curated_store`` or ``postgres_url`` fixtures, the ``postgres`` marker, or a
+  module that opens stores itself);
+* ``unit``: everything else (pure core, rendering, data, docs, the console).
+
+Speed: the curated ``data/`` is read and validated once per session (``load_catalog`` is
+cached by the files' sizes and times), and loaded once per session per backend into a
+template: a SQLite file, copied for each test (``sqlite-file``) or copied into the test's
+in-memory database (``sqlite-memory``), and a PostgreSQL schema whose rows are copied into the
+test's new schema. Each test still gets its own store; only the loading is shared.
+
 To add a backend, append its name to ``BACKENDS`` and teach ``backend_url`` to make a URL
-for a fresh, empty store of it.
+for a fresh, empty store of it (and ``curated_store`` to fill one from a template).
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import functools
+import logging
 import os
+import shutil
+import sqlite3
+import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
+import bot.store.curated as curated
 from bot.app import App, build_app
 from bot.core.models import Document
 from bot.core.ports import Store
 from bot.settings import Settings
 from bot.store import open_store
-from bot.store.curated import load_catalog
+from bot.store.sqlite import SqliteStore
+
+TESTS = Path(__file__).resolve().parent
+T = TypeVar("T")
 
 BACKENDS = [
     "sqlite-memory",
@@ -39,8 +69,86 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL") or "postgresql://postgres@127
 _postgres_probe: dict[str, str | None] = {}
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "postgres: needs the PostgreSQL server at TEST_POSTGRES_URL")
+# -- tiers ----------------------------------------------------------------------------------
+
+TIERS = ("unit", "backend_contract", "e2e")
+_TIER_BY_FOLDER = {"adapters": "e2e", "store": "backend_contract", "core": "unit"}
+_STORE_FIXTURES = {"backend", "store", "curated_store", "postgres_url"}
+_STORE_OPENERS = {"open_store", "backend_url", "postgres_schema_url", "build_app"}
+
+
+def _tier(item: pytest.Item) -> str:
+    try:
+        folder = item.path.resolve().relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        folder = ""
+    if folder in _TIER_BY_FOLDER:
+        return _TIER_BY_FOLDER[folder]
+    module = getattr(item, "module", None)
+    names = vars(module) if module is not None else {}
+    if any(getattr(v, "__module__", "").startswith("tests.fakediscord") for v in names.values()):
+        return "e2e"
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if (
+        fixtures & _STORE_FIXTURES
+        or item.get_closest_marker("postgres")
+        or _STORE_OPENERS & set(names)
+    ):
+        return "backend_contract"
+    return "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give every test one tier marker (unless it names one itself)."""
+    for item in items:
+        if not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(_tier(item))
+
+
+# -- isolation ------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_left_as_found() -> Iterator[None]:
+    """A test that configures logging (``bot.__main__.main`` calls ``configure_logging``) leaves
+    the root logger as it found it: a handler left writing to that test's captured, since
+    closed, standard error turns every later log line into a "Logging error"."""
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in before and type(handler).__module__ != "_pytest.logging":
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+# -- the curated data, read once ------------------------------------------------------------
+
+_read_catalog = curated.load_catalog
+_catalogs: dict[tuple[Any, ...], curated.Catalog] = {}
+
+
+def _catalog_key(data_dir: Path) -> tuple[Any, ...]:
+    files = sorted(p for p in Path(data_dir).rglob("*") if p.is_file())
+    stats = [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files]
+    return (str(Path(data_dir).resolve()), *stats)
+
+
+def _cached_load_catalog(data_dir: Path = curated.DEFAULT_DATA_DIR) -> curated.Catalog:
+    """``load_catalog``, read and validated once per session for each state of a folder's files
+    (a test that writes its own data folder gets it read again); each caller gets its own copy."""
+    key = _catalog_key(data_dir)
+    if key not in _catalogs:
+        _catalogs[key] = _read_catalog(data_dir)  # an error is raised, never cached
+    return copy.deepcopy(_catalogs[key])
+
+
+# The YAML is most of the time an app takes to start (``build_app``), so every module of the
+# bot that has imported ``load_catalog`` by name gets the cached one (later imports get it
+# from ``bot.store.curated``).
+for _module in [curated, *(m for n, m in sys.modules.items() if n.startswith("bot."))]:
+    if getattr(_module, "load_catalog", None) is _read_catalog:
+        _module.load_catalog = _cached_load_catalog
 
 
 async def _postgres_down() -> str | None:
@@ -75,22 +183,30 @@ async def require_postgres() -> None:
     pytest.skip(message)
 
 
+def _schema_url(schema: str) -> str:
+    joiner = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{joiner}schema={schema}"
+
+
+async def _drop_schema(schema: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_URL, timeout=10)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
 @asynccontextmanager
 async def postgres_schema_url() -> AsyncIterator[str]:
     """The URL of a store in a new schema of the test server, dropped on exit."""
     await require_postgres()
-    import asyncpg
-
     schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:12]}"
-    joiner = "&" if "?" in POSTGRES_URL else "?"
     try:
-        yield f"{POSTGRES_URL}{joiner}schema={schema}"
+        yield _schema_url(schema)
     finally:
-        conn = await asyncpg.connect(POSTGRES_URL, timeout=10)
-        try:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await conn.close()
+        await _drop_schema(schema)
 
 
 @asynccontextmanager
@@ -125,17 +241,127 @@ async def store(backend: str, tmp_path: Path) -> AsyncIterator[Store]:
 
 @functools.cache
 def curated_documents() -> tuple[Document, ...]:
-    """The curated data/ as documents, read and validated once per test run (a third of a
-    second each time, which every curated_store on every backend would otherwise pay)."""
-    return tuple(load_catalog().documents())
+    """The curated data/ as documents, read and validated once per test run."""
+    return tuple(curated.load_catalog().documents())
+
+
+# -- templates: the curated data loaded once per session per backend -------------------------
+
+
+def _run_apart(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to the end on its own event loop in another thread: the session's templates
+    are built on first use, from inside a test's running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file holding the curated data (in rollback-journal mode, one file)."""
+    path = tmp_path_factory.mktemp("template") / "curated.db"
+
+    async def build() -> None:
+        opened = await open_store(f"sqlite:///{path}")
+        try:
+            await opened.sync_curated(curated_documents())
+        finally:
+            await opened.close()
+
+    _run_apart(build())
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A schema of the test server holding the curated data, dropped at the end of the session
+    (one per process, so pytest-xdist workers never share one)."""
+    schema = f"template_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+    async def build() -> str | None:
+        if await _postgres_down() is not None:
+            return None
+        opened = await open_store(_schema_url(schema))
+        try:
+            await opened.sync_curated(curated_documents())
+        finally:
+            await opened.close()
+        return schema
+
+    built = _run_apart(build())
+    yield built or ""
+    if built:
+        _run_apart(_drop_schema(built))
+
+
+async def _copy_postgres_schema(store: Store, template: str) -> None:
+    """Copy every row of ``template``'s tables into the store's (migrated, empty) schema, as
+    they are: triggers and foreign keys are off while copying (``session_replication_role``),
+    generated columns are left to PostgreSQL, identity sequences continue where the
+    template's stand."""
+    pool = store.pool  # type: ignore[attr-defined]
+    target: str = store.schema  # type: ignore[attr-defined]
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL session_replication_role = replica")
+        tables = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 "
+            "AND table_type = 'BASE TABLE' AND table_name <> 'schema_version'",
+            template,
+        )
+        for (table,) in tables:
+            columns = await conn.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 "
+                "AND table_name = $2 AND is_generated = 'NEVER' ORDER BY ordinal_position",
+                template,
+                table,
+            )
+            cols = ", ".join(f'"{name}"' for (name,) in columns)
+            await conn.execute(
+                f'INSERT INTO "{target}"."{table}" ({cols}) OVERRIDING SYSTEM VALUE '
+                f'SELECT {cols} FROM "{template}"."{table}"'
+            )
+        sequences = await conn.fetch(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = $1", template
+        )
+        for name, last in sequences:
+            if last is not None:
+                await conn.execute(f'SELECT setval(\'"{target}"."{name}"\', {int(last)})')
 
 
 @pytest.fixture
-async def curated_store(store: Store) -> Store:
-    """``store`` with the curated data/ loaded (whatever data/ holds so far), as
-    ``load_curated`` loads it."""
-    await store.sync_curated(curated_documents())
-    return store
+async def curated_store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Store]:
+    """A fresh store of ``backend`` with the curated data/ loaded (whatever data/ holds so far),
+    as ``load_curated`` loads it: a copy of the session's template for that backend."""
+    if backend == "postgres":
+        await require_postgres()
+        template: str = request.getfixturevalue("postgres_template")
+        async with postgres_schema_url() as url:
+            opened = await open_store(url)
+            try:
+                await _copy_postgres_schema(opened, template)
+                yield opened
+            finally:
+                await opened.close()
+        return
+    source: Path = request.getfixturevalue("sqlite_template")
+    if backend == "sqlite-file":
+        path = tmp_path / "store.db"
+        shutil.copyfile(source, path)
+        opened = await open_store(f"sqlite:///{path}")
+    elif backend == "sqlite-memory":
+        opened = await open_store("sqlite://:memory:")
+        assert isinstance(opened, SqliteStore)
+        await opened.copy_from(source)
+    else:
+        raise ValueError(f"unknown test backend {backend!r}")
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture
@@ -149,11 +375,15 @@ async def postgres_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """A bot on a fresh in-memory store, with its command hash in the test's folder."""
+def settings(tmp_path: Path, sqlite_template: Path) -> Settings:
+    """A bot on a fresh SQLite store of its own, with its command hash in the test's folder.
+    The store is a copy of the session's template, so ``build_app`` finds the curated data
+    already loaded and unchanged (its load still runs, and would catch a difference)."""
+    path = tmp_path / "bot.db"
+    shutil.copyfile(sqlite_template, path)
     return Settings(
         discord_token="fake-token",
-        database_url="sqlite:///:memory:",
+        database_url=f"sqlite:///{path}",
         command_hash_file=tmp_path / "command-hash",
     )
 

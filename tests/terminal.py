@@ -30,10 +30,13 @@ class Terminal:
         rows: int = 40,
         cols: int = 100,
     ) -> None:
+        # The terminal's own size (TIOCSWINSZ below) holds, not LINES/COLUMNS from the
+        # caller's environment (pytest-xdist workers have LINES=24, COLUMNS=80).
+        child_env = {k: v for k, v in env.items() if k not in ("LINES", "COLUMNS")}
         pid, fd = pty.fork()
         if pid == 0:  # the child: becomes the program
             os.chdir(cwd)
-            os.execve(argv[0], list(argv), dict(env))
+            os.execve(argv[0], list(argv), child_env)
         self.pid, self.fd = pid, fd
         import fcntl
         import termios

@@ -55,21 +55,26 @@ def test_parse_as_typed(line: str, name: str, args: dict[str, object]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "error"),
+    ("line", "error", "reason"),
     [
-        ("/summit twenty", Invalid),
-        ("/summit 2024 2025", Invalid),
-        ("/search", Invalid),
-        ('/search "unbalanced', Invalid),
-        ("/about extra words", Invalid),
-        ("/membr belarus", NotFound),
-        ("", Invalid),
+        ("/summit twenty", Invalid, r"`year`.*whole number.*twenty"),
+        ("/summit 2024 2025", Invalid, r"`/summit` takes 1 option.*2025.* extra"),
+        ("/search", Invalid, r"`/search` needs `query`"),
+        ('/search "unbalanced', Invalid, r"(?i)quot"),
+        ("/about extra words", Invalid, r"`/about` takes no option.*extra words.* extra"),
+        ("/membr belarus", NotFound, r"no command `/membr`"),
+        ("", Invalid, r"(?i)type a command.*`/help`"),
     ],
 )
-def test_parse_refuses_with_a_reason(line: str, error: type[Exception]) -> None:
-    with pytest.raises(error) as caught:
+def test_parse_refuses_with_a_reason(line: str, error: type[Exception], reason: str) -> None:
+    with pytest.raises(error, match=reason):
         parse_command(line)
-    assert str(caught.value)
+
+
+def test_a_mistyped_command_suggests_the_one_meant() -> None:
+    with pytest.raises(NotFound) as caught:
+        parse_command("/membr belarus")
+    assert caught.value.suggestions == ["/member"]
 
 
 @pytest.fixture

@@ -98,4 +98,6 @@ def test_env_example_and_ci() -> None:
     assert re.search(r"^# ?POSTGRES_PASSWORD=", env_example, re.M)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "pg_isready" in ci and "pg_ctlcluster --skip-systemctl-redirect" in ci
-    assert ci.rstrip().endswith("exec python3 manage.py test")
+    # The README's command, run in a copy of the checkout in a folder with nothing beside it.
+    assert ci.rstrip().endswith("python3 manage.py test")
+    assert "git ls-files" in ci and "mktemp -d" in ci

@@ -6,14 +6,17 @@ Discord's spec and limits by the fake (``assert_clean`` on exit).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.adapters.discord.client import FactBot
 from bot.app import App
+from tests.conftest import curated_documents
 from tests.fakediscord import FakeDiscord, InvocationError
 from tests.fakediscord.reply import Reply
+from tests.search_words import expected_hits
 
 COMMANDS = {"member", "summit", "quote", "search", "fact", "source", "about", "digest"}
 COMMANDS |= {"entry", "suggest", "config"}  # moderation: tests/test_moderation_e2e.py
@@ -133,10 +136,22 @@ async def test_unknown_summit_year_lists_the_recorded_ones(fake: FakeDiscord) ->
     assert "2024" in text and "2025" in text
 
 
-async def test_search_syntax_is_searched_as_words(fake: FakeDiscord) -> None:
-    for query in ["railway AND", "NEAR(railway", "rail*", "-railway", "'; DROP TABLE x; --"]:
-        reply = await fake.invoke("search", {"query": query})
-        assert reply.type == 4 and not reply.ephemeral
+@pytest.mark.parametrize(
+    "query",
+    ["railway AND", "-railway", '"890 billion"', "NEAR(railway", "rail*", "'; DROP TABLE x; --"],
+)
+async def test_search_syntax_is_searched_as_words(fake: FakeDiscord, query: str) -> None:
+    """Operators, quotes and SQL are words: the answer counts exactly the entries holding every
+    word, or says nothing matches (which entries: tests/test_services.py, on every backend)."""
+    expected = expected_hits(curated_documents(), query)
+    reply = await fake.invoke("search", {"query": query})
+    assert reply.type == 4 and not reply.ephemeral
+    lead = reply.embeds[0]["description"]
+    if not expected:
+        assert lead.startswith("Nothing in the store matches"), lead
+        return
+    counted = re.match(r"(\d+) match(es)?\b", lead)
+    assert counted is not None and int(counted.group(1)) == len(expected), (lead, expected)
 
 
 async def test_discord_itself_refuses_wrong_types_and_oversized_text(fake: FakeDiscord) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.core.errors import Invalid, NotFound
@@ -61,11 +63,21 @@ def test_junk_gets_no_guess() -> None:
     assert caught.value.suggestions == []
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "<@123456789>", "@everyone", "!!!", "x" * 101])
-def test_unusable_input_is_invalid_with_a_reason(typed: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("", r"(?i)give a person"),
+        ("   ", r"(?i)give a person"),
+        ("<@123456789>", r"(?i)looks like a Discord mention.*type the name"),
+        ("@everyone", r"(?i)looks like a Discord mention.*type the name"),
+        ("!!!", r"“!!!” has no letters or digits"),
+        ("x" * 101, r"101 characters.*at most 100"),
+    ],
+)
+def test_unusable_input_is_invalid_with_a_reason(typed: str, reason: str) -> None:
     with pytest.raises(Invalid) as caught:
         resolve(typed, PEOPLE, what="person")
-    assert caught.value.message
+    assert re.search(reason, caught.value.message), caught.value.message
 
 
 def test_normalise_folds_case_accents_and_punctuation() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bot.core.answers import (
@@ -13,13 +15,16 @@ from bot.core.answers import (
     SummitAnswer,
     SummitListAnswer,
 )
+from bot.core.documents import to_document
 from bot.core.errors import Invalid, NotFound
-from bot.core.models import CountryStatus
+from bot.core.models import Citation, CountryStatus, Document, Fact
 from bot.core.ports import Store
 from bot.core.render import render
 from bot.core.services import FactService
 from bot.store.curated import load_catalog
+from tests.conftest import curated_documents
 from tests.limits import assert_page_within_limits
+from tests.search_words import expected_hits
 
 CATALOG = load_catalog()
 
@@ -138,10 +143,23 @@ async def test_quote_finds_a_person_fuzzily(facts: FactService, typed: str) -> N
     _rendered_ok(answer)
 
 
-async def test_random_quote_has_its_speaker(facts: FactService) -> None:
-    answer = await facts.quote()
-    assert answer.random_pick and len(answer.quotes) == 1
-    assert answer.quotes[0].person == answer.person.slug
+async def test_random_quotes_are_curated_quotes_with_their_speakers(curated_store: Store) -> None:
+    """Each pick is a quote of data/ as written, with the person of people.yaml who said it and
+    the sources both cite; the picks range over the quotes."""
+    facts = FactService(curated_store, rng=random.Random(5))
+    quotes = {q.id: q for q in CATALOG.quotes}
+    people = {p.slug: p for p in CATALOG.people}
+    seen = set()
+    for _ in range(30):
+        answer = await facts.quote()
+        assert answer.random_pick
+        (quote,) = answer.quotes
+        assert quote == quotes[quote.id]
+        assert answer.person == people[quote.person]
+        cited = {c.source for c in [*quote.citations, *answer.person.citations]}
+        assert cited == set(answer.sources)
+        seen.add(quote.id)
+    assert len(seen) >= min(10, len(quotes))
 
 
 async def test_search_finds_the_trade_figure(facts: FactService) -> None:
@@ -149,6 +167,25 @@ async def test_search_finds_the_trade_figure(facts: FactService) -> None:
     assert isinstance(answer, SearchAnswer) and answer.hits
     assert "890" in answer.hits[0].entry.model_dump_json()
     _rendered_ok(answer)
+
+
+GUILD = 4242
+SERVER_FACTS = {  # each query below finds some of these, and some curated entries, and not others
+    "s1": "An unbalanced budget worried the planners.",
+    "s2": "The new depot stands near the railway and the port.",
+    "s3": "Railway or rail freight? Not yet, said the port.",
+    "s4": "Never drop table x from the ledger, the clerk said.",
+    "s5": "The title of the railway agreement was signed.",
+    "s6": "Table tennis, not a drop of rain.",
+}
+
+
+def server_facts() -> list[Document]:
+    cite = [Citation(source="https://example.org/page", excerpt="an excerpt of the page")]
+    return [
+        to_document(Fact(id=key, text=text, citations=cite), GUILD)
+        for key, text in SERVER_FACTS.items()
+    ]
 
 
 @pytest.mark.parametrize(
@@ -164,11 +201,22 @@ async def test_search_finds_the_trade_figure(facts: FactService) -> None:
         "^railway",
         "railway OR NOT port",
         "((()))railway",
+        '"890 billion"',
     ],
 )
-async def test_search_syntax_is_just_words(facts: FactService, query: str) -> None:
-    answer = await facts.search(query)
+async def test_search_syntax_is_just_words(
+    facts: FactService, curated_store: Store, query: str
+) -> None:
+    """Operators, quotes and SQL in a query are words (or nothing): the search finds exactly
+    the entries holding every word, no more, no fewer."""
+    for doc in server_facts():
+        await curated_store.put(doc)  # type: ignore[attr-defined]
+    expected = expected_hits([*curated_documents(), *server_facts()], query)
+    assert 0 < len(expected) <= 25, expected  # a query this test can see all the answers of
+    answer = await facts.search(query, GUILD)
     assert isinstance(answer, SearchAnswer)
+    assert {(hit.kind, hit.key) for hit in answer.hits} == expected
+    assert answer.total == len(expected)
     _rendered_ok(answer)
 
 

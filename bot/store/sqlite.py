@@ -126,6 +126,12 @@ class SqliteStore:
     async def close(self) -> None:
         await self._conn.close()
 
+    async def copy_from(self, path: str | Path) -> None:
+        """Make this database a copy of the SQLite file at ``path`` (SQLite's backup API): how
+        the tests give each in-memory store the curated data loaded once into a template."""
+        async with self._lock, aiosqlite.connect(str(path)) as source:
+            await source.backup(self._conn)
+
     # -- plumbing -------------------------------------------------------------------------
 
     @asynccontextmanager

@@ -2,8 +2,8 @@
 
 Two layers:
 
-* the request-body schemas of Discord's OpenAPI spec (``schema.py`` validates the JSON-schema
-  subset they use: maxLength, maxItems, required, enum, ...);
+* the request-body schemas of Discord's OpenAPI spec (``schema.py`` validates them with
+  ``jsonschema``: every keyword, ``$ref`` and format the spec uses);
 * the limits documented only in prose (discord/discord-api-docs) and this bot's own rule that
   every message it creates carries ``allowed_mentions`` pinging no one. Limits the spec states
   too (10 embeds, 25 fields, 25 options/choices, name/description/title lengths) are reported
@@ -45,17 +45,17 @@ CALLBACK_SCHEMAS = {
     12: "LaunchActivityInteractionCallbackRequest",
 }
 KIND_SCHEMAS: dict[str, JSON] = {
-    "followup": {"$ref": "#/components/schemas/IncomingWebhookRequestPartial"},
-    "deferred_edit": {"$ref": "#/components/schemas/IncomingWebhookUpdateRequestPartial"},
-    "webhook_edit": {"$ref": "#/components/schemas/IncomingWebhookUpdateRequestPartial"},
-    "channel_message": {"$ref": "#/components/schemas/MessageCreateRequest"},
-    "message_edit": {"$ref": "#/components/schemas/MessageEditRequestPartial"},
+    "followup": schema_ref("IncomingWebhookRequestPartial"),
+    "deferred_edit": schema_ref("IncomingWebhookUpdateRequestPartial"),
+    "webhook_edit": schema_ref("IncomingWebhookUpdateRequestPartial"),
+    "channel_message": schema_ref("MessageCreateRequest"),
+    "message_edit": schema_ref("MessageEditRequestPartial"),
     "commands": {
         "type": "array",
-        "items": {"$ref": "#/components/schemas/ApplicationCommandUpdateRequest"},
+        "items": schema_ref("ApplicationCommandUpdateRequest"),
         "maxItems": 130,
     },
-    "command": {"$ref": "#/components/schemas/ApplicationCommandCreateRequest"},
+    "command": schema_ref("ApplicationCommandCreateRequest"),
 }
 
 EPHEMERAL = 1 << 6

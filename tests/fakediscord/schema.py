@@ -1,29 +1,48 @@
-"""A small validator for the JSON-schema subset used by Discord's OpenAPI spec.
+"""Request bodies checked against Discord's OpenAPI spec with ``jsonschema``.
 
-Supported keywords: type, properties, required, additionalProperties, maxProperties, maxLength,
-minLength, pattern, maxItems, minItems, uniqueItems, items, minimum, maximum, enum, const, oneOf,
-anyOf, allOf and $ref. ``format`` is ignored except that snowflake strings also accept integers
-and integer fields accept numeric strings, as Discord's API does (discord.py sends user ids in
-``allowed_mentions`` as ints and ``default_member_permissions`` as a string).
+The spec (``openapi.json`` beside this file; source and licence in this folder's README) is
+OpenAPI 3.1, whose schemas are JSON Schema 2020-12: it is loaded once into a ``referencing``
+registry, so every ``$ref`` resolves inside it, and bodies are validated with
+``Draft202012Validator`` and a format checker (``int32``, ``int64``, ``double``, ``snowflake``,
+``date-time``, ``uri`` and the library's own formats).
 
-``oneOf`` is checked like ``anyOf``: the spec uses it for unions discriminated by a ``type``
-field (and marks many ``anyOf`` as ``x-discord-union: oneOf``), so "exactly one" adds nothing
-but false alarms.
+Three ways Discord's API is laxer than its spec, kept as the API behaves:
+
+* snowflake strings also accept non-negative integers (discord.py sends user ids in
+  ``allowed_mentions`` as ints);
+* integer fields also accept numeric strings (discord.py sends ``default_member_permissions``
+  as a string);
+* ``oneOf`` is checked like ``anyOf``: the spec uses it for unions discriminated by a ``type``
+  field (and marks many ``anyOf`` as ``x-discord-union: oneOf``), so "exactly one" adds nothing
+  but false alarms.
+
+Errors read ``"$.data.embeds[0].title: 300 characters, more than maxLength 256"``; of a union
+the branch of the right shape with the fewest errors explains the failure.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
 JSON = dict[str, Any]
 
-SPEC_PATH = Path(__file__).parents[3] / "shared" / "discord-api-spec" / "openapi.json"
+SPEC_PATH = Path(__file__).with_name("openapi.json")
+SPEC_URI = "urn:discord-api-spec:openapi.json"
 SNOWFLAKE_PATTERN = "^(0|[1-9][0-9]*)$"
 _SHAPE_PENALTY = 1000
+_INT_STRING = re.compile(r"-?\d+")
 
 
 @functools.cache
@@ -37,18 +56,103 @@ def schema_ref(name: str) -> JSON:
     """A ``$ref`` to a named schema in ``components.schemas``."""
     if name not in load_spec()["components"]["schemas"]:
         raise KeyError(f"no schema {name!r} in {SPEC_PATH}")
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
 
 
-def _resolve(ref: str) -> JSON:
-    if not ref.startswith("#/"):
-        raise ValueError(f"only local $refs are supported, got {ref!r}")
-    node: Any = load_spec()
-    for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    if not isinstance(node, dict):
-        raise ValueError(f"$ref {ref!r} does not point at a schema")
-    return node
+@functools.cache
+def _registry() -> Registry[Any]:
+    resource = DRAFT202012.create_resource(load_spec())
+    return Registry().with_resource(SPEC_URI, resource).crawl()
+
+
+# --- the API's leniencies, as a validator class -----------------------------------------------
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_snowflake_schema(s: Any) -> bool:
+    return isinstance(s, dict) and (
+        s.get("format") == "snowflake" or s.get("pattern") == SNOWFLAKE_PATTERN
+    )
+
+
+def _integer(checker: Any, v: Any) -> bool:
+    base = Draft202012Validator.TYPE_CHECKER
+    return bool(base.is_type(v, "integer")) or (
+        isinstance(v, str) and _INT_STRING.fullmatch(v) is not None
+    )
+
+
+_BASE_TYPE = Draft202012Validator.VALIDATORS["type"]
+
+
+def _type(validator: Any, types: Any, instance: Any, schema: JSON) -> Iterator[ValidationError]:
+    wanted = types if isinstance(types, list) else [types]
+    if "string" in wanted and _is_int(instance) and instance >= 0 and _is_snowflake_schema(schema):
+        return
+    yield from _BASE_TYPE(validator, types, instance, schema)
+
+
+Validator = validators.extend(
+    Draft202012Validator,
+    validators={"type": _type, "oneOf": Draft202012Validator.VALIDATORS["anyOf"]},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer),
+)
+
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("int32")
+def _int32(v: Any) -> bool:
+    return not _is_int(v) or -(2**31) <= v < 2**31
+
+
+@FORMATS.checks("int64")
+def _int64(v: Any) -> bool:
+    return not _is_int(v) or -(2**63) <= v < 2**63
+
+
+@FORMATS.checks("double")
+def _double(v: Any) -> bool:
+    return not isinstance(v, float) or math.isfinite(v)
+
+
+@FORMATS.checks("snowflake")
+def _snowflake(v: Any) -> bool:
+    if _is_int(v):
+        return bool(0 <= v < 2**64)
+    return not isinstance(v, str) or re.fullmatch(SNOWFLAKE_PATTERN, v) is not None
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(v: Any) -> bool:
+    if isinstance(v, str):
+        parsed = datetime.fromisoformat(v)
+        if parsed.tzinfo is None or "T" not in v.upper():
+            raise ValueError("needs a date, a time and an offset")
+    return True
+
+
+@FORMATS.checks("uri")
+def _uri(v: Any) -> bool:
+    return not isinstance(v, str) or bool(urlsplit(v).scheme)
+
+
+# Every format the library itself knows (email, uuid, ...) too, unless redefined above.
+for _name, _func in Draft202012Validator.FORMAT_CHECKER.checkers.items():
+    FORMATS.checkers.setdefault(_name, _func)
+
+
+# --- errors, in words --------------------------------------------------------------------------
+
+
+def _path(error: ValidationError) -> str:
+    out = "$"
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
 
 
 def _type_name(v: Any) -> str:
@@ -60,146 +164,93 @@ def _type_name(v: Any) -> str:
         return "integer"
     if isinstance(v, float):
         return "number"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "array"
-    return "object" if isinstance(v, dict) else type(v).__name__
+    names = {str: "string", list: "array", dict: "object"}
+    return names.get(type(v), type(v).__name__)
 
 
-def _is_snowflake_schema(s: JSON) -> bool:
-    return s.get("format") == "snowflake" or s.get("pattern") == SNOWFLAKE_PATTERN
-
-
-def _is_int_string(v: Any) -> bool:
-    return isinstance(v, str) and re.fullmatch(r"-?\d+", v) is not None
-
-
-def _matches_type(v: Any, t: str, s: JSON) -> bool:
-    name = _type_name(v)
-    if t == "integer":
-        return (
-            name == "integer" or (name == "number" and float(v).is_integer()) or _is_int_string(v)
-        )
-    if t == "number":
-        return name in ("integer", "number")
-    if t == "string" and name == "integer" and _is_snowflake_schema(s):
-        return bool(v >= 0)
-    return name == t
-
-
-def _same(a: Any, b: Any) -> bool:
-    """JSON equality: True is not 1."""
-    if isinstance(a, bool) != isinstance(b, bool):
-        return False
-    return bool(a == b)
-
-
-def _numeric(v: Any) -> float | int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int | float):
-        return v
-    return int(v) if isinstance(v, str) and _is_int_string(v) else None
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """(path, message) of one error, worded like Discord's own form errors."""
+    path, kind, limit, v = _path(error), error.validator, error.validator_value, error.instance
+    if kind == "required":
+        missing = next((n for n in limit if f"{n!r} is a required property" == error.message), "")
+        return f"{path}.{missing}", "required field is missing"
+    if kind == "type":
+        wanted = limit if isinstance(limit, list) else [limit]
+        return path, f"expected {' or '.join(wanted)}, got {_type_name(v)}"
+    words = {
+        "maxLength": ("characters, more than", len),
+        "minLength": ("characters, fewer than", len),
+        "maxItems": ("items, more than", len),
+        "minItems": ("items, fewer than", len),
+        "maxProperties": ("properties, more than", len),
+        "minProperties": ("properties, fewer than", len),
+    }
+    if kind in words:
+        text, size = words[str(kind)]
+        return path, f"{size(v)} {text} {kind} {limit}"
+    if kind == "minimum":
+        return path, f"{v} is less than minimum {limit}"
+    if kind == "maximum":
+        return path, f"{v} is more than maximum {limit}"
+    if kind == "enum":
+        return path, f"{v!r} is not one of {limit}"
+    if kind == "const":
+        return path, f"{v!r} is not {limit!r}"
+    return path, error.message
 
 
 Errors = list[tuple[str, str]]
 
 
-def _check(v: Any, s: JSON, path: str) -> Errors:
-    errors: Errors = []
-    if "$ref" in s:
-        errors += _check(v, _resolve(s["$ref"]), path)
-    types = s.get("type")
-    if types is not None:
-        type_list = types if isinstance(types, list) else [types]
-        if not any(_matches_type(v, t, s) for t in type_list):
-            return [*errors, (path, f"expected {' or '.join(type_list)}, got {_type_name(v)}")]
-    if "const" in s and not _same(v, s["const"]):
-        errors.append((path, f"{v!r} is not {s['const']!r}"))
-    if "enum" in s and not any(_same(v, e) for e in s["enum"]):
-        errors.append((path, f"{v!r} is not one of {s['enum']}"))
-    if isinstance(v, str):
-        n = len(v)
-        if "maxLength" in s and n > s["maxLength"]:
-            errors.append((path, f"{n} characters, more than maxLength {s['maxLength']}"))
-        if "minLength" in s and n < s["minLength"]:
-            errors.append((path, f"{n} characters, fewer than minLength {s['minLength']}"))
-        if "pattern" in s and re.search(s["pattern"], v) is None:
-            errors.append((path, f"{v!r} does not match {s['pattern']}"))
-    num = _numeric(v)
-    if isinstance(v, str) and "integer" not in (types or []):
-        num = None
-    if num is not None:
-        if "minimum" in s and num < s["minimum"]:
-            errors.append((path, f"{num} is less than minimum {s['minimum']}"))
-        if "maximum" in s and num > s["maximum"]:
-            errors.append((path, f"{num} is more than maximum {s['maximum']}"))
-    if isinstance(v, list):
-        errors += _check_array(v, s, path)
-    if isinstance(v, dict):
-        errors += _check_object(v, s, path)
-    for sub in s.get("allOf", []):
-        errors += _check(v, sub, path)
-    for key in ("anyOf", "oneOf"):
-        if key in s:
-            errors += _check_union(v, s[key], path)
-    return errors
+def _explain(errors: Iterable[ValidationError]) -> Errors:
+    out: Errors = []
+    for error in errors:
+        if error.validator in ("anyOf", "oneOf") and error.context:
+            out += _explain_union(error)
+        else:
+            out.append(_describe(error))
+    return out
 
 
-def _check_array(v: list[Any], s: JSON, path: str) -> Errors:
-    errors: Errors = []
-    if "maxItems" in s and len(v) > s["maxItems"]:
-        errors.append((path, f"{len(v)} items, more than maxItems {s['maxItems']}"))
-    if "minItems" in s and len(v) < s["minItems"]:
-        errors.append((path, f"{len(v)} items, fewer than minItems {s['minItems']}"))
-    if s.get("uniqueItems"):
-        seen = [json.dumps(x, sort_keys=True) for x in v]
-        if len(set(seen)) != len(seen):
-            errors.append((path, "items are not unique"))
-    items = s.get("items")
-    if isinstance(items, dict):
-        for i, item in enumerate(v):
-            errors += _check(item, items, f"{path}[{i}]")
-    return errors
-
-
-def _check_object(v: JSON, s: JSON, path: str) -> Errors:
-    errors: Errors = []
-    for name in s.get("required", []):
-        if name not in v:
-            errors.append((f"{path}.{name}", "required field is missing"))
-    props: JSON = s.get("properties", {})
-    extra = s.get("additionalProperties")
-    if "maxProperties" in s and len(v) > s["maxProperties"]:
-        errors.append((path, f"{len(v)} properties, more than maxProperties {s['maxProperties']}"))
-    for key, value in v.items():
-        if key in props:
-            errors += _check(value, props[key], f"{path}.{key}")
-        elif extra is False:
-            errors.append((f"{path}.{key}", "unexpected field"))
-        elif isinstance(extra, dict):
-            errors += _check(value, extra, f"{path}.{key}")
-    return errors
-
-
-def _check_union(v: Any, branches: list[JSON], path: str) -> Errors:
-    best: Errors | None = None
-    best_score = 0
-    for branch in branches:
-        errs = _check(v, branch, path)
-        if not errs:
-            return []
-        # A branch whose own type or ``type`` discriminator does not match is a worse
-        # explanation than a branch of the right shape with a few bad fields.
-        shape = any(p in (path, f"{path}.type") for p, _ in errs)
+def _explain_union(error: ValidationError) -> Errors:
+    """The errors of the branch that best explains why no branch matched: one of the right
+    shape (type and ``type`` discriminator) with the fewest errors."""
+    here = _path(error)
+    by_branch: dict[int, list[ValidationError]] = {}
+    for sub in error.context or []:
+        by_branch.setdefault(int(sub.schema_path[0]), []).append(sub)
+    best: Errors = []
+    best_score: int | None = None
+    for subs in by_branch.values():
+        errs = _explain(subs)
+        shape = any(p in (here, f"{here}.type") for p, _ in errs)
         score = len(errs) + (_SHAPE_PENALTY if shape else 0)
-        if best is None or score < best_score:
+        if best_score is None or score < best_score:
             best, best_score = errs, score
-    return best or []
+    return best or [_describe(error)]
 
 
 def validate(value: Any, schema: JSON | str) -> list[str]:
-    """Errors of ``value`` against a schema (a dict, or the name of a ``components.schemas``)."""
+    """Errors of ``value`` against a schema (a dict, or the name of a ``components.schemas``);
+    a dict refers into the spec with ``schema_ref`` (or ``$ref`` to ``SPEC_URI#/...``).
+
+    Results are remembered by content: the bot sends the same bodies again and again (the
+    command list at every login, the same pages), and the full spec's unions are slow to walk.
+    """
     s = schema_ref(schema) if isinstance(schema, str) else schema
-    return [f"{p}: {m}" for p, m in _check(value, s, "$")]
+    try:
+        key = json.dumps(s, sort_keys=True), json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):  # not JSON at all: let the validator say why
+        return _validate(value, s)
+    return list(_validate_json(*key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _validate_json(schema: str, value: str) -> tuple[str, ...]:
+    return tuple(_validate(json.loads(value), json.loads(schema)))
+
+
+def _validate(value: Any, schema: JSON) -> list[str]:
+    checker = Validator(schema, registry=_registry(), format_checker=FORMATS)
+    found = sorted(checker.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{p}: {m}" for p, m in _explain(found)]
