@@ -18,7 +18,7 @@ from bot.core.services import FactService
 from bot.core.timeline import TimelineService
 from bot.core.usage import CountedFacts, Usage
 from bot.settings import Settings
-from bot.store import digest_store, moderation_store, open_store, usage_store
+from bot.store import digest_store, moderation_store, open_cached_store, usage_store
 from bot.store.curated import load_catalog
 from bot.store.dataset import dataset_of
 
@@ -59,7 +59,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
     ``clock``: the digests' clock (the system's by default; tests pass their own)."""
     metrics = _metrics(settings)
     clock = clock or SystemClock()
-    store = await open_store(settings.database_url)
+    # The curated store and each server's entries answered from memory (bot.store.cached).
+    store = await open_cached_store(settings.database_url)
     try:
         # As ``load_curated`` does, keeping the documents to checksum them (the dataset version).
         documents = load_catalog(settings.data_dir).documents()
