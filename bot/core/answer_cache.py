@@ -1,0 +1,151 @@
+"""Answers computed once: a cache around a service object, invalidated by the store's versions.
+
+``cached_answers(service, version)`` returns an object that stands in for ``service``: each
+public coroutine method's answer is kept under (method, every argument bound by name, the
+store's ``version(guild_id)``), so a change of the services' signatures (a new option, a
+locale) changes the key by itself. ``version`` moves on every write that may change what
+that server sees (``bot.store.cached``), so a kept answer is never stale. Answers that are
+random by design (``random``: the method's name and when, from its arguments) are never kept;
+nor are answers computed while the version moved. ``NotFound`` and ``Invalid`` answers are kept
+too: they depend on the same state. Identical calls arriving together share one computation.
+Answers are shared objects: callers read them and never change them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import inspect
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from typing import Any, TypeVar, cast
+
+from bot.core.errors import Invalid, NotFound
+
+__all__ = ["AnswerCache", "cached_answers"]
+
+T = TypeVar("T")
+Arguments = Mapping[str, Any]
+Version = Callable[[int | None], Hashable]
+KEPT_ERRORS = (NotFound, Invalid)
+DEFAULT_SIZE = 4096
+
+
+class AnswerCache:
+    """The kept answers, least recently used dropped past ``size``; ``hits``/``misses`` count."""
+
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        self.size = size
+        self.entries: OrderedDict[Hashable, tuple[bool, Any]] = OrderedDict()
+        # Calls being computed; a waiter given None (the computation failed) computes itself.
+        self.pending: dict[Hashable, asyncio.Future[tuple[bool, Any] | None]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> tuple[bool, Any] | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+            self.hits += 1
+        return found
+
+    def put(self, key: Hashable, outcome: tuple[bool, Any]) -> None:
+        self.entries[key] = outcome
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+def _answer(outcome: tuple[bool, Any]) -> Any:
+    ok, value = outcome
+    if ok:
+        return value
+    raise copy.copy(value)  # a fresh traceback each time, not one growing on a shared error
+
+
+class _CachedService:
+    def __init__(
+        self,
+        service: Any,
+        version: Version,
+        random: Mapping[str, Callable[[Arguments], bool]],
+        cache: AnswerCache,
+    ) -> None:
+        self._service = service
+        self._version = version
+        self._random = random
+        self._cache = cache
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._service, name)
+        if name.startswith("_") or not inspect.iscoroutinefunction(attr):
+            return attr
+        wrapped = self._wrap(name, attr)
+        self.__dict__[name] = wrapped  # built once per method
+        return wrapped
+
+    def _wrap(self, name: str, method: Callable[..., Awaitable[Any]]) -> Any:
+        signature = inspect.signature(method)
+        is_random = self._random.get(name)
+
+        @functools.wraps(method)
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            arguments = bound.arguments
+            if is_random is not None and is_random(arguments):
+                return await method(*args, **kwargs)
+            version = self._version(arguments.get("guild_id"))
+            key = (name, tuple(sorted(arguments.items())), version)
+            try:
+                hash(key)
+            except TypeError:  # an argument that cannot be a key: answer without the cache
+                return await method(*args, **kwargs)
+            return await self._through(
+                key, version, arguments, functools.partial(method, *args, **kwargs)
+            )
+
+        return call
+
+    async def _through(
+        self,
+        key: Hashable,
+        version: Hashable,
+        arguments: Arguments,
+        compute: Callable[[], Awaitable[Any]],
+    ) -> Any:
+        cache = self._cache
+        found = cache.get(key)
+        if found is None and key in cache.pending:
+            found = await asyncio.shield(cache.pending[key])
+        if found is not None:
+            return _answer(found)
+        cache.misses += 1
+        future: asyncio.Future[tuple[bool, Any] | None] = asyncio.get_running_loop().create_future()
+        cache.pending[key] = future
+        outcome: tuple[bool, Any] | None = None
+        try:
+            try:
+                outcome = (True, await compute())
+            except KEPT_ERRORS as exc:
+                outcome = (False, exc)
+            if self._version(arguments.get("guild_id")) == version:
+                cache.put(key, outcome)
+        finally:
+            future.set_result(outcome)
+            if cache.pending.get(key) is future:
+                del cache.pending[key]
+        return _answer(outcome)
+
+
+def cached_answers(
+    service: T,
+    version: Version,
+    *,
+    random: Mapping[str, Callable[[Arguments], bool]] | None = None,
+    cache: AnswerCache | None = None,
+) -> T:
+    """``service`` with its answers kept in ``cache`` (a new one by default), keyed on
+    ``version(guild_id)``; ``random[name](arguments)`` says when a call's answer is random."""
+    return cast(T, _CachedService(service, version, random or {}, cache or AnswerCache()))
