@@ -64,6 +64,7 @@ NULL = ("constant", {})
 START_TIMEOUT = 600.0  # a 100,000-fact PostgreSQL load at start
 ANSWER_TIMEOUT = 120.0  # slow bots queue for tens of seconds; still a bounded run
 ROOT = Path(__file__).resolve().parents[1]
+SPEED_MODULES = ("orjson", "zstandard", "brotli", "aiodns")  # discord.py[speed]
 
 
 @dataclass
@@ -102,24 +103,31 @@ class Load:
         self.fake = fake
         self.users = [fake.add_user(f"member{i}") for i in range(users)]
         self.next = 0
+        self.timeouts = 0
 
     def user(self) -> FakeUser:
         user = self.users[self.next % len(self.users)]
         self.next += 1
         return user
 
-    async def one(self, command: str, options: dict[str, Any]) -> Reply:
-        return await self.fake.invoke(
-            command, options, user=self.user(), timeout=ANSWER_TIMEOUT, complete_deferred=False
-        )
+    async def one(self, command: str, options: dict[str, Any]) -> Reply | None:
+        """The interaction answered, or None when no answer came within ANSWER_TIMEOUT."""
+        try:
+            return await self.fake.invoke(
+                command, options, user=self.user(), timeout=ANSWER_TIMEOUT, complete_deferred=False
+            )
+        except AssertionError:
+            self.timeouts += 1
+            return None
 
-    def answered_at(self, reply: Reply) -> float:
+    def answered_at(self, reply: Reply | None) -> float:
         """When the request carrying the answer arrived: the callback, or the edit completing
-        a deferred response."""
-        assert reply.latency is not None and reply.status == 200, f"{reply.what}: {reply.status}"
+        a deferred response; infinity when none came in time (or Discord refused it)."""
+        if reply is None or reply.status != 200 or reply.latency is None:
+            return float("inf")
         if reply.type != 5:
             return reply.sent_at + reply.latency
-        return self.edits[reply.token]
+        return self.edits.get(reply.token, float("inf"))
 
     def index_edits(self) -> None:
         self.edits: dict[str, float] = {}
@@ -129,7 +137,7 @@ class Load:
                 self.edits.setdefault(token, request.at)
 
     async def deferred_done(self, replies: Sequence[Reply]) -> None:
-        pending = [r for r in replies if r.type == 5]
+        pending = [r for r in replies if r.status == 200 and r.type == 5]
         if pending:
             await self.fake.wait_for(
                 lambda: all(r.edits for r in pending), "deferred answers", ANSWER_TIMEOUT
@@ -138,7 +146,8 @@ class Load:
     async def burst(self, command: str, options: dict[str, Any], count: int) -> float:
         start = time.perf_counter()
         replies = await asyncio.gather(*(self.one(command, options) for _ in range(count)))
-        await self.deferred_done(replies)
+        answered = [r for r in replies if r is not None]
+        await self.deferred_done(answered)
         self.index_edits()
         return count / (max(self.answered_at(r) for r in replies) - start)
 
@@ -156,10 +165,11 @@ class Load:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(self.one(command, options)))
         sent = loop.time() - start
-        replies = await asyncio.gather(*tasks)
+        replies = [r for r in await asyncio.gather(*tasks) if r is not None]
         await self.deferred_done(replies)
         self.index_edits()
         latencies = sorted((self.answered_at(r) - r.sent_at) * 1000 for r in replies)
+        latencies += [float("inf")] * (total - len(replies))
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         return total / sent, statistics.median(latencies), p99
 
@@ -302,6 +312,15 @@ async def main(args: argparse.Namespace) -> None:
         tmp = Path(tmp_name)
         data_dir = await asyncio.to_thread(write_data_dir, tmp / "data", args.facts)
         log = tmp / "bots.log"
+        bot_env: dict[str, str] = {}
+        if args.no_speed:  # the bots import none of discord.py's speed extra
+            blocked = tmp / "no-speed"
+            blocked.mkdir()
+            for name in SPEED_MODULES:
+                (blocked / f"{name}.py").write_text(
+                    f"raise ModuleNotFoundError('{name}: --no-speed')\n"
+                )
+            bot_env["PYTHONPATH"] = f"{blocked}{os.pathsep}{ROOT}"
         async with (
             database(args.url, tmp) as url,
             FakeDiscord.running(check_clean=False, callback_deadline=ANSWER_TIMEOUT) as fake,
@@ -312,6 +331,7 @@ async def main(args: argparse.Namespace) -> None:
             load = Load(fake, users)
             print(
                 f"store: {url.split('?')[0].split('@')[-1]}, curated + {args.facts} facts; "
+                f"speed extra {'off' if args.no_speed else 'on'}; "
                 f"burst {args.burst}; {args.rate:.0f}/s for {args.seconds:.0f} s; "
                 f"{os.cpu_count()} CPUs (shared)"
             )
@@ -319,15 +339,18 @@ async def main(args: argparse.Namespace) -> None:
             rows: list[Row] = []
             if not args.skip_null:
                 argv = [sys.executable, "-m", "bench.null_bot"]
-                async with bot_process(fake, argv, {}, log) as pid:
+                async with bot_process(fake, argv, bot_env, log) as pid:
                     rows += await measure(load, pid, [NULL], args)
             env = {
+                **bot_env,
                 "DATABASE_URL": url,
                 "DATA_DIR": str(data_dir),
                 "COMMAND_HASH_FILE": str(tmp / "hash"),
             }
             started = time.perf_counter()
             argv = [sys.executable, "-m", "bot", "run"]
+            if args.profile:  # written when the bot stops (SIGTERM: it drains and exits)
+                argv[1:1] = ["-m", "cProfile", "-o", args.profile]
             async with bot_process(fake, argv, env, log) as pid:
                 print(f"(the bot started in {time.perf_counter() - started:.1f} s)", flush=True)
                 rows += await measure(load, pid, commands, args)
@@ -335,9 +358,13 @@ async def main(args: argparse.Namespace) -> None:
         print("\n" + HEADER)
         for row in rows:
             print(format_row(row, null))
-        errors = [line for line in log.read_text().splitlines() if "ERROR" in line]
+        if load.timeouts:
+            print(f"{load.timeouts} interactions unanswered after {ANSWER_TIMEOUT:.0f} s (inf)")
+        lines = log.read_text().splitlines()
+        errors = [n for n, line in enumerate(lines) if "ERROR" in line]
         if errors:
-            print(f"\n{len(errors)} error lines logged by the bots, first: {errors[0]}")
+            print(f"\n{len(errors)} error lines logged by the bots; the first:")
+            print("\n".join(lines[errors[0] : errors[0] + 40]))
 
 
 if __name__ == "__main__":
@@ -352,4 +379,11 @@ if __name__ == "__main__":
     parser.add_argument("--only", help="commands to run, comma-separated (e.g. about,member)")
     parser.add_argument("--skip-null", action="store_true", help="leave out the null bot")
     parser.add_argument("--validate", action="store_true", help="let the fake check payloads")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the bot into FILE")
+    parser.add_argument(
+        "--no-speed", action="store_true", help="run the bots without discord.py's speed extra"
+    )
+    arguments = parser.parse_args()
+    if arguments.profile:
+        arguments.profile = str(Path(arguments.profile).resolve())
+    asyncio.run(main(arguments))
