@@ -103,7 +103,7 @@ async def test_random_picks_agree_seed_by_seed(pair: tuple[Store, CachedStore]) 
 
 
 async def test_writes_show_at_once(pair: tuple[Store, CachedStore]) -> None:
-    _, cached = pair
+    plain, cached = pair
     before = await cached.count(Kind.FACT, GUILD)
     await cached.put(to_document(_fact("s900"), GUILD))
     assert await cached.count(Kind.FACT, GUILD) == before + 1
@@ -117,6 +117,9 @@ async def test_writes_show_at_once(pair: tuple[Store, CachedStore]) -> None:
     curated = [*generated(1500)[:10]]
     await cached.sync_curated(curated)  # the curated store shrinks to ten facts
     assert await cached.count(Kind.FACT) == 10
+    for guild in (None, GUILD):  # held as the backend reads it back
+        assert await cached.list(Kind.FACT, guild) == await plain.list(Kind.FACT, guild)
+        assert await cached.names(Kind.FACT, guild) == await plain.names(Kind.FACT, guild)
     assert await cached.count(Kind.COUNTRY, OTHER) == 0
 
 

@@ -48,6 +48,12 @@ class Backend(Store, Protocol):
     async def publish(self, payload: str) -> None: ...
 
 
+def _as_stored(doc: Document) -> Document:
+    """``doc`` as a backend reads it back: each link once, in order."""
+    links = tuple(dict.fromkeys(doc.links))
+    return doc if len(links) == len(doc.links) else doc.model_copy(update={"links": links})
+
+
 class CachedStore:
     """The ``Store`` protocol from memory; build with ``await CachedStore.over(backend)``."""
 
@@ -154,9 +160,14 @@ class CachedStore:
         await self.backend.close()
 
     async def sync_curated(self, docs: Sequence[Document]) -> SyncReport:
+        """Load the curated store, then hold it: the snapshot is built from ``docs`` as stored
+        (links once each), sparing a read of every document back from the database."""
         report = await self.backend.sync_curated(docs)
         if report.added or report.updated or report.removed:
             await self.changed(CURATED)
+        async with self._lock:
+            snapshot = Snapshot.build(_as_stored(doc) for doc in docs)
+            self._snapshot = (self.version(None)[:2], snapshot, View(snapshot))
         return report
 
     async def put(self, doc: Document) -> None:
