@@ -1,9 +1,9 @@
 """Answers computed once: a cache around a service object, invalidated by the store's versions.
 
 ``cached_answers(service, version)`` returns an object that stands in for ``service``: each
-public coroutine method's answer is kept under (method, every argument bound by name, the
-store's ``version(guild_id)``), so a change of the services' signatures (a new option, a
-locale) changes the key by itself. ``version`` moves on every write that may change what
+public coroutine method's answer is kept under (method, its arguments as given, the store's
+``version(guild_id)``), so a change of the services' signatures (a new option, a locale)
+changes the key by itself. ``version`` moves on every write that may change what
 that server sees (``bot.store.cached``), so a kept answer is never stale. Answers that are
 random by design (``random``: the method's name and when, from its arguments) are never kept;
 nor are answers computed while the version moved. ``NotFound`` and ``Invalid`` answers are kept
@@ -87,23 +87,35 @@ class _CachedService:
 
     def _wrap(self, name: str, method: Callable[..., Awaitable[Any]]) -> Any:
         signature = inspect.signature(method)
+        parameters = list(signature.parameters)
+        guild_at = parameters.index("guild_id") if "guild_id" in parameters else None
         is_random = self._random.get(name)
+
+        def guild_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            if "guild_id" in kwargs:
+                return kwargs["guild_id"]
+            if guild_at is not None and guild_at < len(args):
+                return args[guild_at]
+            return None
 
         @functools.wraps(method)
         async def call(*args: Any, **kwargs: Any) -> Any:
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            arguments = bound.arguments
-            if is_random is not None and is_random(arguments):
-                return await method(*args, **kwargs)
-            version = self._version(arguments.get("guild_id"))
-            key = (name, tuple(sorted(arguments.items())), version)
+            if is_random is not None:
+                bound = signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                if is_random(bound.arguments):
+                    return await method(*args, **kwargs)
+            guild = guild_of(args, kwargs)
+            version = self._version(guild)
+            # The arguments as given: the same call written two ways is two keys (a second
+            # computation, never a wrong answer), and no binding is paid on a hit.
+            key = (name, args, tuple(sorted(kwargs.items())), version)
             try:
                 hash(key)
             except TypeError:  # an argument that cannot be a key: answer without the cache
                 return await method(*args, **kwargs)
             return await self._through(
-                key, version, arguments, functools.partial(method, *args, **kwargs)
+                key, version, guild, functools.partial(method, *args, **kwargs)
             )
 
         return call
@@ -112,7 +124,7 @@ class _CachedService:
         self,
         key: Hashable,
         version: Hashable,
-        arguments: Arguments,
+        guild: Any,
         compute: Callable[[], Awaitable[Any]],
     ) -> Any:
         cache = self._cache
@@ -130,7 +142,7 @@ class _CachedService:
                 outcome = (True, await compute())
             except KEPT_ERRORS as exc:
                 outcome = (False, exc)
-            if self._version(arguments.get("guild_id")) == version:
+            if self._version(guild) == version:
                 cache.put(key, outcome)
         finally:
             future.set_result(outcome)
