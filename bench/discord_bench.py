@@ -14,6 +14,9 @@ cooldowns do not shape the figures):
 - sustained: ``--rate`` interactions per second for ``--seconds``; p50/p99 of the time from the
   INTERACTION_CREATE event sent to the request carrying the answer (the callback, or the edit
   completing a deferred response);
+- the bot's CPU time per interaction over both (``cpu ms``; its ratio to the null bot's is
+  the throughput ratio with a core to itself, which holds on a machine shared with other
+  work, where the wall-clock figures move with the load);
 - the bot's resident memory (VmRSS, and its peak VmHWM) after the command's runs.
 
 ``--facts N`` loads the curated store plus N generated facts (``bench.store_bench``'s
@@ -70,6 +73,7 @@ SPEED_MODULES = ("orjson", "zstandard", "brotli", "aiodns")  # discord.py[speed]
 @dataclass
 class Row:
     label: str
+    cpu_ms: float  # the bot's CPU time per interaction over the burst and the sustained run
     burst: float
     rate: float
     p50: float
@@ -80,6 +84,15 @@ class Row:
 
 def label_of(command: str, options: dict[str, Any]) -> str:
     return "/" + command + "".join(f" {v}" for v in options.values())
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) ``pid`` has used so far: what an interaction costs the bot
+    whatever else the machine runs, where wall-clock rates move with the machine's load."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -240,6 +253,7 @@ async def measure(
         await load.burst(command, options, 20)  # warm: first answers, caches, connections
         load.forget()
         gc.disable()  # the fake's own collector pauses are not the bot's latency
+        cpu = cpu_seconds(pid)
         try:
             burst = await load.burst(command, options, args.burst)
             load.forget()
@@ -247,8 +261,10 @@ async def measure(
             rate, p50, p99 = await load.sustained(command, options, args.rate, args.seconds)
         finally:
             gc.enable()
+        count = args.burst + int(args.rate * args.seconds)
+        cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / count
         rss, peak = memory_mb(pid)
-        row = Row(label_of(command, options), burst, rate, p50, p99, rss, peak)
+        row = Row(label_of(command, options), cpu_ms, burst, rate, p50, p99, rss, peak)
         print(format_row(row, None), flush=True)
         rows.append(row)
     return rows
@@ -256,15 +272,18 @@ async def measure(
 
 def format_row(row: Row, null: Row | None) -> str:
     ratio = f"{row.burst / null.burst:8.2f}" if null else " " * 8
+    cpu_ratio = f"{null.cpu_ms / row.cpu_ms:8.2f}" if null and row.cpu_ms else " " * 8
     return (
-        f"{row.label:<24}{row.burst:9.0f}{ratio}{row.rate:8.0f}{row.p50:9.1f}{row.p99:9.1f}"
-        f"{row.rss_mb:8.0f}{row.peak_mb:8.0f}"
+        f"{row.label:<22}{row.cpu_ms:8.2f}{cpu_ratio}{row.burst:8.0f}{ratio}{row.rate:7.0f}"
+        f"{row.p50:9.1f}{row.p99:9.1f}{row.rss_mb:7.0f}{row.peak_mb:7.0f}"
     )
 
 
+# "cpu ms": the bot's CPU time per interaction; "x null" after it: the null bot's over this
+# one, the throughput ratio the bot would reach with the CPU to itself.
 HEADER = (
-    f"{'command':<24}{'burst/s':>9}{'x null':>8}{'rate/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-    f"{'RSS MB':>8}{'peak MB':>8}"
+    f"{'command':<22}{'cpu ms':>8}{'x null':>8}{'burst/s':>8}{'x null':>8}{'rate/s':>7}"
+    f"{'p50 ms':>9}{'p99 ms':>9}{'RSS MB':>7}{'peak MB':>7}"
 )
 
 

@@ -30,6 +30,7 @@ __all__ = ["EVERYTHING", "Backend", "CachedStore"]
 log = logging.getLogger(__name__)
 CURATED = 0
 EVERYTHING = "*"
+ECHO_WAIT = 1.0
 
 
 class Backend(Store, Protocol):
@@ -45,7 +46,10 @@ class Backend(Store, Protocol):
 
     async def subscribe(self, callback: Callable[[str], None]) -> Callable[[], Awaitable[None]]: ...
 
-    async def publish(self, payload: str) -> None: ...
+    async def publish(self, payload: str) -> bool:
+        """Send ``payload`` to every ``subscribe``r (this process too); whether it was sent
+        (False: the backend has no other processes to tell)."""
+        ...
 
 
 def _as_stored(doc: Document) -> Document:
@@ -66,6 +70,8 @@ class CachedStore:
         self._views: dict[int, tuple[tuple[int, int, int], View]] = {}
         self._lock = asyncio.Lock()
         self._unsubscribe: Callable[[], Awaitable[None]] | None = None
+        self._sent = 0
+        self._echoes: dict[str, asyncio.Future[None]] = {}
 
     @classmethod
     async def over(cls, backend: Backend) -> CachedStore:
@@ -96,18 +102,32 @@ class CachedStore:
             self._views.pop(number, None)
 
     def _heard(self, payload: str) -> None:
-        token, _, guild = payload.partition("|")
+        token, _, rest = payload.partition("|")
+        number, _, guild = rest.partition("|")
         if token != self._token:
             self._bump(guild)
+        elif (echo := self._echoes.pop(number, None)) is not None and not echo.done():
+            echo.set_result(None)
 
     async def changed(self, guild: int | str) -> None:
         """Record a write to ``guild`` (0: curated, ``"*"``: anything) and tell the other
-        processes."""
+        processes. With PostgreSQL, wait (up to ``ECHO_WAIT``) until the notice comes back to
+        this process too: by then the server has sent it to every listener, so a change is in
+        the other processes' answers by the time the write returns."""
         self._bump(guild)
+        self._sent += 1
+        number = str(self._sent)
+        echo = asyncio.get_running_loop().create_future()
+        self._echoes[number] = echo
         try:
-            await self.backend.publish(f"{self._token}|{guild}")
+            if await self.backend.publish(f"{self._token}|{number}|{guild}"):
+                await asyncio.wait_for(echo, ECHO_WAIT)
+        except TimeoutError:
+            log.warning("the change notice of %s took over %.0f s to come back", guild, ECHO_WAIT)
         except Exception:  # the write stands; other processes catch up on their next notice
             log.exception("could not publish a change of %s to the other processes", guild)
+        finally:
+            self._echoes.pop(number, None)
 
     # -- views ------------------------------------------------------------------------------
 

@@ -439,11 +439,12 @@ class PostgresStore:
 
         return unsubscribe
 
-    async def publish(self, payload: str) -> None:
+    async def publish(self, payload: str) -> bool:
         """NOTIFY every process listening on this schema (``subscribe``) of a change."""
         await self._pool.execute(
             "SELECT pg_notify($1, $2)", CHANGES_CHANNEL, f"{self.schema or ''}|{payload}"
         )
+        return True
 
     # -- random ---------------------------------------------------------------------------
 

@@ -438,8 +438,9 @@ class SqliteStore:
 
         return unsubscribe
 
-    async def publish(self, payload: str) -> None:
+    async def publish(self, payload: str) -> bool:
         """Tell other processes of a change: there are none with SQLite."""
+        return False
 
     # -- random ---------------------------------------------------------------------------
 
