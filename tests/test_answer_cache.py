@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.core.answer_cache import AnswerCache, cached_answers
+from bot.core.answer_cache import AnswerCache, cached_class
 from bot.core.errors import NotFound
 
 
@@ -32,17 +32,38 @@ class Service:
         return "not a coroutine"
 
 
+class Counted(Service):
+    """A subclass with work of its own on every call, as ``CountedFacts`` counts."""
+
+    counted = 0
+
+    async def member(self, country: str | None = None, guild_id: int | None = None) -> list[str]:
+        Counted.counted += 1
+        return await super().member(country, guild_id)
+
+
 def _build() -> tuple[Service, Service, dict[int | None, int], AnswerCache]:
-    service = Service()
     versions: dict[int | None, int] = {}
     cache = AnswerCache(size=8)
-    cached = cached_answers(
-        service,
+    base = cached_class(
+        Service,
         lambda guild: versions.get(guild, 0),
         random={"fact": lambda arguments: arguments.get("seed") is None},
         cache=cache,
     )
-    return service, cached, versions, cache
+    service = base()
+    return service, service, versions, cache
+
+
+async def test_a_subclass_keeps_its_own_work_on_every_call() -> None:
+    cache = AnswerCache()
+    counted = type(
+        "CountedCached", (Counted, cached_class(Service, lambda guild: 0, cache=cache)), {}
+    )()
+    Counted.counted = 0
+    for _ in range(3):
+        assert await counted.member("china") == ["china in None"]
+    assert Counted.counted == 3 and len(counted.calls) == 1
 
 
 async def test_answers_are_kept_per_arguments_and_version() -> None:

@@ -1,7 +1,7 @@
 """Answers computed once: a cache around a service object, invalidated by the store's versions.
 
-``cached_answers(service, version)`` returns an object that stands in for ``service``: each
-public coroutine method's answer is kept under (method, its arguments as given, the store's
+``cached_class(Service, version)`` is a subclass of ``Service`` in which each public coroutine
+method's answer is kept under (method, its arguments as given, the store's
 ``version(guild_id)``), so a change of the services' signatures (a new option, a locale)
 changes the key by itself. ``version`` moves on every write that may change what
 that server sees (``bot.store.cached``), so a kept answer is never stale. Answers that are
@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 
 from bot.core.errors import Invalid, NotFound
 
-__all__ = ["AnswerCache", "cached_answers"]
+__all__ = ["AnswerCache", "Arguments", "cached_class"]
 
 T = TypeVar("T")
 Arguments = Mapping[str, Any]
@@ -64,32 +64,26 @@ def _answer(outcome: tuple[bool, Any]) -> Any:
     raise copy.copy(value)  # a fresh traceback each time, not one growing on a shared error
 
 
-class _CachedService:
+class _Methods:
+    """The cached methods' shared parts: the version, which calls are random, the cache."""
+
     def __init__(
         self,
-        service: Any,
         version: Version,
         random: Mapping[str, Callable[[Arguments], bool]],
         cache: AnswerCache,
     ) -> None:
-        self._service = service
-        self._version = version
-        self._random = random
-        self._cache = cache
+        self.version = version
+        self.random = random
+        self.cache = cache
 
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._service, name)
-        if name.startswith("_") or not inspect.iscoroutinefunction(attr):
-            return attr
-        wrapped = self._wrap(name, attr)
-        self.__dict__[name] = wrapped  # built once per method
-        return wrapped
-
-    def _wrap(self, name: str, method: Callable[..., Awaitable[Any]]) -> Any:
-        signature = inspect.signature(method)
-        parameters = list(signature.parameters)
-        guild_at = parameters.index("guild_id") if "guild_id" in parameters else None
-        is_random = self._random.get(name)
+    def wrap(self, name: str, function: Callable[..., Awaitable[Any]]) -> Any:
+        """``function`` (a method of the base class) answered through the cache."""
+        signature = inspect.signature(function)
+        parameters = list(signature.parameters)  # "self" first
+        guild_at = parameters.index("guild_id") - 1 if "guild_id" in parameters else None
+        is_random = self.random.get(name)
+        methods = self
 
         def guild_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             if "guild_id" in kwargs:
@@ -98,36 +92,36 @@ class _CachedService:
                 return args[guild_at]
             return None
 
-        @functools.wraps(method)
-        async def call(*args: Any, **kwargs: Any) -> Any:
+        @functools.wraps(function)
+        async def method(service: Any, *args: Any, **kwargs: Any) -> Any:
             if is_random is not None:
-                bound = signature.bind(*args, **kwargs)
+                bound = signature.bind(service, *args, **kwargs)
                 bound.apply_defaults()
                 if is_random(bound.arguments):
-                    return await method(*args, **kwargs)
+                    return await function(service, *args, **kwargs)
             guild = guild_of(args, kwargs)
-            version = self._version(guild)
+            version = methods.version(guild)
             # The arguments as given: the same call written two ways is two keys (a second
             # computation, never a wrong answer), and no binding is paid on a hit.
             key = (name, args, tuple(sorted(kwargs.items())), version)
             try:
                 hash(key)
             except TypeError:  # an argument that cannot be a key: answer without the cache
-                return await method(*args, **kwargs)
-            return await self._through(
-                key, version, guild, functools.partial(method, *args, **kwargs)
+                return await function(service, *args, **kwargs)
+            return await methods.through(
+                key, version, guild, functools.partial(function, service, *args, **kwargs)
             )
 
-        return call
+        return method
 
-    async def _through(
+    async def through(
         self,
         key: Hashable,
         version: Hashable,
         guild: Any,
         compute: Callable[[], Awaitable[Any]],
     ) -> Any:
-        cache = self._cache
+        cache = self.cache
         found = cache.get(key)
         if found is None and key in cache.pending:
             found = await asyncio.shield(cache.pending[key])
@@ -142,7 +136,7 @@ class _CachedService:
                 outcome = (True, await compute())
             except KEPT_ERRORS as exc:
                 outcome = (False, exc)
-            if self._version(guild) == version:
+            if self.version(guild) == version:
                 cache.put(key, outcome)
         finally:
             future.set_result(outcome)
@@ -151,13 +145,21 @@ class _CachedService:
         return _answer(outcome)
 
 
-def cached_answers(
-    service: T,
+def cached_class(
+    base: type[T],
     version: Version,
     *,
     random: Mapping[str, Callable[[Arguments], bool]] | None = None,
     cache: AnswerCache | None = None,
-) -> T:
-    """``service`` with its answers kept in ``cache`` (a new one by default), keyed on
-    ``version(guild_id)``; ``random[name](arguments)`` says when a call's answer is random."""
-    return cast(T, _CachedService(service, version, random or {}, cache or AnswerCache()))
+) -> type[T]:
+    """A subclass of ``base`` whose public coroutine methods answer through ``cache`` (a new
+    one by default), keyed on ``version(guild_id)``; ``random[name](arguments)`` says when a
+    call's answer is random. A subclass, not a wrapper: a class deriving from both it and
+    another subclass of ``base`` (``class Counted(CountedFacts, cached_class(FactService, ...))``)
+    keeps that subclass's work on every call and the base's computed once."""
+    methods = _Methods(version, random or {}, cache or AnswerCache())
+    namespace: dict[str, Any] = {"answer_cache": methods.cache}
+    for name, function in inspect.getmembers(base, inspect.iscoroutinefunction):
+        if not name.startswith("_"):
+            namespace[name] = methods.wrap(name, function)
+    return cast(type[T], type(f"Cached{base.__name__}", (base,), namespace))
