@@ -9,11 +9,11 @@ are told. Every other call goes straight to the backend's moderation store.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.core.models import Document, Kind
-from bot.core.ports import EntryChange, ModerationStore
+from bot.core.ports import EntryChange, ModerationStore, Quota
 from bot.core.records import (
     AuditRecord,
     EntryVersion,
@@ -51,6 +51,12 @@ class VersionedModeration:
             guilds: set[int | str] = set(_guilds_of(change)) or {EVERYTHING}
             for guild in guilds:
                 await self.cache.changed(guild)
+
+    async def commit_new(self, guild_id: int, make: Callable[[int], EntryChange]) -> EntryChange:
+        try:
+            return await self.inner.commit_new(guild_id, make)
+        finally:
+            await self.cache.changed(guild_id)
 
     async def hide(self, entry: HiddenEntry, audit: AuditRecord) -> None:
         try:
@@ -98,8 +104,10 @@ class VersionedModeration:
     async def hidden(self, guild_id: int) -> builtins.list[HiddenEntry]:
         return await self.inner.hidden(guild_id)
 
-    async def add_suggestion(self, suggestion: Suggestion, audit: AuditRecord) -> Suggestion:
-        return await self.inner.add_suggestion(suggestion, audit)
+    async def add_suggestion(
+        self, suggestion: Suggestion, audit: AuditRecord, *, quota: Quota | None = None
+    ) -> Suggestion:
+        return await self.inner.add_suggestion(suggestion, audit, quota=quota)
 
     async def suggestion(self, guild_id: int, number: int) -> Suggestion | None:
         return await self.inner.suggestion(guild_id, number)
