@@ -1,172 +1,408 @@
-"""The bot through the loopback fake Discord: throughput and latency per command.
+"""The bot through the loopback fake Discord, each bot in its own process.
 
-    python -m bench.discord_bench [--burst 200] [--rate 300] [--seconds 3]
+    python -m bench.discord_bench [--url sqlite:///...|postgresql://...] [--facts 100000]
+                                  [--burst 600] [--rate 500] [--seconds 2] [--only about,fact]
 
-For each command, side by side with a bot whose only command answers a constant embed:
-- burst throughput: ``--burst`` interactions sent at once, answered per second;
-- sustained latency: interactions sent at ``--rate`` per second for ``--seconds``; p50/p99 of
-  the time from the INTERACTION_CREATE event sent to the interaction callback received;
-- the same burst with an aiohttp ``TCPConnector`` limited to ``--connector-limit`` connections
-  versus discord.py's default connector.
-The fake, the bot and the load generator share one process and one event loop (2 cores here),
-so the figures are an upper bound on the bot's own cost; the fake's payload checks are off
-unless ``--validate`` (the e2e tests run them). Prints figures; asserts nothing.
+This process runs the fake Discord (``tests.fakediscord``, REST and gateway on 127.0.0.1) and
+the load generator. Each bot runs in a process of its own, pointed at the fake by
+``DISCORD_API_BASE``/``DISCORD_GATEWAY_URL``: first the null bot (``bench.null_bot``: one
+command answering a constant embed, what discord.py itself costs), then the bot as
+``python -m bot run``. For each command, each interaction from a different member (so per-user
+cooldowns do not shape the figures):
+
+- burst: ``--burst`` interactions sent back to back, answered per second;
+- sustained: ``--rate`` interactions per second for ``--seconds``; p50/p99 of the time from the
+  INTERACTION_CREATE event sent to the request carrying the answer (the callback, or the edit
+  completing a deferred response);
+- the bot's CPU time per interaction over both (``cpu ms``; its ratio to the null bot's is
+  the throughput ratio with a core to itself, which holds on a machine shared with other
+  work, where the wall-clock figures move with the load);
+- the bot's resident memory (VmRSS, and its peak VmHWM) after the command's runs.
+
+``--facts N`` loads the curated store plus N generated facts (``bench.store_bench``'s
+generator, written as a data directory the bot loads at start). ``--url`` picks the database:
+a SQLite file in a temporary directory (default) or a throwaway schema of a PostgreSQL
+database, dropped after. The fake's payload checks are off (``--validate`` turns them on).
+Every wait is bounded: a run stops by itself. Prints a table; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import contextlib
+import gc
+import json
+import os
+import random
+import shutil
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-import discord
-from discord.ext import commands
+from bot.store.curated import DEFAULT_DATA_DIR, load_catalog
+from tests.fakediscord import FakeDiscord, FakeUser
+from tests.fakediscord.reply import Reply
+from tests.fakediscord.rest import API_PREFIX
 
-from bot.adapters.discord.client import FactBot
-from bot.app import build_app
-from bot.settings import Settings
-from tests.fakediscord import FakeDiscord
-
-CONSTANT_EMBED = discord.Embed(title="Constant", description="The same answer every time.")
 COMMANDS: list[tuple[str, dict[str, Any]]] = [
-    ("member", {"country": "belarus"}),
-    ("member", {}),
-    ("summit", {"year": 2024}),
-    ("quote", {"person": "fan-xianrong"}),
-    ("search", {"query": "890 billion"}),
+    ("about", {}),
     ("fact", {}),
     ("source", {}),
-    ("about", {}),
+    ("member", {"country": "china"}),
+    ("quote", {"person": "fan-xianrong"}),
+    ("search", {"query": "railway"}),
+    ("summit", {"year": 2024}),
+    ("member", {}),
+    ("summit", {"year": 2025}),
 ]
+NULL = ("constant", {})
+START_TIMEOUT = 1500.0  # a 100,000-fact load at start, on a busy machine
+ANSWER_TIMEOUT = 120.0  # slow bots queue for tens of seconds; still a bounded run
+ROOT = Path(__file__).resolve().parents[1]
+SPEED_MODULES = ("orjson", "zstandard", "brotli", "aiodns")  # discord.py[speed]
 
 
-def constant_bot(**options: Any) -> commands.Bot:
-    intents = discord.Intents.none()
-    intents.guilds = True  # as FactBot: the comparison is the command, not the client setup
-    bot = commands.Bot(command_prefix="!", intents=intents, **options)
+@dataclass
+class Row:
+    label: str
+    cpu_ms: float  # the bot's CPU time per interaction over the burst and the sustained run
+    burst: float
+    rate: float
+    p50: float
+    p99: float
+    rss_mb: float
+    peak_mb: float
 
-    @bot.tree.command(name="constant", description="Answers a constant embed")
-    async def constant(interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_message(
-            embed=CONSTANT_EMBED, allowed_mentions=discord.AllowedMentions.none()
+
+def label_of(command: str, options: dict[str, Any]) -> str:
+    return "/" + command + "".join(f" {v}" for v in options.values())
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) ``pid`` has used so far: what an interaction costs the bot
+    whatever else the machine runs, where wall-clock rates move with the machine's load."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of ``pid`` in MB."""
+    fields: dict[str, float] = {}
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
+# --- the load -------------------------------------------------------------------------------
+
+
+class Load:
+    """The load generator: each interaction from the next member of a pool of fake users."""
+
+    def __init__(self, fake: FakeDiscord, users: int) -> None:
+        self.fake = fake
+        self.users = [fake.add_user(f"member{i}") for i in range(users)]
+        self.next = 0
+        self.timeouts = 0
+
+    def user(self) -> FakeUser:
+        user = self.users[self.next % len(self.users)]
+        self.next += 1
+        return user
+
+    async def one(self, command: str, options: dict[str, Any]) -> Reply | None:
+        """The interaction answered, or None when no answer came within ANSWER_TIMEOUT."""
+        try:
+            return await self.fake.invoke(
+                command, options, user=self.user(), timeout=ANSWER_TIMEOUT, complete_deferred=False
+            )
+        except AssertionError:
+            self.timeouts += 1
+            return None
+
+    def answered_at(self, reply: Reply | None) -> float:
+        """When the request carrying the answer arrived: the callback, or the edit completing
+        a deferred response; infinity when none came in time (or Discord refused it)."""
+        if reply is None or reply.status != 200 or reply.latency is None:
+            return float("inf")
+        if reply.type != 5:
+            return reply.sent_at + reply.latency
+        return self.edits.get(reply.token, float("inf"))
+
+    def index_edits(self) -> None:
+        self.edits: dict[str, float] = {}
+        for request in self.fake.requests:
+            if request.method == "PATCH" and request.path.endswith("/messages/@original"):
+                token = request.path.split("/")[3]
+                self.edits.setdefault(token, request.at)
+
+    async def deferred_done(self, replies: Sequence[Reply]) -> None:
+        pending = [r for r in replies if r.status == 200 and r.type == 5]
+        if pending:
+            await self.fake.wait_for(
+                lambda: all(r.edits for r in pending), "deferred answers", ANSWER_TIMEOUT
+            )
+
+    async def burst(self, command: str, options: dict[str, Any], count: int) -> float:
+        start = time.perf_counter()
+        replies = await asyncio.gather(*(self.one(command, options) for _ in range(count)))
+        answered = [r for r in replies if r is not None]
+        await self.deferred_done(answered)
+        self.index_edits()
+        return count / (max(self.answered_at(r) for r in replies) - start)
+
+    async def sustained(
+        self, command: str, options: dict[str, Any], rate: float, seconds: float
+    ) -> tuple[float, float, float]:
+        """Send at ``rate``/s for ``seconds``; (achieved rate, p50 ms, p99 ms)."""
+        loop = asyncio.get_running_loop()
+        total = int(rate * seconds)
+        start = loop.time()
+        tasks = []
+        for i in range(total):
+            delay = start + i / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self.one(command, options)))
+        sent = loop.time() - start
+        replies = [r for r in await asyncio.gather(*tasks) if r is not None]
+        await self.deferred_done(replies)
+        self.index_edits()
+        latencies = sorted((self.answered_at(r) - r.sent_at) * 1000 for r in replies)
+        latencies += [float("inf")] * (total - len(replies))
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        return total / sent, statistics.median(latencies), p99
+
+    def forget(self) -> None:
+        """Drop what the fake kept of the last run (its growing lists slow it down)."""
+        fake = self.fake
+        fake.requests.clear()
+        fake.interactions.clear()
+        fake.messages.clear()
+        fake.channel_messages.clear()
+        for session in fake.gateway.sessions.values():
+            session.log.clear()  # kept for RESUME replays; none here
+        for conn in fake.gateway.connections:
+            conn.received.clear()
+        gc.collect()
+
+
+# --- the bots' processes --------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def bot_process(
+    fake: FakeDiscord, argv: list[str], env: dict[str, str], log: Path
+) -> AsyncIterator[int]:
+    """Start ``argv`` pointed at the fake; yield its pid once it answers; stop it at exit."""
+    for session in fake.gateway.sessions.values():
+        session.invalid = True  # the previous bot's: interactions go to this one
+    sessions_before = len(fake.gateway.sessions)
+    full_env = {
+        **os.environ,
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_BASE": fake.http_url + API_PREFIX,
+        "DISCORD_GATEWAY_URL": fake.ws_url,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    with log.open("ab") as out:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, cwd=ROOT, env=full_env, stdout=out, stderr=out
         )
-
-    async def setup_hook() -> None:
-        await bot.tree.sync()
-
-    bot.setup_hook = setup_hook  # type: ignore[method-assign]
-    return bot
-
-
-async def burst(fake: FakeDiscord, command: str, options: dict[str, Any], count: int) -> float:
-    start = time.perf_counter()
-    replies = await asyncio.gather(
-        *(fake.invoke(command, options, timeout=30) for _ in range(count))
-    )
-    elapsed = time.perf_counter() - start
-    assert all(r.type == 4 for r in replies), "an interaction went unanswered"
-    return count / elapsed
-
-
-async def sustained(
-    fake: FakeDiscord, command: str, options: dict[str, Any], rate: float, seconds: float
-) -> tuple[float, float, float]:
-    """Send at ``rate``/s; return (achieved rate, p50 ms, p99 ms)."""
-    loop = asyncio.get_running_loop()
-    total = int(rate * seconds)
-    start = loop.time()
-    tasks = []
-    for i in range(total):
-        delay = start + i / rate - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(fake.invoke(command, options, timeout=30)))
-    replies = await asyncio.gather(*tasks)
-    achieved = total / (loop.time() - start)
-    latencies = sorted(r.latency * 1000 for r in replies if r.latency is not None)
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return achieved, statistics.median(latencies), p99
+    try:
+        await fake.wait_for(
+            lambda: len(fake.gateway.sessions) > sessions_before or proc.returncode is not None,
+            "the bot to connect to the gateway",
+            START_TIMEOUT,
+        )
+        if proc.returncode is not None:
+            raise RuntimeError(f"{argv} exited with {proc.returncode}; see {log}")
+        await asyncio.sleep(2.5)  # discord.py's guild_ready_timeout before READY
+        yield proc.pid
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 20)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
 
 
 async def measure(
-    make_bot: Callable[..., discord.Client],
-    commands_to_run: list[tuple[str, dict[str, Any]]],
-    args: argparse.Namespace,
-    **bot_options: Any,
-) -> dict[str, tuple[float, float, float, float]]:
-    results = {}
-    for command, options in commands_to_run:
-        # A fresh fake and bot per command: the fake keeps every request and reply, and the
-        # bot every live pager, so a shared session would slow each command after the first.
-        async with FakeDiscord.running(check_clean=False, callback_deadline=30.0) as fake:
-            fake.add_guild(name="bench")
-            if not args.validate:
-                # Checking each payload against Discord's OpenAPI schema is the fake's cost,
-                # and it grows with the payload: leave it out of the bot's figures unless asked.
-                fake.check = lambda kind, body, request: []  # type: ignore[method-assign]
-            async with fake.client(make_bot(**bot_options)):
-                await burst(fake, command, options, 20)  # warm up
-                throughput = await burst(fake, command, options, args.burst)
-                rate, p50, p99 = await sustained(fake, command, options, args.rate, args.seconds)
-        label = command + (" " + " ".join(map(str, options.values())) if options else "")
-        results[label] = (throughput, rate, p50, p99)
-    return results
+    load: Load, pid: int, commands: Sequence[tuple[str, dict[str, Any]]], args: argparse.Namespace
+) -> list[Row]:
+    rows = []
+    for command, options in commands:
+        load.forget()
+        await load.burst(command, options, 20)  # warm: first answers, caches, connections
+        load.forget()
+        gc.disable()  # the fake's own collector pauses are not the bot's latency
+        cpu = cpu_seconds(pid)
+        try:
+            burst = await load.burst(command, options, args.burst)
+            load.forget()
+            await asyncio.sleep(0.5)
+            rate, p50, p99 = await load.sustained(command, options, args.rate, args.seconds)
+        finally:
+            gc.enable()
+        count = args.burst + int(args.rate * args.seconds)
+        cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / count
+        rss, peak = memory_mb(pid)
+        row = Row(label_of(command, options), cpu_ms, burst, rate, p50, p99, rss, peak)
+        print(format_row(row, None), flush=True)
+        rows.append(row)
+    return rows
+
+
+def format_row(row: Row, null: Row | None) -> str:
+    ratio = f"{row.burst / null.burst:8.2f}" if null else " " * 8
+    cpu_ratio = f"{null.cpu_ms / row.cpu_ms:8.2f}" if null and row.cpu_ms else " " * 8
+    return (
+        f"{row.label:<22}{row.cpu_ms:8.2f}{cpu_ratio}{row.burst:8.0f}{ratio}{row.rate:7.0f}"
+        f"{row.p50:9.1f}{row.p99:9.1f}{row.rss_mb:7.0f}{row.peak_mb:7.0f}"
+    )
+
+
+# "cpu ms": the bot's CPU time per interaction; "x null" after it: the null bot's over this
+# one, the throughput ratio the bot would reach with the CPU to itself.
+HEADER = (
+    f"{'command':<22}{'cpu ms':>8}{'x null':>8}{'burst/s':>8}{'x null':>8}{'rate/s':>7}"
+    f"{'p50 ms':>9}{'p99 ms':>9}{'RSS MB':>7}{'peak MB':>7}"
+)
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+def write_data_dir(target: Path, facts: int) -> Path:
+    """``data/`` plus ``facts`` generated facts, as a data directory the bot loads. The facts
+    are written as JSON, which is YAML too (flow style): dumping 100,000 facts as block YAML
+    takes minutes, JSON a second."""
+    from bench.store_bench import generated_facts
+
+    shutil.copytree(DEFAULT_DATA_DIR, target)
+    if facts:
+        catalog = load_catalog(DEFAULT_DATA_DIR)
+        generated = generated_facts(catalog, facts, random.Random(42))
+        entries = [f.model_dump(mode="json", exclude_none=True) for f in catalog.facts]
+        entries += [f.model_dump(mode="json", exclude_none=True) for f in generated]
+        text = json.dumps(entries, ensure_ascii=False, indent=0)
+        (target / "facts.yaml").write_text(text, encoding="utf-8")
+    return target
+
+
+@contextlib.asynccontextmanager
+async def database(url: str | None, tmp: Path) -> AsyncIterator[str]:
+    if url is None or url.startswith("sqlite"):
+        yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    import asyncpg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}schema={schema}"
+    finally:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
 
 
 async def main(args: argparse.Namespace) -> None:
-    logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            discord_token="fake-token",
-            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            command_hash_file=Path(tmp) / "hash",
-            cooldown_rate=0,  # one fake user sends every request: no per-user cooldown
-        )
-        async with build_app(settings) as app:
-            print(f"burst {args.burst}; sustained {args.rate}/s for {args.seconds}s")
-            header = ("command", "burst/s", "rate/s", "p50 ms", "p99 ms", "vs const")
-            print(f"{header[0]:<24}" + "".join(f"{h:>10}" for h in header[1:]))
-            base = await measure(constant_bot, [("constant", {})], args)
-            const_tp = base["constant"][0]
-            real = await measure(lambda **o: FactBot(app, **o), COMMANDS, args)
-            for label, (tp, rate, p50, p99) in {**base, **real}.items():
-                print(
-                    f"{label:<24}{tp:10.0f}{rate:10.0f}{p50:10.2f}{p99:10.2f}{tp / const_tp:10.2f}"
+    commands = [c for c in COMMANDS if not args.only or c[0] in args.only.split(",")]
+    users = args.burst + int(args.rate * args.seconds) + 20
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        data_dir = await asyncio.to_thread(write_data_dir, tmp / "data", args.facts)
+        log = tmp / "bots.log"
+        bot_env: dict[str, str] = {}
+        if args.no_speed:  # the bots import none of discord.py's speed extra
+            blocked = tmp / "no-speed"
+            blocked.mkdir()
+            for name in SPEED_MODULES:
+                (blocked / f"{name}.py").write_text(
+                    f"raise ModuleNotFoundError('{name}: --no-speed')\n"
                 )
-
-            limit = args.connector_limit
+            bot_env["PYTHONPATH"] = f"{blocked}{os.pathsep}{ROOT}"
+        async with (
+            database(args.url, tmp) as url,
+            FakeDiscord.running(check_clean=False, callback_deadline=ANSWER_TIMEOUT) as fake,
+        ):
+            fake.add_guild(name="bench")
+            if not args.validate:
+                fake.check = lambda kind, body, request: []  # type: ignore[method-assign]
+            load = Load(fake, users)
             print(
-                f"\nconnector: burst of {args.burst} /about, default vs TCPConnector(limit={limit})"
+                f"store: {url.split('?')[0].split('@')[-1]}, curated + {args.facts} facts; "
+                f"speed extra {'off' if args.no_speed else 'on'}; "
+                f"burst {args.burst}; {args.rate:.0f}/s for {args.seconds:.0f} s; "
+                f"{os.cpu_count()} CPUs (shared)"
             )
-            for name, make_options in (
-                ("default", dict),
-                (
-                    f"limit={args.connector_limit}",
-                    lambda: {"connector": aiohttp.TCPConnector(limit=args.connector_limit)},
-                ),
-            ):
-                once = await measure(
-                    lambda **o: FactBot(app, **o), [("about", {})], args, **make_options()
-                )
-                print(f"  {name:<12} {once['about'][0]:8.0f} interactions/s")
+            print(HEADER, flush=True)
+            rows: list[Row] = []
+            if not args.skip_null:
+                argv = [sys.executable, "-m", "bench.null_bot"]
+                async with bot_process(fake, argv, bot_env, log) as pid:
+                    rows += await measure(load, pid, [NULL], args)
+            env = {
+                **bot_env,
+                "DATABASE_URL": url,
+                "DATA_DIR": str(data_dir),
+                "COMMAND_HASH_FILE": str(tmp / "hash"),
+            }
+            started = time.perf_counter()
+            argv = [sys.executable, "-m", "bot", "run"]
+            if args.profile:  # written when the bot stops (SIGTERM: it drains and exits)
+                argv[1:1] = ["-m", "cProfile", "-o", args.profile]
+            async with bot_process(fake, argv, env, log) as pid:
+                print(f"(the bot started in {time.perf_counter() - started:.1f} s)", flush=True)
+                rows += await measure(load, pid, commands, args)
+        null = rows[0] if not args.skip_null else None
+        print("\n" + HEADER)
+        for row in rows:
+            print(format_row(row, null))
+        if load.timeouts:
+            print(f"{load.timeouts} interactions unanswered after {ANSWER_TIMEOUT:.0f} s (inf)")
+        lines = log.read_text().splitlines()
+        errors = [n for n, line in enumerate(lines) if "ERROR" in line]
+        if errors:
+            print(f"\n{len(errors)} error lines logged by the bots; the first:")
+            print("\n".join(lines[errors[0] : errors[0] + 40]))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--burst", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=300.0)
-    parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--connector-limit", type=int, default=10)
+    parser.add_argument("--url", help="sqlite (default: a temporary file) or postgresql://...")
+    parser.add_argument("--facts", type=int, default=0, help="generated facts on top of data/")
+    parser.add_argument("--burst", type=int, default=600)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--only", help="commands to run, comma-separated (e.g. about,member)")
+    parser.add_argument("--skip-null", action="store_true", help="leave out the null bot")
+    parser.add_argument("--validate", action="store_true", help="let the fake check payloads")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the bot into FILE")
     parser.add_argument(
-        "--validate", action="store_true", help="let the fake check every payload (slower)"
+        "--no-speed", action="store_true", help="run the bots without discord.py's speed extra"
     )
-    asyncio.run(main(parser.parse_args()))
+    arguments = parser.parse_args()
+    if arguments.profile:
+        arguments.profile = str(Path(arguments.profile).resolve())
+    asyncio.run(main(arguments))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
+from bot.core.answer_cache import Arguments, cached_class
 from bot.core.clock import SystemClock
 from bot.core.dataset import DatasetVersion
 from bot.core.digest_service import DigestService
@@ -18,7 +20,13 @@ from bot.core.services import FactService
 from bot.core.timeline import TimelineService
 from bot.core.usage import CountedFacts, Usage
 from bot.settings import Settings
-from bot.store import digest_store, moderation_store, open_store, usage_store
+from bot.store import (
+    CachedStore,
+    digest_store,
+    moderation_store,
+    open_cached_store,
+    usage_store,
+)
 from bot.store.curated import load_catalog
 from bot.store.dataset import dataset_of
 
@@ -53,20 +61,36 @@ def _metrics(settings: Settings) -> Metrics:
     return PrometheusMetrics()
 
 
+# Answers picked at random are never kept: /fact without a seed, /quote without a person.
+RANDOM_ANSWERS: dict[str, Callable[[Arguments], bool]] = {
+    "fact": lambda arguments: arguments.get("seed") is None,
+    "quote": lambda arguments: not (arguments.get("person") or "").strip(),
+}
+
+
+def _cached_facts(store: CachedStore) -> type[CountedFacts]:
+    """``CountedFacts`` over a ``FactService`` whose answers are kept per ``store`` version."""
+    cached = cached_class(FactService, store.version, random=RANDOM_ANSWERS)
+    return cast(type[CountedFacts], type("CachedCountedFacts", (CountedFacts, cached), {}))
+
+
 @asynccontextmanager
 async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
     """Open the store, load the curated data into it and build the services; close on exit.
     ``clock``: the digests' clock (the system's by default; tests pass their own)."""
     metrics = _metrics(settings)
     clock = clock or SystemClock()
-    store = await open_store(settings.database_url)
+    # The curated store and each server's entries answered from memory (bot.store.cached).
+    store = await open_cached_store(settings.database_url)
     try:
         # As ``load_curated`` does, keeping the documents to checksum them (the dataset version).
         documents = load_catalog(settings.data_dir).documents()
         loaded = await store.sync_curated(documents)
         dataset = dataset_of(settings.data_dir, documents)
         time_calls(store, metrics)  # after loading: the curated sync is not a request's cost
-        facts = CountedFacts(store, dataset=dataset)  # counts what each command showed
+        # Answers computed once per version of what the server sees (bot.core.answer_cache);
+        # CountedFacts still counts what each command showed, on every call.
+        facts = _cached_facts(store)(store, dataset=dataset)
         moderation = Moderation.build(
             store, time_calls(moderation_store(store), metrics, prefix="moderation.")
         )

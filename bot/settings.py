@@ -67,6 +67,17 @@ class Settings(BaseSettings):
         description="COOLDOWN_SECONDS: the window of COOLDOWN_RATE, in seconds",
     )
 
+    discord_api_base: str | None = Field(
+        default=None,
+        description="DISCORD_API_BASE: the REST base URL (unset: Discord's own); for the "
+        "benchmark's loopback fake of Discord only",
+    )
+    discord_gateway_url: str | None = Field(
+        default=None,
+        description="DISCORD_GATEWAY_URL: the gateway URL (unset: Discord's own); for the "
+        "benchmark's loopback fake of Discord only",
+    )
+
     shard_count: int | None = Field(
         default=None,
         ge=1,

@@ -13,12 +13,15 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from bot.core.ports import DigestStore, ModerationStore, Store, UsageStore
+from bot.store.cached import Backend, CachedStore
 
 __all__ = [
     "POSTGRES_INSTALL_HINT",
+    "CachedStore",
     "UnsupportedBackend",
     "digest_store",
     "moderation_store",
+    "open_cached_store",
     "open_store",
     "sqlite_path",
     "usage_store",
@@ -58,7 +61,7 @@ def sqlite_path(url: str) -> str:
     return path
 
 
-async def _open_sqlite(url: str) -> Store:
+async def _open_sqlite(url: str) -> Backend:
     from bot.store.sqlite import SqliteStore
 
     store = await SqliteStore.open(sqlite_path(url))
@@ -70,7 +73,7 @@ async def _open_sqlite(url: str) -> Store:
     return store
 
 
-async def _open_postgres(url: str) -> Store:
+async def _open_postgres(url: str) -> Backend:
     try:
         import asyncpg  # noqa: F401  (the optional extra; checked before the backend loads)
     except ImportError as exc:
@@ -86,7 +89,7 @@ async def _open_postgres(url: str) -> Store:
     return store
 
 
-_OPENERS: dict[str, Callable[[str], Awaitable[Store]]] = {
+_OPENERS: dict[str, Callable[[str], Awaitable[Backend]]] = {
     "sqlite": _open_sqlite,
     "postgresql": _open_postgres,
     "postgres": _open_postgres,
@@ -95,6 +98,22 @@ _OPENERS: dict[str, Callable[[str], Awaitable[Store]]] = {
 
 async def open_store(url: str) -> Store:
     """Open the store ``url`` names, migrated to the current schema and ready to use."""
+    return await _open_backend(url)
+
+
+async def open_cached_store(url: str) -> CachedStore:
+    """``open_store``'s backend answered from memory (``bot.store.cached``): what the bot
+    runs on. Moderation and digests built on it with ``moderation_store``/``digest_store``
+    share its database and keep its versions."""
+    backend = await _open_backend(url)
+    try:
+        return await CachedStore.over(backend)
+    except BaseException:
+        await backend.close()
+        raise
+
+
+async def _open_backend(url: str) -> Backend:
     scheme = url.partition("://")[0].lower() if "://" in url else "sqlite"
     opener = _OPENERS.get(scheme)
     if opener is None:
@@ -106,6 +125,9 @@ async def open_store(url: str) -> Store:
 def digest_store(store: Store) -> DigestStore:
     """The daily digests' store on the same database (and connection or pool) as ``store``."""
     from bot.store.sqlite import SqliteStore
+
+    if isinstance(store, CachedStore):
+        return digest_store(store.backend)
 
     if isinstance(store, SqliteStore):
         from bot.store.sqlite_digest import SqliteDigestStore
@@ -122,8 +144,14 @@ def digest_store(store: Store) -> DigestStore:
 
 def moderation_store(store: Store) -> ModerationStore:
     """Moderation's store (versions, suggestions, audit log...) on the same database as
-    ``store``, so a server's documents change in the same transactions as their versions."""
+    ``store``, so a server's documents change in the same transactions as their versions.
+    On a ``CachedStore``, its writes also move the cached store's versions."""
     from bot.store.sqlite import SqliteStore
+
+    if isinstance(store, CachedStore):
+        from bot.store.cached_moderation import VersionedModeration
+
+        return VersionedModeration(moderation_store(store.backend), store)
 
     if isinstance(store, SqliteStore):
         from bot.store.sqlite_moderation import SqliteModerationStore
@@ -140,6 +168,9 @@ def moderation_store(store: Store) -> ModerationStore:
 def usage_store(store: Store) -> UsageStore:
     """Usage counts (and the health check's ping) on the same database as ``store``."""
     from bot.store.sqlite import SqliteStore
+
+    if isinstance(store, CachedStore):
+        return usage_store(store.backend)
 
     if isinstance(store, SqliteStore):
         from bot.store.sqlite_usage import SqliteUsageStore

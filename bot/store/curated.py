@@ -47,6 +47,9 @@ __all__ = [
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's loader when PyYAML was built with it: the same documents, ten times faster (a
+# 100,000-fact data directory loads in seconds rather than minutes).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(Exception):
@@ -82,7 +85,7 @@ class Catalog:
 def _read_list(path: Path, model: type[M]) -> list[M]:
     if not path.exists():
         return []
-    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or []
     if not isinstance(raw, list):
         raise CatalogError(f"{path.name}: expected a list of entries")
     items: list[M] = []

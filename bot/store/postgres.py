@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -83,15 +84,22 @@ from bot.store.postgres_sql import (
     search_terms,
 )
 
-__all__ = ["PostgresStore", "parse_postgres_url", "search_terms"]
+__all__ = ["CHANGES_CHANNEL", "PostgresStore", "parse_postgres_url", "search_terms"]
+
+CHANGES_CHANNEL = "sco_fact_bot_changes"
+"""The NOTIFY channel of ``publish``/``subscribe``; payloads start with the schema name."""
 
 
 class PostgresStore:
     """The ``Store`` protocol over PostgreSQL. Build with ``await PostgresStore.open(url)``."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str | None) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, schema: str | None, dsn: str = "", settings: Any = None
+    ) -> None:
         self._pool = pool
         self.schema = schema
+        self._dsn = dsn
+        self._settings: dict[str, str] = dict(settings or {})
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
@@ -111,7 +119,7 @@ class PostgresStore:
             # (bot.adapters.discord.deadline) and moderation writes by their acquire timeout.
             timeout=COMMAND_TIMEOUT,
         )
-        return cls(pool, schema)
+        return cls(pool, schema, dsn, settings)
 
     async def migrate(self) -> int:
         async with self._pool.acquire() as conn:
@@ -393,6 +401,50 @@ class PostgresStore:
             *args.values,
         )
         return [key for (key,) in rows]
+
+    # -- the in-memory store's loads and change notices (bot.store.cached) -----------------
+
+    async def scope_documents(self, guild_id: int) -> Docs:
+        """Every document stored in one scope exactly: the curated ones (0) or one guild's own,
+        in no particular order."""
+        return await self._page(
+            self._pool,
+            "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE guild_id = $1",
+            _Args(guild_id),
+        )
+
+    async def hidden_keys(self, guild_id: int) -> builtins.list[tuple[Kind, str]]:
+        """The curated entries one guild hid from itself."""
+        rows = await self._pool.fetch(
+            "SELECT kind, key FROM hidden_entries WHERE guild_id = $1", guild_id
+        )
+        return [(Kind(row["kind"]), row["key"]) for row in rows]
+
+    async def subscribe(self, callback: Callable[[str], None]) -> Callable[[], Awaitable[None]]:
+        """Call ``callback(payload)`` for each ``publish``ed change of this schema, whichever
+        process made it (LISTEN on a connection of its own); returns the way to stop."""
+        conn = await asyncpg.connect(self._dsn, server_settings=self._settings)
+        prefix = f"{self.schema or ''}|"
+
+        def heard(_conn: Any, _pid: int, _channel: str, payload: object) -> None:
+            if isinstance(payload, str) and payload.startswith(prefix):
+                callback(payload[len(prefix) :])
+
+        await conn.add_listener(CHANGES_CHANNEL, heard)
+
+        async def unsubscribe() -> None:
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(CHANGES_CHANNEL, heard)
+            await conn.close()
+
+        return unsubscribe
+
+    async def publish(self, payload: str) -> bool:
+        """NOTIFY every process listening on this schema (``subscribe``) of a change."""
+        await self._pool.execute(
+            "SELECT pg_notify($1, $2)", CHANGES_CHANNEL, f"{self.schema or ''}|{payload}"
+        )
+        return True
 
     # -- random ---------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ import asyncio
 import builtins
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -418,6 +418,35 @@ class SqliteStore:
                 (link_kind, link_kind, link_kind, *params),
             )
         return [key for (key,) in rows]
+
+    # -- the in-memory store's loads (bot.store.cached) -----------------------------------
+
+    async def scope_documents(self, guild_id: int) -> Docs:
+        """Every document stored in one scope exactly: the curated ones (0) or one guild's own,
+        in no particular order."""
+        return await self._read_page(
+            "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE guild_id = ?", (guild_id,)
+        )
+
+    async def hidden_keys(self, guild_id: int) -> builtins.list[tuple[Kind, str]]:
+        """The curated entries one guild hid from itself."""
+        async with self._lock:
+            rows = await self._all(
+                "SELECT kind, key FROM hidden_entries WHERE guild_id = ?", (guild_id,)
+            )
+        return [(Kind(kind), key) for kind, key in rows]
+
+    async def subscribe(self, callback: Callable[[str], None]) -> Callable[[], Awaitable[None]]:
+        """Changes made by other processes: none with SQLite (one process per database)."""
+
+        async def unsubscribe() -> None:
+            return None
+
+        return unsubscribe
+
+    async def publish(self, payload: str) -> bool:
+        """Tell other processes of a change: there are none with SQLite."""
+        return False
 
     # -- random ---------------------------------------------------------------------------
 

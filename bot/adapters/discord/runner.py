@@ -10,6 +10,7 @@ import sqlite3
 import sys
 
 import discord
+import yarl
 
 from bot.adapters.discord.client import FactBot, make_bot
 from bot.app import build_app
@@ -57,6 +58,15 @@ async def serve(bot: FactBot, token: str, stop: asyncio.Event) -> None:
         runner.result()  # re-raise what ended the bot
 
 
+def use_discord_urls(settings: Settings) -> None:
+    """Point discord.py at ``DISCORD_API_BASE``/``DISCORD_GATEWAY_URL`` when set (the
+    benchmark's loopback fake of Discord); unset, discord.py keeps Discord's own URLs."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
 def _database_problem(exc: Exception) -> str | None:
     """One line saying why the database cannot be used at start, or None for a bug."""
     if as_unavailable(exc) is None and not isinstance(exc, sqlite3.Error):
@@ -72,6 +82,7 @@ def _database_problem(exc: Exception) -> str | None:
 
 
 async def _run(settings: Settings, token: str) -> int:
+    use_discord_urls(settings)
     async with contextlib.AsyncExitStack() as stack:
         try:
             app = await stack.enter_async_context(build_app(settings))

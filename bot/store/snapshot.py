@@ -1,0 +1,234 @@
+"""The curated store in memory, and what one server sees of it.
+
+``Snapshot`` is built once from the curated documents (validated once, when read) and never
+changes: documents by (kind, key), sorted keys per kind, per link and per kind, names, and the
+distinct keys of each link kind. ``View`` answers the ``Store`` protocol's reads for one scope:
+the snapshot alone (curated reads, and every server that added and hid nothing: one shared
+view), or the snapshot under one server's overlay, its own documents and hidden curated
+entries, as the backends define visibility: a server's document shadows the curated one of
+the same (kind, key), a hidden one shows nothing in its place, pages are in key order, and
+random picks number the server's own documents first, then the curated ones it still sees.
+Keys sort by code point, as the backends' byte-order keys (BINARY, ``COLLATE "C"``) do.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.core.models import Document, Kind
+
+__all__ = ["Ident", "LinkRef", "Snapshot", "View"]
+
+Ident = tuple[Kind, str]
+LinkRef = tuple[str, str] | None
+Keys = list[str]
+
+
+def _sorted_index(pairs: Iterable[tuple[Ident, Document]]) -> dict[Kind, Keys]:
+    index: dict[Kind, Keys] = {}
+    for (kind, key), _ in pairs:
+        index.setdefault(kind, []).append(key)
+    for keys in index.values():
+        keys.sort()
+    return index
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """Every curated document and its indexes; immutable once built."""
+
+    docs: dict[Ident, Document]
+    keys: dict[Kind, Keys]
+    linked: dict[tuple[str, str], dict[Kind, Keys]]
+    names: dict[Kind, list[tuple[str, str]]]
+    link_keys: dict[str, Keys]
+
+    @classmethod
+    def build(cls, documents: Iterable[Document]) -> Snapshot:
+        docs = {(doc.kind, doc.key): doc for doc in documents}
+        keys = _sorted_index(docs.items())
+        linked: dict[tuple[str, str], dict[Kind, Keys]] = {}
+        for (kind, key), doc in docs.items():
+            for link in dict.fromkeys((link.kind, link.key) for link in doc.links):
+                linked.setdefault(link, {}).setdefault(kind, []).append(key)
+        for by_kind in linked.values():
+            for keys_of_kind in by_kind.values():
+                keys_of_kind.sort()
+        names = {
+            kind: [(key, name) for key in kind_keys for name in docs[(kind, key)].names]
+            for kind, kind_keys in keys.items()
+        }
+        link_keys: dict[str, Keys] = {}
+        for link_kind, link_key in linked:
+            link_keys.setdefault(link_kind, []).append(link_key)
+        for values in link_keys.values():
+            values.sort()
+        return cls(docs, keys, linked, names, link_keys)
+
+    def scope_keys(self, kind: Kind, link: LinkRef) -> Keys:
+        """Sorted keys of the curated documents of ``kind`` (linked to ``link``)."""
+        if link is None:
+            return self.keys.get(kind, [])
+        return self.linked.get(link, {}).get(kind, [])
+
+
+def _merge(first: Keys, second: Keys) -> Keys:
+    if not first:
+        return second
+    if not second:
+        return first
+    return sorted([*first, *second])
+
+
+@dataclass(eq=False)
+class View:
+    """What one scope sees: the snapshot, under a server's overlay when it has one.
+
+    ``own``: the server's documents; ``hidden``: curated entries it hid. Lists are worked
+    out on first use and kept (a view is replaced, never changed, when the server's data
+    changes)."""
+
+    snapshot: Snapshot
+    own: dict[Ident, Document] = field(default_factory=dict)
+    hidden: frozenset[Ident] = frozenset()
+    _shadowed: dict[Kind, frozenset[str]] = field(default_factory=dict, init=False)
+    _lists: dict[tuple[str, Kind, LinkRef], Keys] = field(default_factory=dict, init=False)
+    _names: dict[Kind, list[tuple[str, str]]] = field(default_factory=dict, init=False)
+    _link_keys: dict[str, Keys] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        shadowed: dict[Kind, set[str]] = {}
+        for kind, key in (*self.own, *self.hidden):
+            shadowed.setdefault(kind, set()).add(key)
+        self._shadowed = {kind: frozenset(keys) for kind, keys in shadowed.items()}
+
+    @property
+    def plain(self) -> bool:
+        """Whether this scope sees exactly the curated store."""
+        return not self.own and not self.hidden
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def own_keys(self, kind: Kind, link: LinkRef) -> Keys:
+        """Sorted keys of the server's own documents of ``kind`` (linked to ``link``)."""
+        if not self.own:
+            return []
+        cached = self._lists.get(("own", kind, link))
+        if cached is None:
+            cached = sorted(
+                key
+                for (doc_kind, key), doc in self.own.items()
+                if doc_kind == kind
+                and (link is None or any((x.kind, x.key) == link for x in doc.links))
+            )
+            self._lists[("own", kind, link)] = cached
+        return cached
+
+    def curated_keys(self, kind: Kind, link: LinkRef) -> Keys:
+        """Sorted keys of the curated documents of ``kind`` (linked to ``link``) still seen."""
+        keys = self.snapshot.scope_keys(kind, link)
+        shadowed = self._shadowed.get(kind)
+        if not shadowed:
+            return keys
+        cached = self._lists.get(("curated", kind, link))
+        if cached is None:
+            cached = [key for key in keys if key not in shadowed]
+            self._lists[("curated", kind, link)] = cached
+        return cached
+
+    def visible_keys(self, kind: Kind, link: LinkRef) -> Keys:
+        own = self.own_keys(kind, link)
+        if not own:
+            return self.curated_keys(kind, link)
+        cached = self._lists.get(("visible", kind, link))
+        if cached is None:
+            cached = _merge(own, self.curated_keys(kind, link))
+            self._lists[("visible", kind, link)] = cached
+        return cached
+
+    def document(self, kind: Kind, key: str) -> Document:
+        """A document known to be visible (its key came from one of the lists above)."""
+        return self.own.get((kind, key)) or self.snapshot.docs[(kind, key)]
+
+    def documents(self, kind: Kind, keys: Sequence[str]) -> list[Document]:
+        return [self.document(kind, key) for key in keys]
+
+    # -- the Store protocol's reads ---------------------------------------------------------
+
+    def get(self, kind: Kind, key: str) -> Document | None:
+        own = self.own.get((kind, key))
+        if own is not None:
+            return own
+        if (kind, key) in self.hidden:
+            return None
+        return self.snapshot.docs.get((kind, key))
+
+    def list(self, kind: Kind, limit: int, offset: int) -> builtins.list[Document]:
+        if limit <= 0:
+            return []
+        start = max(offset, 0)
+        return self.documents(kind, self.visible_keys(kind, None)[start : start + limit])
+
+    def count(self, kind: Kind) -> int:
+        return len(self.own_keys(kind, None)) + len(self.curated_keys(kind, None))
+
+    def linked(self, kind: Kind, link: tuple[str, str], limit: int) -> builtins.list[Document]:
+        if limit <= 0:
+            return []
+        return self.documents(kind, self.visible_keys(kind, link)[:limit])
+
+    def count_linked(self, link: tuple[str, str]) -> int:
+        kinds = set(self.snapshot.linked.get(link, {}))
+        kinds.update(kind for kind, _ in self.own)
+        return sum(
+            len(self.own_keys(kind, link)) + len(self.curated_keys(kind, link)) for kind in kinds
+        )
+
+    def names(self, kind: Kind) -> builtins.list[tuple[str, str]]:
+        if self.plain:
+            return self.snapshot.names.get(kind, [])
+        cached = self._names.get(kind)
+        if cached is None:
+            cached = [
+                (key, name)
+                for key in self.visible_keys(kind, None)
+                for name in self.document(kind, key).names
+            ]
+            self._names[kind] = cached
+        return cached
+
+    def link_keys(self, link_kind: str) -> Keys:
+        curated = self.snapshot.link_keys.get(link_kind, [])
+        if self.plain:
+            return curated
+        cached = self._link_keys.get(link_kind)
+        if cached is None:
+            seen = {
+                link.key
+                for doc in self.own.values()
+                for link in doc.links
+                if link.kind == link_kind
+            }
+            for link_key in curated:
+                if link_key not in seen and any(
+                    self.curated_keys(kind, (link_kind, link_key))
+                    for kind in self.snapshot.linked[(link_kind, link_key)]
+                ):
+                    seen.add(link_key)
+            cached = sorted(seen)
+            self._link_keys[link_kind] = cached
+        return cached
+
+    def random(self, kind: Kind, link: LinkRef, seed: float) -> Document | None:
+        """The server's own documents numbered first (by key), then the curated ones it sees
+        (by key); ``seed`` in [0, 1) picks a number uniformly."""
+        own = self.own_keys(kind, link)
+        curated = self.curated_keys(kind, link)
+        total = len(own) + len(curated)
+        if total <= 0:
+            return None
+        index = min(int(seed * total), total - 1)
+        key = own[index] if index < len(own) else curated[index - len(own)]
+        return self.document(kind, key)
