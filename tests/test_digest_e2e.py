@@ -138,7 +138,7 @@ async def test_set_then_the_post_arrives_at_the_due_time(
     [post] = await fake.wait_for_request("POST", rf"/channels/{channel.id}/messages")
     embed = post.json["embeds"][0]
     assert embed["title"] == "Fact of the day · Tuesday 10 June 2025"
-    assert embed["footer"]["text"].startswith("Daily digest 2025-06-10")
+    assert embed["footer"]["text"].startswith("Daily digest 10 Jun 2025")
     assert "— " in embed["description"]  # the source of the excerpt, as /fact shows it
     assert post.json["allowed_mentions"]["parse"] == []
     assert_page_within_limits(post.json)
@@ -149,7 +149,7 @@ async def test_set_then_the_post_arrives_at_the_due_time(
     await clock.set(DUE + timedelta(days=1))  # and the next day, the next fact
     await fake.wait_for_request("POST", rf"/channels/{channel.id}/messages", count=2)
     second = posts_to(fake, channel)[1].json["embeds"][0]
-    assert second["footer"]["text"].startswith("Daily digest 2025-06-11")
+    assert second["footer"]["text"].startswith("Daily digest 11 Jun 2025")
     assert second["footer"]["text"] != embed["footer"]["text"]
 
     shown = error_text_or_embed(await fake.invoke("digest show", user=fake.owner))
@@ -214,7 +214,7 @@ async def test_preview_is_private_and_shows_todays_digest(
     assert preview.type == 4 and preview.ephemeral
     embed = preview.embeds[0]
     assert embed["title"] == "Fact of the day · Tuesday 10 June 2025"
-    assert embed["footer"]["text"].startswith("Preview · Daily digest 2025-06-10")
+    assert embed["footer"]["text"].startswith("Preview · Daily digest 10 Jun 2025")
     await clock.set(DUE)
     [post] = await fake.wait_for_request("POST", rf"/channels/{channel.id}/messages")
     assert post.json["embeds"][0]["description"] == embed["description"]  # what was previewed
@@ -229,7 +229,7 @@ async def test_a_bot_that_was_down_at_the_due_time_posts_when_back(
     await clock.set(DUE + timedelta(hours=5))  # down from 07:00 to 14:00
     async with fake.client(FactBot(restarted(app, clock))) as bot:
         [post] = await fake.wait_for_request("POST", rf"/channels/{channel.id}/messages")
-        assert post.json["embeds"][0]["footer"]["text"].startswith("Daily digest 2025-06-10")
+        assert post.json["embeds"][0]["footer"]["text"].startswith("Daily digest 10 Jun 2025")
         await settled(fake, bot, clock)
     await clock.set(DUE + timedelta(days=3, hours=-2))  # down for three days
     async with fake.client(FactBot(restarted(app, clock))) as bot:
@@ -238,7 +238,7 @@ async def test_a_bot_that_was_down_at_the_due_time_posts_when_back(
         await clock.set(DUE + timedelta(days=3))
         await fake.wait_for_request("POST", rf"/channels/{channel.id}/messages", count=2)
         last = posts_to(fake, channel)[-1].json["embeds"][0]
-        assert last["footer"]["text"].startswith("Daily digest 2025-06-13")
+        assert last["footer"]["text"].startswith("Daily digest 13 Jun 2025")
 
 
 async def test_restart_after_the_send_before_the_outcome_does_not_post_twice(
@@ -298,7 +298,7 @@ async def test_restart_between_claim_and_send_posts_once(
         await clock.advance(LEASE)
         await fake.wait_for_request("GET", rf"/channels/{channel.id}/messages")
         [post] = await fake.wait_for_request("POST", rf"/channels/{channel.id}/messages")
-        assert post.json["embeds"][0]["footer"]["text"].startswith("Daily digest 2025-06-10")
+        assert post.json["embeds"][0]["footer"]["text"].startswith("Daily digest 10 Jun 2025")
         await settled(fake, bot, clock)
         await clock.advance(LEASE * 3)
         await settled(fake, bot, clock)

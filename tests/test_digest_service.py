@@ -128,7 +128,7 @@ async def test_posts_once_at_the_due_time(
     await clock.set(DUE)
     await service.run(GUILD, poster)
     await service.run(GUILD, poster)  # a second wake-up the same day does nothing
-    assert poster.days() == ["Daily digest 2025-06-10"]
+    assert poster.days() == ["Daily digest 10 Jun 2025"]
     channel, message = poster.sent[0]
     assert channel == CHANNEL
     embed = message["embeds"][0]
@@ -146,13 +146,13 @@ async def test_catch_up_the_same_day_but_never_a_backlog(
     await subscribe(service)
     await clock.set(DUE + timedelta(hours=9))  # down all day until 18:00 BST
     await service.run(GUILD, poster)
-    assert poster.days() == ["Daily digest 2025-06-10"]
+    assert poster.days() == ["Daily digest 10 Jun 2025"]
     await clock.set(DUE + timedelta(days=3, hours=-1))  # three days later, before 09:00
     await service.run(GUILD, poster)
     assert len(poster.sent) == 1  # the missed days are not posted
     await clock.advance(timedelta(hours=1))
     await service.run(GUILD, poster)
-    assert poster.days()[-1] == "Daily digest 2025-06-13"
+    assert poster.days()[-1] == "Daily digest 13 Jun 2025"
 
 
 async def test_a_month_of_digests_repeats_no_fact(
@@ -213,7 +213,7 @@ async def test_lost_access_pauses_once_and_set_resumes(
     await service.set(GUILD, CHANNEL, "12:00", "Europe/London")  # fixed: set again
     await clock.set(DUE + timedelta(hours=3))
     await service.run(GUILD, poster)
-    assert poster.days() == ["Daily digest 2025-06-10"]  # today's post, after all
+    assert poster.days() == ["Daily digest 10 Jun 2025"]  # today's post, after all
 
 
 async def test_a_failure_that_may_pass_is_retried_after_the_lease(
@@ -230,7 +230,7 @@ async def test_a_failure_that_may_pass_is_retried_after_the_lease(
     poster.fail_with = None
     await clock.advance(timedelta(seconds=1))
     await service.run(GUILD, poster)
-    assert poster.finds == 1 and poster.days() == ["Daily digest 2025-06-10"]
+    assert poster.finds == 2 and poster.days() == ["Daily digest 10 Jun 2025"]
 
 
 async def test_a_failure_that_keeps_happening_gives_up_the_day(
@@ -283,9 +283,27 @@ async def test_after_a_crash_before_the_send_the_post_is_sent(
     )
     await clock.advance(LEASE)
     await service.run(GUILD, poster)
-    assert poster.finds == 1 and poster.days() == ["Daily digest 2025-06-10"]
+    # looked for under today's footer and under the one older versions wrote, then sent
+    assert poster.finds == 2 and poster.days() == ["Daily digest 10 Jun 2025"]
     await service.run(GUILD, poster)
     assert len(poster.sent) == 1
+
+
+async def test_a_post_made_before_the_upgrade_is_found_by_its_old_footer(
+    service: DigestService, digests: DigestStore, poster: FakeChannelPoster, clock: FakeClock
+) -> None:
+    await subscribe(service)
+    await clock.set(DUE)
+    await digests.claim(
+        PostRecord(GUILD, date(2025, 6, 10), CHANNEL, 0, "history-shanghai-five-origin", "x", DUE)
+    )
+    old_post = {"embeds": [{"footer": {"text": "Daily digest 2025-06-10 · SCO Fact Bot"}}]}
+    poster.sent.append((CHANNEL, old_post))  # the old version posted, then the process died
+    await clock.advance(LEASE)
+    await service.run(GUILD, poster)
+    assert len(poster.sent) == 1
+    post = await digests.post(GUILD, date(2025, 6, 10))
+    assert post is not None and post.outcome == "sent" and post.message_id == 901
 
 
 async def test_an_open_claim_from_a_previous_day_is_not_posted_late(
@@ -300,7 +318,7 @@ async def test_an_open_claim_from_a_previous_day_is_not_posted_late(
     stale = await digests.post(GUILD, date(2025, 6, 9))
     assert stale is not None and stale.outcome == "failed"
     await service.run(GUILD, poster)
-    assert poster.days() == ["Daily digest 2025-06-10"]
+    assert poster.days() == ["Daily digest 10 Jun 2025"]
 
 
 async def test_an_unreadable_channel_when_settling_pauses(
@@ -333,7 +351,7 @@ async def test_two_processes_at_the_same_moment_post_once(
         await asyncio.gather(*(s.run(GUILD, poster) for s in services * 3))
         await clock.advance(LEASE * 2)
         await asyncio.gather(*(s.run(GUILD, poster) for s in services * 3))
-        assert poster.days() == ["Daily digest 2025-06-10"]
+        assert poster.days() == ["Daily digest 10 Jun 2025"]
     finally:
         await first.close()
         await second.close()

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
+from bot.core import dates
 from bot.core.errors import Invalid, NotFound
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "digest_marker",
     "due_at",
     "due_time",
+    "legacy_digest_marker",
     "next_post",
     "parse_time",
     "resolve_timezone",
@@ -239,6 +241,12 @@ class PostRecord:
 def digest_marker(day: date) -> str:
     """Text in a digest's footer that says which day it is for; how a restarted bot recognises
     a post whose outcome it never recorded."""
+    return f"Daily digest {dates.day(day)}"
+
+
+def legacy_digest_marker(day: date) -> str:
+    """The footer marker of posts made before dates were written for readers ("Daily digest
+    2025-06-10"): still searched for, so a post made just before an upgrade is not posted twice."""
     return f"Daily digest {day.isoformat()}"
 
 

@@ -30,6 +30,7 @@ from bot.core.digest import (
     Subscription,
     digest_marker,
     due_time,
+    legacy_digest_marker,
     next_post,
     parse_time,
     resolve_timezone,
@@ -211,6 +212,8 @@ class DigestService:
         )
         try:
             found = await poster.find(post.channel_id, digest_marker(post.day))
+            if found is None:
+                found = await poster.find(post.channel_id, legacy_digest_marker(post.day))
         except DeliveryFailed as failure:
             await self._failed(sub, mine, failure)
             return
