@@ -13,7 +13,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY data ./data
-RUN pip install ".[postgres]" \
+RUN pip install ".[postgres,speed]" \
     && useradd --create-home --uid 10001 --user-group bot \
     && mkdir -p /var/lib/scofactbot \
     && chown bot:bot /var/lib/scofactbot

@@ -66,11 +66,12 @@ def test_the_sharded_profile_splits_the_shards() -> None:
     assert "SHARD_IDS" not in environment(SERVICES["bot"])
 
 
-def test_the_image_runs_as_a_non_root_user_with_the_postgres_extra() -> None:
+def test_the_image_runs_as_a_non_root_user_with_the_postgres_and_speed_extras() -> None:
     users = re.findall(r"^USER\s+(\S+)", DOCKERFILE, re.M)
     assert users and users[-1] not in ("root", "0")
     assert re.search(rf"useradd\b.*\b{re.escape(users[-1])}\b", DOCKERFILE)
-    assert ".[postgres]" in DOCKERFILE
+    extras = re.search(r"pip install \"\.\[([a-z,]+)\]\"", DOCKERFILE)
+    assert extras and {"postgres", "speed"} <= set(extras[1].split(","))
 
 
 def test_the_readme_names_what_the_compose_file_has() -> None:
