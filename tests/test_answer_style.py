@@ -130,3 +130,25 @@ async def test_a_claim_is_said_once_in_a_summit_answer(facts: FactService, claim
     ]
     assert sum(text.count(claim) for text in shown) <= 1
     assert any(claim in text for text in shown)
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("Chinese President (President of the People's Republic of China)", "Chinese President"),
+        (
+            "Ambassador for the SCO (Xinhua: 'in charge of the work'; the feature: 'responsible')",
+            "Ambassador for the SCO",
+        ),
+        ("Consul General in Kazan (of China); author of a column", "Consul General in Kazan"),
+        ("Director (of an (inner) institute), professor", "Director, professor"),
+    ],
+)
+def test_a_role_is_shown_without_its_glosses_even_when_they_hold_a_semicolon(
+    role: str, shown: str
+) -> None:
+    from bot.core.labels import short_role
+    from bot.core.models import Citation, Person
+
+    cite = [Citation(source="xinhua-grand-plan-2025", excerpt="an excerpt of ten characters")]
+    assert short_role(Person(slug="p", name="P", role=role, citations=cite), []) == shown

@@ -86,10 +86,25 @@ def short_text(text: str, limit: int) -> str:
 
 def short_role(person: Person, sources: Iterable[str]) -> str:
     """A person's role without curators' source ids, first of several, short."""
-    role = house_dates(strip_source_ids(person.role, sources)).split(";")[0].strip()
-    # "Chinese President (President of the People's Republic of China)": the gloss goes.
-    role = re.sub(r"\s*\([^()]*\)$", "", role) or role
-    return short_text(role, 70)
+    role = house_dates(strip_source_ids(person.role, sources))
+    # "Chinese President (President of the People's Republic of China)": the gloss goes, and
+    # goes first, since a gloss may hold a ";" of its own ("(Xinhua: ...; the feature: ...)").
+    role = without_glosses(role) or role
+    return short_text(role.split(";")[0].strip(), 80)
+
+
+def without_glosses(text: str) -> str:
+    """``text`` without its parenthesised asides (nested ones included), spaces tidied."""
+    kept: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif not depth:
+            kept.append(char)
+    return re.sub(r"\s+([,;.])", r"\1", re.sub(r"\s{2,}", " ", "".join(kept))).strip()
 
 
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
