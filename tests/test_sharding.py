@@ -292,8 +292,8 @@ async def test_two_processes_split_the_servers_and_share_the_database(
         )
         await _settled(fake, clock, a, b)
         for guild in (zero, one):
-            days = [footer.split(" ")[2] for footer in _posts(fake, guild)]
-            assert days == ["2025-06-10", "2025-06-11"], guild.name
+            days = [footer.split(" · ")[0] for footer in _posts(fake, guild)]
+            assert days == ["Daily digest 10 Jun 2025", "Daily digest 11 Jun 2025"], guild.name
         assert len(a.posted) == len(b.posted) == 2
 
 
