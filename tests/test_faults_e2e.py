@@ -31,14 +31,7 @@ from tests.fakediscord.interactions import (
 from tests.fakediscord.options import modal_submit_components
 from tests.fakediscord.reply import Reply
 from tests.test_faults_store import distinct_text
-
-MANAGE_GUILD = 1 << 5
-FACT = {
-    "text": "The zebra council of the SCO first met in Astana in 2024.",
-    "source": "https://example.org/zebra-council",
-    "excerpt": "The zebra council met for the first time in Astana.",
-    "links": "countries: kazakhstan; summit: 2024",
-}
+from tests.test_moderation_e2e import FACT, MANAGE_GUILD
 
 
 @pytest.fixture
