@@ -140,3 +140,17 @@ def test_pager_buttons_disable_at_the_ends() -> None:
     last = pager_components(2, 3)[0]["components"]
     assert first[0]["disabled"] and not first[2]["disabled"]
     assert last[2]["disabled"] and not last[0]["disabled"]
+
+
+def test_rendered_replies_reuse_the_reply_of_the_same_answer_object_only() -> None:
+    from bot.core.render.memo import RenderedReplies
+
+    hits = [SearchHit("fact", f"f{i}", "t", _fact(i, text_len=300)) for i in range(3)]
+    answer, equal_but_another = _search(hits), _search(hits)
+    replies = RenderedReplies(size=1)
+    first = replies(answer)
+    assert replies(answer) is first  # the cache's one object: rendered once
+    assert first.pages == render(answer).pages  # ... and what render gives
+    other = replies(equal_but_another)
+    assert other is not first and other.pages == first.pages
+    assert replies(answer) is not first  # size 1: the older one was let go

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.adapters.discord.installs import everywhere, scope
 from bot.adapters.discord.respond import send_reply
-from bot.core.render import render
+from bot.core.render.memo import RenderedReplies
 from bot.core.services import MAX_QUERY_LENGTH, Completion, FactService
 
 __all__ = ["FactsCog"]
@@ -31,6 +31,10 @@ def _choices(pairs: list[tuple[str, str]]) -> Choices:
 class FactsCog(commands.Cog):
     def __init__(self, facts: FactService) -> None:
         self.facts = facts
+        self.render = RenderedReplies()
+
+    async def _answer(self, interaction: discord.Interaction[Any], answer: object) -> None:
+        await send_reply(interaction, self.render(answer))
 
     async def _complete(
         self, interaction: discord.Interaction[Any], option: Completion, current: str
@@ -49,7 +53,7 @@ class FactsCog(commands.Cog):
     async def member(
         self, interaction: discord.Interaction[Any], country: str | None = None
     ) -> None:
-        await send_reply(interaction, render(await self.facts.member(country, scope(interaction))))
+        await self._answer(interaction, await self.facts.member(country, scope(interaction)))
 
     @member.autocomplete("country")
     async def _country(self, interaction: discord.Interaction[Any], current: str) -> Choices:
@@ -63,7 +67,7 @@ class FactsCog(commands.Cog):
         interaction: discord.Interaction[Any],
         year: app_commands.Range[int, 1990, 2100] | None = None,
     ) -> None:
-        await send_reply(interaction, render(await self.facts.summit(year, scope(interaction))))
+        await self._answer(interaction, await self.facts.summit(year, scope(interaction)))
 
     @summit.autocomplete("year")
     async def _year(
@@ -83,7 +87,7 @@ class FactsCog(commands.Cog):
     @app_commands.command(name="quote", description="Quotes of a person, or a random quote")
     @app_commands.describe(person="Name or slug, e.g. fan-xianrong")
     async def quote(self, interaction: discord.Interaction[Any], person: str | None = None) -> None:
-        await send_reply(interaction, render(await self.facts.quote(person, scope(interaction))))
+        await self._answer(interaction, await self.facts.quote(person, scope(interaction)))
 
     @quote.autocomplete("person")
     async def _person(self, interaction: discord.Interaction[Any], current: str) -> Choices:
@@ -97,13 +101,13 @@ class FactsCog(commands.Cog):
         interaction: discord.Interaction[Any],
         query: app_commands.Range[str, 1, MAX_QUERY_LENGTH],
     ) -> None:
-        await send_reply(interaction, render(await self.facts.search(query, scope(interaction))))
+        await self._answer(interaction, await self.facts.search(query, scope(interaction)))
 
     @everywhere
     @app_commands.command(name="fact", description="A random sourced fact, optionally on a topic")
     @app_commands.describe(topic="A topic such as trade, security or culture")
     async def fact(self, interaction: discord.Interaction[Any], topic: str | None = None) -> None:
-        await send_reply(interaction, render(await self.facts.fact(topic, scope(interaction))))
+        await self._answer(interaction, await self.facts.fact(topic, scope(interaction)))
 
     @fact.autocomplete("topic")
     async def _topic(self, interaction: discord.Interaction[Any], current: str) -> Choices:
@@ -113,7 +117,7 @@ class FactsCog(commands.Cog):
     @app_commands.command(name="source", description="A source document, or the list of sources")
     @app_commands.describe(id="The source's id or title")
     async def source(self, interaction: discord.Interaction[Any], id: str | None = None) -> None:
-        await send_reply(interaction, render(await self.facts.source(id, scope(interaction))))
+        await self._answer(interaction, await self.facts.source(id, scope(interaction)))
 
     @source.autocomplete("id")
     async def _source(self, interaction: discord.Interaction[Any], current: str) -> Choices:
@@ -122,4 +126,4 @@ class FactsCog(commands.Cog):
     @everywhere
     @app_commands.command(name="about", description="What this bot is and how to use it")
     async def about(self, interaction: discord.Interaction[Any]) -> None:
-        await send_reply(interaction, render(await self.facts.about(scope(interaction))))
+        await self._answer(interaction, await self.facts.about(scope(interaction)))
