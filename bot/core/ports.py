@@ -39,6 +39,19 @@ __all__ = [
 ]
 
 
+class Clock(Protocol):
+    """The app's one clock (``bot.core.clock.SystemClock``; tests inject
+    ``tests/fakeclock.FakeClock``), passed by the composition root (``bot.app``) to every
+    service that stamps or waits: moderation, digests, usage, cooldowns. ``now`` is
+    timezone-aware UTC."""
+
+    def now(self) -> datetime: ...
+
+    async def sleep_until(self, when: datetime) -> None:
+        """Return once ``now() >= when`` (at once if it already is)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class SyncReport:
     """What loading the curated data changed."""
@@ -275,16 +288,6 @@ class ModerationStore(Protocol):
 
 
 # -- daily digests -------------------------------------------------------------------------------
-
-
-class Clock(Protocol):
-    """Time for the scheduler, injected so tests control it. ``now`` is timezone-aware UTC."""
-
-    def now(self) -> datetime: ...
-
-    async def sleep_until(self, when: datetime) -> None:
-        """Return once ``now() >= when`` (at once if it already is)."""
-        ...
 
 
 class DeliveryFailed(Exception):
