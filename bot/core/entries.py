@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from bot.core.documents import to_document
 from bot.core.drafts import ENTRY_KINDS, Built, Draft, build, control_problem
 from bot.core.errors import Conflict, Invalid, NearDuplicate, NotFound
-from bot.core.lookup import Candidate, best_matches, normalise
+from bot.core.lookup import Candidate, best_matches, normalise, search_terms
 from bot.core.models import MODEL_BY_KIND, Document, Fact, Kind, Provenance, Quote
 from bot.core.moderation_answers import EntryRef, Saved
 from bot.core.permissions import Permissions
@@ -29,7 +29,6 @@ from bot.core.records import (
     Suggestion,
     VersionAction,
 )
-from bot.core.services import search_terms
 
 __all__ = [
     "DUPLICATE_SCORE",

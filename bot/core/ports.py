@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.core.digest import Outcome, PostRecord, Subscription
 from bot.core.models import Document, Kind
 from bot.core.records import (
     AuditRecord,
     EntryVersion,
     GuildExport,
     HiddenEntry,
+    Outcome,
+    PostRecord,
+    Subscription,
     Suggestion,
     SuggestionStatus,
     UsageCount,
