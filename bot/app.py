@@ -107,6 +107,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
                 time_calls(digest_store(store), metrics, prefix="digest."),
                 store,
                 clock,
+                permissions=moderation.permissions,
                 metrics=metrics,
             ),
             moderation=moderation,
