@@ -174,7 +174,7 @@ async def test_a_full_cycle_then_a_reshuffle(
     poster: FakeChannelPoster,
     clock: FakeClock,
 ) -> None:
-    keys = await digests.entry_keys(Kind.FACT, 0)
+    keys = await store.scope_keys(Kind.FACT, 0)
     await store.sync_curated(
         [d for d in await _all(store) if d.kind != Kind.FACT or d.key in keys[:5]]
     )
@@ -311,10 +311,14 @@ async def test_a_post_made_before_the_upgrade_is_found_by_its_old_footer(
 
 
 async def test_an_open_claim_from_a_previous_day_is_not_posted_late(
-    service: DigestService, digests: DigestStore, poster: FakeChannelPoster, clock: FakeClock
+    service: DigestService,
+    store: Store,
+    digests: DigestStore,
+    poster: FakeChannelPoster,
+    clock: FakeClock,
 ) -> None:
     await subscribe(service)
-    keys = await digests.entry_keys(Kind.FACT, 0)
+    keys = await store.scope_keys(Kind.FACT, 0)
     await digests.claim(PostRecord(GUILD, date(2025, 6, 9), CHANNEL, 0, keys[0], "x", START))
     await clock.set(DUE)
     await service.run(GUILD, poster)  # settles the 9th: not found, the day is over

@@ -344,7 +344,7 @@ class DigestService:
             count = await self._store.count(Kind.FACT)
             stale = self._index_at is None or now - self._index_at > INDEX_TTL
             if self._index is None or stale or count != self._index_count:
-                keys = await self._digests.entry_keys(Kind.FACT, 0)
+                keys = await self._store.scope_keys(Kind.FACT, 0)
                 self._index = await asyncio.to_thread(RotationIndex, keys)
                 self._index_at, self._index_count = now, count
             return self._index
@@ -353,7 +353,7 @@ class DigestService:
         """The next fact of the server's rotation (key, cycle, document), moving on to the next
         cycle when this one is complete; None when there is nothing to post."""
         index = await self._rotation()
-        own = await self._digests.entry_keys(Kind.FACT, guild_id)
+        own = await self._store.scope_keys(Kind.FACT, guild_id)
         skipped: set[str] = set()
         new_cycle = False
         for _ in range(MAX_SKIPS):

@@ -123,6 +123,11 @@ class Store(Protocol):
         """Distinct keys of a link kind (e.g. every topic), sorted."""
         ...
 
+    async def scope_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
+        """Keys of ``kind`` stored in exactly one scope, sorted: curated (0) or one server's
+        own (what the digest's rotation goes through)."""
+        ...
+
     async def random(
         self,
         kind: Kind,
@@ -381,10 +386,6 @@ class DigestStore(Protocol):
 
     async def posted_keys(self, guild_id: int, cycle: int) -> set[str]:
         """Keys posted in the server's rotation ``cycle``: sent, or claimed and not failed."""
-        ...
-
-    async def entry_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
-        """Keys of ``kind`` stored in exactly one scope: curated (0) or one server's own."""
         ...
 
 
