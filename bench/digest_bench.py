@@ -36,9 +36,10 @@ from bot.core.digest import DueQueue, PostRecord, Schedule, Subscription, due_ti
 from bot.core.digest_service import DigestService
 from bot.core.documents import to_document
 from bot.core.models import Kind
+from bot.core.permissions import Permissions
 from bot.core.ports import DigestStore
 from bot.core.rotation import RotationIndex, rotation_order
-from bot.store import digest_store
+from bot.store import digest_store, moderation_store
 from bot.store.curated import load_catalog
 
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
@@ -156,7 +157,9 @@ async def bench_schedule(url: str, servers: int) -> None:
             queue.set(guild, NOW + timedelta(hours=guild % 24))
         moved = (time.perf_counter() - start) / 1000
         line("move one server in the queue (mean of 1000)", us(moved))
-        service = DigestService(digests, store, StillClock(NOW))
+        service = DigestService(
+            digests, store, StillClock(NOW), permissions=Permissions(moderation_store(store))
+        )
         start = time.perf_counter()
         due = await service.schedule(lambda _: True)
         took = time.perf_counter() - start
@@ -172,8 +175,8 @@ async def bench_posting(url: str, facts: int, posts: int) -> None:
         await store.sync_curated(docs)
         await settle(store)
         digests = digest_store(store)
-        keys = await digests.entry_keys(Kind.FACT, 0)
-        read, _ = await timed(lambda: digests.entry_keys(Kind.FACT, 0), 3)
+        keys = await store.scope_keys(Kind.FACT, 0)
+        read, _ = await timed(lambda: store.scope_keys(Kind.FACT, 0), 3)
         line(f"read the {len(keys)} keys in rotation (median of 3)", ms(read))
         start = time.perf_counter()
         RotationIndex(keys)
@@ -198,7 +201,9 @@ async def bench_posting(url: str, facts: int, posts: int) -> None:
         line("for scale, sorting every key by its rank once", ms(time.perf_counter() - start))
 
         clock = StillClock(NOW - timedelta(hours=1))
-        service = DigestService(digests, store, clock)
+        service = DigestService(
+            digests, store, clock, permissions=Permissions(moderation_store(store))
+        )
         for guild in range(1, posts + 1):
             await digests.save_subscription(
                 Subscription(guild, 10**6 + guild, Schedule(clock_time(11, 0), "UTC"), clock.now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import cast
 
 from bot.core.answer_cache import Arguments, cached_class
@@ -48,8 +48,8 @@ class App:
     timeline: TimelineService
     usage_store: UsageStore
     usage: Usage
+    clock: Clock
     metrics: Metrics = NO_METRICS
-    clock: Clock = field(default_factory=SystemClock)
 
 
 def _metrics(settings: Settings) -> Metrics:
@@ -77,7 +77,8 @@ def _cached_facts(store: CachedStore) -> type[CountedFacts]:
 @asynccontextmanager
 async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
     """Open the store, load the curated data into it and build the services; close on exit.
-    ``clock``: the digests' clock (the system's by default; tests pass their own)."""
+    ``clock``: the one clock every service reads (the system's by default; tests pass their
+    own, e.g. ``tests/fakeclock.FakeClock``)."""
     metrics = _metrics(settings)
     clock = clock or SystemClock()
     # The curated store and each server's entries answered from memory (bot.store.cached).
@@ -92,7 +93,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
         # CountedFacts still counts what each command showed, on every call.
         facts = _cached_facts(store)(store, dataset=dataset)
         moderation = Moderation.build(
-            store, time_calls(moderation_store(store), metrics, prefix="moderation.")
+            store, time_calls(moderation_store(store), metrics, prefix="moderation."), clock=clock
         )
         usage_counts = time_calls(usage_store(store), metrics, prefix="usage.")
         usage = Usage(usage_counts, clock, moderation.permissions)
@@ -106,6 +107,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
                 time_calls(digest_store(store), metrics, prefix="digest."),
                 store,
                 clock,
+                permissions=moderation.permissions,
                 metrics=metrics,
             ),
             moderation=moderation,

@@ -11,9 +11,12 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.store.curated import DEFAULT_DATA_DIR
+__all__ = ["DEFAULT_DATA_DIR", "Settings"]
 
-__all__ = ["Settings"]
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+"""The curated data shipped in the repository (``data/``). Defined here, not in the store, so
+that reading the settings loads no database driver (``bot.store``); the store takes it from
+here."""
 
 
 class Settings(BaseSettings):

@@ -22,6 +22,7 @@ from bot.core.render.items import REPORTED
 from bot.core.render.pages import PAGE_BUDGET
 from bot.core.services import FactService
 from bot.store import moderation_store
+from tests.fakeclock import FakeClock
 from tests.limits import assert_page_within_limits
 
 GUILD = 4242
@@ -61,7 +62,7 @@ def backend() -> str:
 async def served(curated_store: Store) -> FactService:
     """The curated store plus a server's own entries: a fact citing a link, a long direct
     quote of a known speaker and a quote of someone new."""
-    mod = Moderation.build(curated_store, moderation_store(curated_store))
+    mod = Moderation.build(curated_store, moderation_store(curated_store), clock=FakeClock())
     drafts = [
         Draft(
             Kind.FACT,

@@ -75,7 +75,10 @@ async def bot(app: App, fake: FakeDiscord) -> AsyncIterator[FactBot]:
 def restarted(app: App, clock: FakeClock) -> App:
     """The same database, a new process: nothing is remembered but what the store holds."""
     return dataclasses.replace(
-        app, digests=DigestService(digest_store(app.store), app.store, clock)
+        app,
+        digests=DigestService(
+            digest_store(app.store), app.store, clock, permissions=app.moderation.permissions
+        ),
     )
 
 

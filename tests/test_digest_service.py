@@ -12,18 +12,20 @@ from typing import Any
 import pytest
 
 from bot.core.digest import LEASE, PostRecord
-from bot.core.digest_service import MAX_ATTEMPTS, DigestService
+from bot.core.digest_service import MAX_ATTEMPTS, DigestChannel, DigestService
 from bot.core.errors import Invalid, NotFound
 from bot.core.models import Kind
+from bot.core.permissions import MANAGE_GUILD, Member, Permissions
 from bot.core.ports import DeliveryFailed, DigestStore, Store
 from bot.core.render.digest import render_digest, render_digest_status
 from bot.core.render.state import parse_custom_id
-from bot.store import digest_store, open_store
+from bot.store import digest_store, moderation_store, open_store
 from bot.store.curated import load_curated
 from tests.fakeclock import FakeClock
 from tests.limits import assert_page_within_limits
 
 GUILD = 1001
+MOD = Member.of(1, "Mod", GUILD, MANAGE_GUILD)  # /digest is for moderators
 CHANNEL = 2002
 # 2025-06-10 06:00 UTC = 07:00 in London (BST): the 09:00 post is due at 08:00 UTC.
 START = datetime(2025, 6, 10, 6, 0, tzinfo=UTC)
@@ -90,7 +92,7 @@ def digests(store: Store) -> DigestStore:
 
 @pytest.fixture
 def service(store: Store, digests: DigestStore, clock: FakeClock) -> DigestService:
-    return DigestService(digests, store, clock)
+    return DigestService(digests, store, clock, permissions=Permissions(moderation_store(store)))
 
 
 @pytest.fixture
@@ -99,18 +101,18 @@ def poster() -> FakeChannelPoster:
 
 
 async def subscribe(service: DigestService) -> None:
-    await service.set(GUILD, CHANNEL, "09:00", "Europe/London")
+    await service.set(MOD, DigestChannel(CHANNEL), "09:00", "Europe/London")
 
 
 async def test_set_validates_and_show_tells_the_schedule(service: DigestService) -> None:
     with pytest.raises(Invalid):
-        await service.set(GUILD, CHANNEL, "9am", "Europe/London")
+        await service.set(MOD, DigestChannel(CHANNEL), "9am", "Europe/London")
     with pytest.raises(NotFound) as caught:
-        await service.set(GUILD, CHANNEL, "09:00", "Europe/Londn")
+        await service.set(MOD, DigestChannel(CHANNEL), "09:00", "Europe/Londn")
     assert "Europe/London" in caught.value.suggestions
     with pytest.raises(NotFound):
-        await service.status(GUILD)
-    status = await service.set(GUILD, CHANNEL, "09:00", "europe/london")
+        await service.status(MOD)
+    status = await service.set(MOD, DigestChannel(CHANNEL), "09:00", "europe/london")
     assert status.subscription.schedule.timezone == "Europe/London"
     assert status.next is not None and status.next.due == DUE
     text = str(render_digest_status(status).pages[0])
@@ -136,7 +138,7 @@ async def test_posts_once_at_the_due_time(
     assert "— " in embed["description"]  # the excerpt's source, as /fact shows it
     assert_page_within_limits(message)
     assert await service.next_due(GUILD) == DUE + timedelta(days=1)
-    status = await service.status(GUILD)
+    status = await service.status(MOD)
     assert status.last_sent is not None and status.last_sent.message_id == 901
 
 
@@ -172,11 +174,11 @@ async def test_a_full_cycle_then_a_reshuffle(
     poster: FakeChannelPoster,
     clock: FakeClock,
 ) -> None:
-    keys = await digests.entry_keys(Kind.FACT, 0)
+    keys = await store.scope_keys(Kind.FACT, 0)
     await store.sync_curated(
         [d for d in await _all(store) if d.kind != Kind.FACT or d.key in keys[:5]]
     )
-    service = DigestService(digests, store, clock)
+    service = DigestService(digests, store, clock, permissions=Permissions(moderation_store(store)))
     await subscribe(service)
     for day in range(12):
         await clock.set(DUE + timedelta(days=day))
@@ -184,7 +186,7 @@ async def test_a_full_cycle_then_a_reshuffle(
     facts = [_fact_of(m) for _, m in poster.sent]
     assert sorted(facts[:5]) == sorted(keys[:5])
     assert sorted(facts[5:10]) == sorted(facts[:5]) and facts[5:10] != facts[:5]
-    assert (await service.status(GUILD)).subscription.cycle == 2
+    assert (await service.status(MOD)).subscription.cycle == 2
 
 
 async def _all(store: Store) -> list[Any]:
@@ -201,7 +203,7 @@ async def test_lost_access_pauses_once_and_set_resumes(
     poster.fail_with = DeliveryFailed("I can no longer see <#2002>.", pause=True)
     await clock.set(DUE)
     await service.run(GUILD, poster)
-    status = await service.status(GUILD)
+    status = await service.status(MOD)
     assert status.subscription.paused == "I can no longer see <#2002>."
     assert status.next is None and await service.next_due(GUILD) is None
     assert "paused" in str(render_digest_status(status).pages[0]).lower()
@@ -210,7 +212,7 @@ async def test_lost_access_pauses_once_and_set_resumes(
     await service.run(GUILD, poster)
     assert poster.sent == []  # paused: no retry
     await clock.advance(timedelta(hours=1))
-    await service.set(GUILD, CHANNEL, "12:00", "Europe/London")  # fixed: set again
+    await service.set(MOD, DigestChannel(CHANNEL), "12:00", "Europe/London")  # fixed: set again
     await clock.set(DUE + timedelta(hours=3))
     await service.run(GUILD, poster)
     assert poster.days() == ["Daily digest 10 Jun 2025"]  # today's post, after all
@@ -242,7 +244,7 @@ async def test_a_failure_that_keeps_happening_gives_up_the_day(
     for _ in range(MAX_ATTEMPTS + 2):
         await service.run(GUILD, poster)
         await clock.advance(LEASE)
-    status = await service.status(GUILD)
+    status = await service.status(MOD)
     assert status.latest is not None and status.latest.outcome == "failed"
     assert status.subscription.paused is None  # tomorrow is another day
     assert status.next is not None and status.next.day == date(2025, 6, 11)
@@ -263,7 +265,9 @@ async def test_after_a_crash_before_the_outcome_the_post_is_found_not_repeated(
         await service.run(GUILD, poster)
     digests.finish = real_finish  # type: ignore[method-assign]
     assert len(poster.sent) == 1
-    restarted = DigestService(digests, service._store, clock)  # a new process
+    restarted = DigestService(
+        digests, service._store, clock, permissions=service._permissions
+    )  # a new process
     await restarted.run(GUILD, poster)
     assert len(poster.sent) == 1 and poster.finds == 0  # the lease still runs
     await clock.advance(LEASE)
@@ -307,10 +311,14 @@ async def test_a_post_made_before_the_upgrade_is_found_by_its_old_footer(
 
 
 async def test_an_open_claim_from_a_previous_day_is_not_posted_late(
-    service: DigestService, digests: DigestStore, poster: FakeChannelPoster, clock: FakeClock
+    service: DigestService,
+    store: Store,
+    digests: DigestStore,
+    poster: FakeChannelPoster,
+    clock: FakeClock,
 ) -> None:
     await subscribe(service)
-    keys = await digests.entry_keys(Kind.FACT, 0)
+    keys = await store.scope_keys(Kind.FACT, 0)
     await digests.claim(PostRecord(GUILD, date(2025, 6, 9), CHANNEL, 0, keys[0], "x", START))
     await clock.set(DUE)
     await service.run(GUILD, poster)  # settles the 9th: not found, the day is over
@@ -330,7 +338,7 @@ async def test_an_unreadable_channel_when_settling_pauses(
     await clock.set(DUE)
     await service.run(GUILD, poster)
     assert poster.sent == []
-    assert (await service.status(GUILD)).subscription.paused == "The channel was deleted."
+    assert (await service.status(MOD)).subscription.paused == "The channel was deleted."
 
 
 async def test_two_processes_at_the_same_moment_post_once(
@@ -340,7 +348,10 @@ async def test_two_processes_at_the_same_moment_post_once(
     first, second = await open_store(url), await open_store(url)
     try:
         await load_curated(first)
-        services = [DigestService(digest_store(s), s, clock) for s in (first, second)]
+        services = [
+            DigestService(digest_store(s), s, clock, permissions=Permissions(moderation_store(s)))
+            for s in (first, second)
+        ]
         await subscribe(services[0])
 
         async def slow() -> None:
@@ -360,22 +371,22 @@ async def test_two_processes_at_the_same_moment_post_once(
 async def test_off_forget_and_preview(
     service: DigestService, digests: DigestStore, poster: FakeChannelPoster, clock: FakeClock
 ) -> None:
-    preview = await service.preview(GUILD)  # works before anything is set
+    preview = await service.preview(MOD)  # works before anything is set
     reply = render_digest(preview)
     assert reply.ephemeral and "Preview" in reply.pages[0]["embeds"][0]["footer"]["text"]
     await subscribe(service)
-    before = await service.preview(GUILD)
+    before = await service.preview(MOD)
     await clock.set(DUE)
     await service.run(GUILD, poster)
-    after = await service.preview(GUILD)
+    after = await service.preview(MOD)
     assert before.fact == after.fact  # the preview showed what was then posted
     assert _fact_of(poster.sent[0][1]) == after.fact.id
-    stopped = await service.off(GUILD)
+    stopped = await service.off(MOD)
     assert stopped.stopped and await service.next_due(GUILD) is None
     with pytest.raises(NotFound):
-        await service.off(GUILD)
+        await service.off(MOD)
     await subscribe(service)
-    assert (await service.status(GUILD)).last_sent is not None  # history kept
+    assert (await service.status(MOD)).last_sent is not None  # history kept
     await service.forget(GUILD)
     assert await digests.subscription(GUILD) is None
     assert await digests.latest_post(GUILD) is None
@@ -386,7 +397,7 @@ async def test_a_related_quote_shares_a_person_country_or_topic(
 ) -> None:
     found = 0
     for guild in range(40):
-        answer = await service.preview(guild)
+        answer = await service.preview(Member.of(1, "Mod", guild, MANAGE_GUILD))
         if answer.quote is not None:
             found += 1
             fact, quote = answer.fact, answer.quote

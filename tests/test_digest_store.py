@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.digest import PostRecord, Schedule, Subscription
-from bot.core.documents import to_document
-from bot.core.models import Citation, Fact, Kind
+from bot.core.models import Citation
 from bot.core.ports import DigestStore, Store
 from bot.store import digest_store, open_store
 from tests.conftest import backend_url
@@ -161,16 +160,6 @@ async def test_leaving_a_server_forgets_its_posts(digests: DigestStore) -> None:
     assert await digests.claim(claim())
     assert await digests.remove_subscription(GUILD, forget_posts=True)
     assert await digests.post(GUILD, DAY) is None
-
-
-async def test_entry_keys_read_one_scope(store: Store, digests: DigestStore) -> None:
-    curated = [to_document(Fact(id=f"c{i}", text=f"curated {i}", citations=CITE)) for i in range(3)]
-    await store.sync_curated(curated)
-    await store.put(to_document(Fact(id="s1", text="own", citations=CITE), GUILD))  # type: ignore[attr-defined]
-    assert await digests.entry_keys(Kind.FACT, 0) == ["c0", "c1", "c2"]
-    assert await digests.entry_keys(Kind.FACT, GUILD) == ["s1"]
-    assert await digests.entry_keys(Kind.FACT, OTHER) == []
-    assert await digests.entry_keys(Kind.QUOTE, 0) == []
 
 
 async def test_times_come_back_as_aware_utc(digests: DigestStore) -> None:

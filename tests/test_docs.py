@@ -1,45 +1,23 @@
-"""The README documents what the bot offers: every slash command with every subcommand and
-option (read from the command tree of the built bot), every console command, every setting."""
+"""The README documents what the bot offers: every command, subcommand and option of the
+command registry (``bot.core.commands``, which ``tests/test_command_registry.py`` holds one to
+one with the bot's discord.py commands), who may run each, where each is offered, every console
+command, every setting."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import discord
 import pytest
-from discord import app_commands
 
-from bot.adapters.console import COMMANDS
-from bot.adapters.discord.client import FactBot
-from bot.app import App
+from bot.adapters.console import COMMANDS as CONSOLE_COMMANDS
+from bot.core.commands import COMMANDS, Access, CommandSpec, Install, Kind, slash_commands
 from bot.settings import Settings
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 ENV_EXAMPLE = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
 
-# (qualified name, [(option, required), ...]) of every leaf slash command, and the names of
-# the context-menu commands.
-Signature = tuple[str, list[tuple[str, bool]]]
-
-
-@pytest.fixture
-async def tree(app: App) -> AsyncIterator[app_commands.CommandTree[FactBot]]:
-    """The command tree of the bot as it starts (its own setup_hook), without logging in."""
-    async with FactBot(app, sync_on_start=False) as bot:
-        await bot.setup_hook()
-        await asyncio.sleep(0)  # the digest scheduler starts waiting for READY: closes at once
-        yield bot.tree
-
-
-def slash_commands(tree: app_commands.CommandTree[FactBot]) -> list[Signature]:
-    return [
-        (command.qualified_name, [(p.name, p.required) for p in command.parameters])
-        for command in tree.walk_commands()
-        if isinstance(command, app_commands.Command)
-    ]
+WHO = {Access.EVERYONE: "everyone", Access.MODERATOR: "moderators", Access.MANAGER: "Manage Server"}
 
 
 def documented_forms(name: str) -> list[str]:
@@ -47,58 +25,68 @@ def documented_forms(name: str) -> list[str]:
     return re.findall(rf"`(/{re.escape(name)}(?: [^`]*)?)`", README)
 
 
-def form_of(name: str, options: list[tuple[str, bool]]) -> str:
-    return " ".join([f"/{name}", *(o if required else f"[{o}]" for o, required in options)])
+def paragraph(starting: str) -> str:
+    """The README's paragraph or list item that starts with ``starting``."""
+    start = README.index(starting)
+    end = re.compile(r"\n(?:\s*\n|- )").search(README, start + len(starting))
+    return README[start : end.start() if end else None]
 
 
-async def test_the_tree_has_the_commands_this_test_reads(
-    tree: app_commands.CommandTree[FactBot],
-) -> None:
-    names = [name for name, _ in slash_commands(tree)]
-    assert {"member", "search", "digest set", "entry add", "config moderator-role"} <= set(names)
+def top_level(spec: CommandSpec) -> str:
+    return spec.name if spec.kind is not Kind.SLASH else f"`/{spec.group or spec.name}`"
 
 
-async def test_every_slash_command_subcommand_and_option_is_in_the_readme(
-    tree: app_commands.CommandTree[FactBot],
-) -> None:
-    """Each leaf command appears as `/name required [optional]...`, options in their order."""
-    missing = [
-        form_of(name, options)
-        for name, options in slash_commands(tree)
-        if form_of(name, options) not in documented_forms(name)
-    ]
-    assert missing == [], f"not documented in README.md as such: {missing}"
+@pytest.mark.parametrize("spec", slash_commands(), ids=lambda spec: spec.name)
+def test_every_slash_command_subcommand_and_option_is_in_the_readme(spec: CommandSpec) -> None:
+    """Each one as `/name required [optional]...`, its options in their order."""
+    assert spec.usage in documented_forms(spec.name), f"{spec.usage} is not in README.md"
 
 
-async def test_every_context_menu_command_is_in_the_readme(
-    tree: app_commands.CommandTree[FactBot],
-) -> None:
-    for kind in (discord.AppCommandType.user, discord.AppCommandType.message):
-        for command in tree.get_commands(type=kind):
-            assert f"**{command.name}**" in README or f"`{command.name}`" in README, command.name
+@pytest.mark.parametrize(
+    "spec", [s for s in COMMANDS if s.kind is not Kind.SLASH], ids=lambda spec: spec.name
+)
+def test_every_context_menu_command_is_in_the_readme(spec: CommandSpec) -> None:
+    assert f"**{spec.name}**" in README, spec.name
 
 
-async def test_console_commands_match_the_slash_commands_and_the_readme(
-    tree: app_commands.CommandTree[FactBot],
-) -> None:
-    """A console command takes the options of the slash command of its name, or stands for a
-    context-menu command (``/findsources`` for **Find sources**); each is in the README."""
-    slash = dict(slash_commands(tree))
-    menus = {
-        re.sub(r"\W", "", command.name).casefold()
-        for kind in (discord.AppCommandType.user, discord.AppCommandType.message)
-        for command in tree.get_commands(type=kind)
-    }
-    for name, spec in COMMANDS.items():
-        if name == "help":
-            continue
-        options = [(o.name, o.required) for o in spec.options]
-        if name in slash:
-            assert slash[name] == options, f"console /{name} takes {options}, Discord's other"
+def test_every_option_choice_is_in_the_readme() -> None:
+    for spec in COMMANDS:
+        for option in spec.options:
+            for choice in option.choices:
+                assert f"`{choice}`" in README, f"/{spec.name} {option.name}: {choice}"
+
+
+def test_the_readme_says_who_may_run_each_command_of_its_tables() -> None:
+    """A table row `| `/form` | who | ... |` names the registry's access for that command."""
+    rows = dict(
+        re.findall(r"^\| `(/[^`]+)` \| (everyone|moderators|Manage Server) \|", README, re.M)
+    )
+    checked = 0
+    for spec in slash_commands():
+        if spec.usage in rows:
+            assert rows[spec.usage] == WHO[spec.access], f"{spec.usage}: who may run it"
+            checked += 1
+    assert checked >= 10, "the moderation table no longer has its Who column"
+
+
+def test_the_readme_says_where_each_command_is_offered() -> None:
+    """A user's own install offers exactly the commands that are not server-only."""
+    everywhere = paragraph("- **On your account** (*User Install*)")
+    in_servers = everywhere[everywhere.index("say nothing of server entries") :]
+    for spec in COMMANDS:
+        name = top_level(spec)
+        if Install.USER in spec.installs:
+            assert name in everywhere.split("follow you")[0], f"{name}: offered on your account"
         else:
-            assert name in menus, f"console /{name} is neither a slash nor a context-menu command"
-        documented = [form.casefold() for form in documented_forms(name)]
-        assert form_of(name, options).casefold() in documented, f"/{name} is not documented"
+            assert name in in_servers, f"{name}: never offered outside a server"
+
+
+@pytest.mark.parametrize("name", list(CONSOLE_COMMANDS), ids=str)
+def test_every_console_command_is_in_the_readme(name: str) -> None:
+    """The console's commands (the registry's, and its own `/findsources` and `/help`)."""
+    spec = CONSOLE_COMMANDS[name]
+    documented = [form.casefold() for form in documented_forms(name)]
+    assert spec.usage.casefold() in documented or name == "help", f"/{name} is not documented"
 
 
 def test_every_setting_is_documented_in_readme_and_env_example() -> None:

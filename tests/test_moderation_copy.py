@@ -15,6 +15,7 @@ from bot.core.records import GuildExport
 from bot.store import moderation_store, open_store
 from bot.store.copy import copy_store
 from bot.store.curated import load_curated
+from tests.fakeclock import FakeClock
 
 GUILD = 4242
 ALICE = Member.of(1, "Alice", GUILD, MANAGE_GUILD)
@@ -25,7 +26,7 @@ async def _exports(url: str) -> tuple[GuildExport, str | None]:
     """The server's moderation data, and the first curated quote it sees."""
     store = await open_store(url)
     try:
-        mod = Moderation.build(store, moderation_store(store))
+        mod = Moderation.build(store, moderation_store(store), clock=FakeClock())
         first = await store.list(Kind.QUOTE, GUILD, limit=1)
         return await mod.ledger.export_guild(GUILD), first[0].key if first else None
     finally:
@@ -36,7 +37,7 @@ async def _act(url: str, *, more: bool = False) -> str:
     store = await open_store(url)
     try:
         await load_curated(store)
-        mod = Moderation.build(store, moderation_store(store))
+        mod = Moderation.build(store, moderation_store(store), clock=FakeClock())
         if more:  # the source moves on after a first copy
             await mod.entries.retire(ALICE, "s1", "moved on")
             await mod.review.reject(ALICE, 1, "not now")

@@ -13,8 +13,9 @@ import pytest
 
 from bot.core.digest_service import DigestService
 from bot.core.observe import DigestEvent, NullMetrics
+from bot.core.permissions import Permissions
 from bot.core.ports import DeliveryFailed, Store
-from bot.store import digest_store, open_store
+from bot.store import digest_store, moderation_store, open_store
 from bot.store.curated import load_curated
 from tests.fakeclock import FakeClock
 from tests.test_digest_service import DUE, GUILD, START, FakeChannelPoster, subscribe
@@ -42,7 +43,13 @@ async def test_each_outcome_is_counted(shared: tuple[Store, Store]) -> None:
     store, other = shared
     clock = FakeClock(START)
     counts = DigestCounts()
-    service = DigestService(digest_store(store), store, clock, metrics=counts)
+    service = DigestService(
+        digest_store(store),
+        store,
+        clock,
+        permissions=Permissions(moderation_store(store)),
+        metrics=counts,
+    )
     poster = FakeChannelPoster()
     await subscribe(service)
     await clock.set(DUE)
@@ -53,7 +60,13 @@ async def test_each_outcome_is_counted(shared: tuple[Store, Store]) -> None:
     await service.run(GUILD, poster)
     assert counts.events[DigestEvent.CAUGHT_UP] == 1
 
-    second = DigestService(digest_store(other), other, clock, metrics=counts)
+    second = DigestService(
+        digest_store(other),
+        other,
+        clock,
+        permissions=Permissions(moderation_store(other)),
+        metrics=counts,
+    )
     await clock.set(DUE + timedelta(days=2))
 
     async def meanwhile() -> None:  # the other process wakes while this one is sending

@@ -20,7 +20,7 @@ import pytest
 from bot.core.documents import from_document, to_document
 from bot.core.models import Citation, Country, CountryStatus, Document, Fact, Kind, Person
 from bot.core.ports import Store
-from bot.store import UnsupportedBackend, open_store, sqlite_path
+from bot.store import CachedStore, UnsupportedBackend, open_store, sqlite_path
 from bot.store.common import SEARCH_COUNT_CAP
 from bot.store.curated import load_catalog
 from bot.store.migrations import MigrationError, load_migrations
@@ -554,3 +554,16 @@ async def test_count_linked_follows_every_kind_of_write(store: Store) -> None:
     assert await counted("belarus", 7) == (1, 1) and await counted("china", 7) == (3, 3)
     await delete(Kind.FACT, "f2", 7)
     assert await counted("belarus", 7) == (2, 2) and await counted("china", 7) == (2, 2)
+
+
+async def test_scope_keys_read_one_scope_through_the_cache_too(store: Store) -> None:
+    """The keys the digest's rotation goes through: one scope exactly, never merged."""
+    curated = [to_document(Fact(id=f"c{i}", text=f"curated {i}", citations=CITE)) for i in range(3)]
+    await store.sync_curated(curated)
+    await store.put(to_document(Fact(id="s1", text="own", citations=CITE), GUILD))  # type: ignore[attr-defined]
+    cached = CachedStore(store)  # type: ignore[arg-type]
+    for reader in (store, cached):
+        assert await reader.scope_keys(Kind.FACT, 0) == ["c0", "c1", "c2"]
+        assert await reader.scope_keys(Kind.FACT, GUILD) == ["s1"]
+        assert await reader.scope_keys(Kind.FACT, OTHER_GUILD) == []
+        assert await reader.scope_keys(Kind.QUOTE, 0) == []

@@ -20,6 +20,7 @@ __all__ = [
     "SourceListAnswer",
     "SummitAnswer",
     "SummitListAnswer",
+    "TimelineAnswer",
 ]
 
 
@@ -118,3 +119,21 @@ class SourceListAnswer(_Sourced):
 class AboutAnswer:
     counts: dict[str, int]
     dataset: DatasetVersion | None = None  # the curated data's version and checksum
+
+
+@dataclass(frozen=True)
+class TimelineAnswer(_Sourced):
+    """/timeline: what the picture draws (``bot.core.timeline`` builds it,
+    ``bot.core.timeline_chart`` draws it)."""
+
+    summits: list[Summit]  # by year
+    founding: list[Country]  # the founding members (2001)
+    accessions: list[Country]  # later members with the year the sources give, by year
+    undated: list[Country]  # members whose year the sources do not give: named, not drawn
+    sizes: list[SizeClaim]  # claims with a count, by date
+    version: str = field(default="", kw_only=True)  # the dataset version drawn from
+    key: str = field(default="", kw_only=True)  # what the picture shows, hashed (cache key)
+
+    @property
+    def filename(self) -> str:
+        return f"sco-timeline-{self.key[:12]}.png"

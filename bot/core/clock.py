@@ -1,4 +1,5 @@
-"""The real clock (see ``bot.core.ports.Clock``; tests inject their own)."""
+"""The one real clock (``bot.core.ports.Clock``), built by the composition root (``bot.app``);
+tests inject their own."""
 
 from __future__ import annotations
 

@@ -29,13 +29,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
 from bot.core import dates
 from bot.core.errors import Invalid, NotFound
+from bot.core.records import Outcome, PostRecord, Schedule, Subscription
 
 __all__ = [
     "LEASE",
@@ -147,25 +147,6 @@ def resolve_timezone(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Schedule:
-    """When a server's digest is due: ``at`` local time every day in ``timezone``."""
-
-    at: time
-    timezone: str
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return _zone(self.timezone)
-
-
-@cache
-def _zone(name: str) -> ZoneInfo:
-    # ZoneInfo keeps only a few zones alive; with hundreds in use each lookup would read the
-    # zone's file again. There are about 600 names: keep every one that is used.
-    return ZoneInfo(name)
-
-
-@dataclass(frozen=True, slots=True)
 class Planned:
     """The next post: for the local date ``day``, due at the UTC instant ``due``."""
 
@@ -200,42 +181,6 @@ def next_post(
         day += timedelta(days=1)
         due = due_at(day, schedule.at, zone)
     return Planned(day, due)
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    """A server's digest: where, when, since when, which rotation cycle, and why it is paused
-    (None while it runs)."""
-
-    guild_id: int
-    channel_id: int
-    schedule: Schedule
-    since: datetime
-    cycle: int = 0
-    paused: str | None = None
-    paused_at: datetime | None = None
-
-
-Outcome = Literal["sent", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class PostRecord:
-    """One day's post of one server: claimed (``outcome`` None) before sending, then finished.
-    ``token`` names the claim's current owner; ``attempts`` counts the owners so far."""
-
-    guild_id: int
-    day: date
-    channel_id: int
-    cycle: int
-    key: str
-    token: str
-    claimed_at: datetime
-    attempts: int = 1
-    outcome: Outcome | None = None
-    message_id: int | None = None
-    detail: str | None = None
-    finished_at: datetime | None = None
 
 
 def digest_marker(day: date) -> str:

@@ -20,6 +20,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core.digest import (
@@ -37,14 +38,15 @@ from bot.core.digest import (
 )
 from bot.core.digest_answers import DigestAnswer, DigestStatus
 from bot.core.documents import from_document
-from bot.core.errors import NotFound
+from bot.core.errors import Invalid, NotFound
 from bot.core.models import Document, Fact, Kind, Person, Quote, Source
 from bot.core.observe import NO_METRICS, DigestEvent, Metrics
+from bot.core.permissions import Member, Permissions
 from bot.core.ports import Clock, DeliveryFailed, DigestPoster, DigestStore, Store
 from bot.core.render.digest import render_digest
 from bot.core.rotation import RotationIndex
 
-__all__ = ["INDEX_TTL", "MAX_ATTEMPTS", "SEND_TIMEOUT", "DigestService"]
+__all__ = ["INDEX_TTL", "MAX_ATTEMPTS", "SEND_TIMEOUT", "DigestChannel", "DigestService"]
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +58,22 @@ INDEX_TTL = timedelta(minutes=10)
 """How long the shared keys in rotation are trusted before they are read again (sooner when
 their count changes)."""
 MAX_SKIPS = 100
+ASK_A_MODERATOR = "Ask someone who manages the server to set it up."
 NO_DIGEST = "No daily digest is set up in this server."
 SET_HINT = "Set one with `/digest set`."
 CATCH_UP_AFTER = timedelta(minutes=1)
 """A post sent this long after its due time counts as a catch-up in the metrics."""
 STALE_DAY = "The bot stopped while posting and came back after the day had ended."
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChannel:
+    """The channel ``/digest set`` names, as the adapter sees it: ``missing`` names the
+    permissions the bot lacks there to post (empty when it can)."""
+
+    id: int
+    name: str = ""
+    missing: tuple[str, ...] = ()
 
 
 def _token() -> str:
@@ -75,9 +88,16 @@ class DigestService:
     """Daily digests over a ``DigestStore`` (subscriptions, claims) and the ``Store`` (facts)."""
 
     def __init__(
-        self, digests: DigestStore, store: Store, clock: Clock, *, metrics: Metrics = NO_METRICS
+        self,
+        digests: DigestStore,
+        store: Store,
+        clock: Clock,
+        *,
+        permissions: Permissions,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._digests = digests
+        self._permissions = permissions
         self._metrics = metrics
         self._store = store
         self.clock = clock
@@ -86,12 +106,30 @@ class DigestService:
         self._index_count = -1
         self._index_lock = asyncio.Lock()
 
-    # -- /digest -----------------------------------------------------------------------------
+    # -- /digest: moderators of the server only ----------------------------------------------
 
-    async def set(self, guild_id: int, channel_id: int, at: str, timezone: str) -> DigestStatus:
+    async def _moderated(self, member: Member) -> int:
+        """The member's server, if they moderate it (``bot.core.permissions``)."""
+        return await self._permissions.require_moderator(
+            member, "change the daily digest", hint=ASK_A_MODERATOR
+        )
+
+    async def set(
+        self, member: Member, channel: DigestChannel, at: str, timezone: str
+    ) -> DigestStatus:
         """Post every day at ``at`` (HH:MM) ``timezone`` time in the channel; un-pauses. The
-        rotation goes on where it was; a post already made today stands."""
+        rotation goes on where it was; a post already made today stands. Checked in order:
+        the caller, their input, then the bot's permissions in the channel."""
+        guild_id = await self._moderated(member)
         schedule = Schedule(parse_time(at), resolve_timezone(timezone))
+        if channel.missing:
+            raise Invalid(
+                f"I can't post the digest in #{channel.name}: I'm missing "
+                f"{', '.join(channel.missing)} there.",
+                hint="Give me those in the channel's settings (Edit Channel > Permissions), "
+                "or choose another channel.",
+            )
+        channel_id = channel.id
         now = self.clock.now()
         old = await self._digests.subscription(guild_id)
         if old is not None:
@@ -103,9 +141,12 @@ class DigestService:
         await self._digests.save_subscription(sub)
         # A post that failed today (e.g. for the permission just fixed) may come today after all.
         await self._digests.drop_failed(guild_id, _today(sub, now))
-        return await self.status(guild_id)
+        return await self._status(guild_id)
 
-    async def status(self, guild_id: int) -> DigestStatus:
+    async def status(self, member: Member) -> DigestStatus:
+        return await self._status(await self._moderated(member))
+
+    async def _status(self, guild_id: int) -> DigestStatus:
         sub = await self._subscription(guild_id)
         now = self.clock.now()
         latest = await self._digests.latest_post(guild_id)
@@ -116,9 +157,10 @@ class DigestService:
             planned = next_post(sub.schedule, now, last_day=done, since=sub.since)
         return DigestStatus(sub, planned, now, last_sent=sent, latest=latest)
 
-    async def off(self, guild_id: int) -> DigestStatus:
+    async def off(self, member: Member) -> DigestStatus:
         """Stop the digest; its rotation is remembered should it be set again."""
-        status = await self.status(guild_id)
+        guild_id = await self._moderated(member)
+        status = await self._status(guild_id)
         await self._digests.remove_subscription(guild_id)
         return DigestStatus(status.subscription, None, status.now, status.last_sent, stopped=True)
 
@@ -127,8 +169,9 @@ class DigestService:
         if await self._digests.remove_subscription(guild_id, forget_posts=True):
             log.info("digest of guild %s stopped: the bot left the server", guild_id)
 
-    async def preview(self, guild_id: int) -> DigestAnswer:
+    async def preview(self, member: Member) -> DigestAnswer:
         """Today's digest: the one posted (or being posted) today, else the one due next."""
+        guild_id = await self._moderated(member)
         sub = await self._digests.subscription(guild_id)
         now = self.clock.now()
         if sub is None:
@@ -301,7 +344,7 @@ class DigestService:
             count = await self._store.count(Kind.FACT)
             stale = self._index_at is None or now - self._index_at > INDEX_TTL
             if self._index is None or stale or count != self._index_count:
-                keys = await self._digests.entry_keys(Kind.FACT, 0)
+                keys = await self._store.scope_keys(Kind.FACT, 0)
                 self._index = await asyncio.to_thread(RotationIndex, keys)
                 self._index_at, self._index_count = now, count
             return self._index
@@ -310,7 +353,7 @@ class DigestService:
         """The next fact of the server's rotation (key, cycle, document), moving on to the next
         cycle when this one is complete; None when there is nothing to post."""
         index = await self._rotation()
-        own = await self._digests.entry_keys(Kind.FACT, guild_id)
+        own = await self._store.scope_keys(Kind.FACT, guild_id)
         skipped: set[str] = set()
         new_cycle = False
         for _ in range(MAX_SKIPS):

@@ -9,8 +9,6 @@ A server's entry is a list of ``EntryVersion``s; the latest active one is also w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Protocol
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
@@ -18,11 +16,11 @@ from rapidfuzz import fuzz, process
 from bot.core.documents import to_document
 from bot.core.drafts import ENTRY_KINDS, Built, Draft, build, control_problem
 from bot.core.errors import Conflict, Invalid, NearDuplicate, NotFound
-from bot.core.lookup import Candidate, best_matches, normalise
+from bot.core.lookup import Candidate, best_matches, normalise, search_terms
 from bot.core.models import MODEL_BY_KIND, Document, Fact, Kind, Provenance, Quote
 from bot.core.moderation_answers import EntryRef, Saved
 from bot.core.permissions import Permissions
-from bot.core.ports import EntryChange, ModerationStore, Store
+from bot.core.ports import Clock, EntryChange, ModerationStore, Store
 from bot.core.records import (
     Actor,
     AuditRecord,
@@ -31,29 +29,15 @@ from bot.core.records import (
     Suggestion,
     VersionAction,
 )
-from bot.core.services import search_terms
 
 __all__ = [
     "DUPLICATE_SCORE",
     "MAX_REASON",
-    "Clock",
     "EntryServiceBase",
-    "UtcClock",
     "document_of",
     "entry_of",
     "reason_text",
 ]
-
-
-class Clock(Protocol):
-    """What these services need of a clock (``bot.core.ports.Clock`` satisfies it)."""
-
-    def now(self) -> datetime: ...
-
-
-class UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 DUPLICATE_SCORE = 90.0
@@ -108,13 +92,13 @@ class EntryServiceBase:
         store: Store,
         moderation: ModerationStore,
         *,
+        clock: Clock,
         permissions: Permissions | None = None,
-        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.mods = moderation
         self.permissions = permissions or Permissions(moderation)
-        self.clock = clock or UtcClock()
+        self.clock = clock
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -72,11 +72,14 @@ class LedgerService(EntryServiceBase):
         records = await self.mods.audit_log(guild, limit=LOG_LIMIT)
         return AuditPage(records, await self.mods.count_audit(guild))
 
-    async def entry_choices(self, guild_id: int | None, text: str) -> list[Candidate]:
+    async def entry_choices(self, member: Member, text: str) -> list[Candidate]:
         """Autocomplete for entry ids: the server's own entries and the curated ones it hid,
-        each shown with its text; best matches first."""
-        if guild_id is None:
+        each shown with its text; best matches first. None for anyone but a moderator: a
+        server can let members see ``/entry``, and retired entries' text is no member's
+        business."""
+        if not await self.permissions.is_moderator(member):
             return []
+        guild_id = self.permissions.server_of(member)
         candidates = []
         for head in await self.mods.heads(guild_id):
             label = str(head.data.get("text") or head.data.get("name") or "")

@@ -28,6 +28,7 @@ __all__ = [
     "check_name_input",
     "normalise",
     "resolve",
+    "search_terms",
 ]
 
 ACCEPT_SCORE = 85.0
@@ -36,6 +37,16 @@ DID_YOU_MEAN_SCORE = 72.0  # "did you mean": only names spelled much like the te
 MAX_NAME_LENGTH = 100
 MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+MAX_TERMS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_terms(query: str) -> list[str]:
+    """Split user text into plain words. Operators, quotes and punctuation are not syntax here:
+    ``NEAR(a b)`` searches the words ``NEAR``, ``a`` and ``b``. (Here rather than in the
+    reading service: moderation's duplicate check words an entry the same way.)"""
+    return list(dict.fromkeys(_WORD.findall(query)))[:MAX_TERMS]
 
 
 @dataclass(frozen=True, slots=True)

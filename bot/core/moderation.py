@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from bot.core.drafts import ENTRY_KINDS, Draft, build
-from bot.core.entries import Clock, EntryServiceBase, document_of, entry_of, reason_text
+from bot.core.entries import EntryServiceBase, document_of, entry_of, reason_text
 from bot.core.errors import Conflict, Invalid, NearDuplicate
 from bot.core.ledger import LedgerService
 from bot.core.models import Fact, Kind, Person, Quote
 from bot.core.moderation_answers import EntryRef, Saved, Visibility
 from bot.core.permissions import Member, Permissions
-from bot.core.ports import EntryChange, ModerationStore, Store
+from bot.core.ports import Clock, EntryChange, ModerationStore, Store
 from bot.core.records import EntryStatus, EntryVersion, HiddenEntry
 from bot.core.review import ReviewService
 
@@ -291,9 +291,9 @@ class Moderation:
     ledger: LedgerService
 
     @classmethod
-    def build(
-        cls, store: Store, moderation: ModerationStore, *, clock: Clock | None = None
-    ) -> Moderation:
+    def build(cls, store: Store, moderation: ModerationStore, *, clock: Clock) -> Moderation:
+        """``clock``: the one clock of the app (``bot.app``), which stamps every version, audit
+        line and decision."""
         permissions = Permissions(moderation)
         args = (store, moderation)
         return cls(

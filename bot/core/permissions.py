@@ -5,6 +5,10 @@ role the server chose with ``/config moderator-role``. Discord hides moderator c
 everyone else (``default_member_permissions``), but server owners can override that and a call
 can be stale or forged, so the bot decides again on every call, from what the interaction says
 of the member now.
+
+Every moderator use case (``/entry``, ``/digest``, ``/config``, ``/stats``, the review buttons
+and forms) takes the calling ``Member`` and asks this policy itself, in the core, so an adapter
+cannot skip the check by forgetting it: the adapters only say who is calling.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ __all__ = ["ADMINISTRATOR", "MANAGE_GUILD", "Member", "Permissions"]
 
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+SUGGEST = "Anyone can propose an entry with `/suggest`; moderators review suggestions."
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,7 @@ class Permissions:
     @staticmethod
     def server_of(member: Member) -> int:
         if member.guild_id is None:
-            raise Forbidden("This works in a server only, not in direct messages.")
+            raise Forbidden("This works only in a server, not in direct messages.")
         return member.guild_id
 
     async def is_moderator(self, member: Member) -> bool:
@@ -81,8 +86,9 @@ class Permissions:
         role = await self._roles.moderator_role(member.guild_id)
         return role is not None and role in member.role_ids
 
-    async def require_moderator(self, member: Member, doing: str) -> int:
-        """The server id, or ``Forbidden`` saying who may ``doing`` (e.g. "add entries")."""
+    async def require_moderator(self, member: Member, doing: str, *, hint: str = SUGGEST) -> int:
+        """The server id, or ``Forbidden`` saying who may ``doing`` (e.g. "add entries"),
+        with ``hint`` (what the member can do instead)."""
         guild = self.server_of(member)
         if await self.is_moderator(member):
             return guild
@@ -92,7 +98,7 @@ class Permissions:
         )
         raise Forbidden(
             f"Only moderators can {doing}: {who}.",
-            hint="Anyone can propose an entry with `/suggest`; moderators review suggestions.",
+            hint=hint,
         )
 
     def require_manager(self, member: Member, doing: str) -> int:

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.core.digest import Outcome, PostRecord, Subscription
 from bot.core.models import Document, Kind
 from bot.core.records import (
     AuditRecord,
     EntryVersion,
     GuildExport,
     HiddenEntry,
+    Outcome,
+    PostRecord,
+    Subscription,
     Suggestion,
     SuggestionStatus,
     UsageCount,
@@ -37,6 +39,19 @@ __all__ = [
     "SyncReport",
     "UsageStore",
 ]
+
+
+class Clock(Protocol):
+    """The app's one clock (``bot.core.clock.SystemClock``; tests inject
+    ``tests/fakeclock.FakeClock``), passed by the composition root (``bot.app``) to every
+    service that stamps or waits: moderation, digests, usage, cooldowns. ``now`` is
+    timezone-aware UTC."""
+
+    def now(self) -> datetime: ...
+
+    async def sleep_until(self, when: datetime) -> None:
+        """Return once ``now() >= when`` (at once if it already is)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +121,11 @@ class Store(Protocol):
 
     async def link_keys(self, link_kind: str, guild_id: int | None = None) -> builtins.list[str]:
         """Distinct keys of a link kind (e.g. every topic), sorted."""
+        ...
+
+    async def scope_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
+        """Keys of ``kind`` stored in exactly one scope, sorted: curated (0) or one server's
+        own (what the digest's rotation goes through)."""
         ...
 
     async def random(
@@ -277,16 +297,6 @@ class ModerationStore(Protocol):
 # -- daily digests -------------------------------------------------------------------------------
 
 
-class Clock(Protocol):
-    """Time for the scheduler, injected so tests control it. ``now`` is timezone-aware UTC."""
-
-    def now(self) -> datetime: ...
-
-    async def sleep_until(self, when: datetime) -> None:
-        """Return once ``now() >= when`` (at once if it already is)."""
-        ...
-
-
 class DeliveryFailed(Exception):
     """A digest could not be delivered. ``pause``: it never will be until someone acts (the
     channel is gone, access was lost); ``retry``: the outcome is unknown or the failure may pass
@@ -376,10 +386,6 @@ class DigestStore(Protocol):
 
     async def posted_keys(self, guild_id: int, cycle: int) -> set[str]:
         """Keys posted in the server's rotation ``cycle``: sent, or claimed and not failed."""
-        ...
-
-    async def entry_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
-        """Keys of ``kind`` stored in exactly one scope: curated (0) or one server's own."""
         ...
 
 

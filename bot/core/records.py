@@ -1,5 +1,7 @@
 """What moderation keeps: entry versions, the audit log, suggestions, hidden curated entries,
-and the export file that carries one server's share of all of them.
+and the export file that carries one server's share of all of them; and what a daily digest
+keeps (its subscription and each day's post), so that the ports (``bot.core.ports``) name
+every record without importing a feature.
 
 Plain frozen pydantic models: the ``ModerationStore`` reads and writes them, the services build
 them, and ``GuildExport`` validates an export file before anything is imported.
@@ -7,9 +9,12 @@ them, and ``GuildExport`` validates an export file before anything is imported.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +28,10 @@ __all__ = [
     "EntryVersion",
     "GuildExport",
     "HiddenEntry",
+    "Outcome",
+    "PostRecord",
+    "Schedule",
+    "Subscription",
     "Suggestion",
     "SuggestionStatus",
     "UsageCount",
@@ -144,3 +153,61 @@ class GuildExport(_Record):
     suggestions: list[Suggestion] = Field(default_factory=list)
     audit: list[AuditRecord] = Field(default_factory=list)
     usage: list[UsageCount] = Field(default_factory=list)
+
+
+# -- daily digests (the behaviour is bot.core.digest's) ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a server's digest is due: ``at`` local time every day in ``timezone``."""
+
+    at: time
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return _zone(self.timezone)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    # ZoneInfo keeps only a few zones alive; with hundreds in use each lookup would read the
+    # zone's file again. There are about 600 names: keep every one that is used.
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A server's digest: where, when, since when, which rotation cycle, and why it is paused
+    (None while it runs)."""
+
+    guild_id: int
+    channel_id: int
+    schedule: Schedule
+    since: datetime
+    cycle: int = 0
+    paused: str | None = None
+    paused_at: datetime | None = None
+
+
+Outcome = Literal["sent", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    """One day's post of one server: claimed (``outcome`` None) before sending, then finished.
+    ``token`` names the claim's current owner; ``attempts`` counts the owners so far."""
+
+    guild_id: int
+    day: date
+    channel_id: int
+    cycle: int
+    key: str
+    token: str
+    claimed_at: datetime
+    attempts: int = 1
+    outcome: Outcome | None = None
+    message_id: int | None = None
+    detail: str | None = None
+    finished_at: datetime | None = None

@@ -4,8 +4,6 @@ returns an answer from ``bot.core.answers``; failures are typed errors from ``bo
 
 from __future__ import annotations
 
-import re
-
 from bot.core.answers import (
     AboutAnswer,
     Ask,
@@ -22,7 +20,7 @@ from bot.core.answers import (
 )
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
-from bot.core.lookup import MENTION, Candidate, check_name_input, resolve
+from bot.core.lookup import MENTION, Candidate, check_name_input, resolve, search_terms
 from bot.core.models import (
     MODEL_BY_KIND,
     Country,
@@ -46,20 +44,12 @@ __all__ = [
     "search_terms",
 ]
 
-MAX_TERMS = 12
 SEARCH_LIMIT = 25
 # Linked entries are read whole up to these counts and ordered here (``bot.core.ranking``):
 # best first needs them all; the pager shows them a page at a time.
 FACTS_SHOWN = 300
 QUOTES_SHOWN = 200
 PERSON_QUOTES_SHOWN = 300
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def search_terms(query: str) -> list[str]:
-    """Split user text into plain words. Operators, quotes and punctuation are not syntax here:
-    ``NEAR(a b)`` searches the words ``NEAR``, ``a`` and ``b``."""
-    return list(dict.fromkeys(_WORD.findall(query)))[:MAX_TERMS]
 
 
 class FactService(ReadingBase):

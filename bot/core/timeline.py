@@ -17,9 +17,8 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from bot.core.answers import _Sourced
+from bot.core.answers import TimelineAnswer
 from bot.core.dataset import DatasetVersion
 from bot.core.documents import from_document
 from bot.core.models import Country, CountryStatus, Kind, SizeClaim, Summit
@@ -29,21 +28,6 @@ from bot.core.services import FactService
 __all__ = ["CACHE_SIZE", "TimelineAnswer", "TimelineService"]
 
 CACHE_SIZE = 16
-
-
-@dataclass(frozen=True)
-class TimelineAnswer(_Sourced):
-    summits: list[Summit]  # by year
-    founding: list[Country]  # the founding members (2001)
-    accessions: list[Country]  # later members with the year the sources give, by year
-    undated: list[Country]  # members whose year the sources do not give: named, not drawn
-    sizes: list[SizeClaim]  # claims with a count, by date
-    version: str = field(default="", kw_only=True)  # the dataset version drawn from
-    key: str = field(default="", kw_only=True)  # what the picture shows, hashed (cache key)
-
-    @property
-    def filename(self) -> str:
-        return f"sco-timeline-{self.key[:12]}.png"
 
 
 def _cited(entries: Sequence[Summit | Country | SizeClaim]) -> list[Summit | Country | SizeClaim]:

@@ -11,7 +11,7 @@ from datetime import date
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.core.timeline import TimelineAnswer
+from bot.core.answers import TimelineAnswer
 
 __all__ = ["HEIGHT_IN", "WIDTH_IN", "draw_timeline"]
 

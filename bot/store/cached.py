@@ -233,6 +233,9 @@ class CachedStore:
     async def link_keys(self, link_kind: str, guild_id: int | None = None) -> builtins.list[str]:
         return (await self.view(guild_id)).link_keys(link_kind)
 
+    async def scope_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
+        return await self.backend.scope_keys(kind, guild_id)  # one scope: not the merged view
+
     async def random(
         self,
         kind: Kind,

@@ -34,6 +34,7 @@ from bot.core.models import (
     is_url,
 )
 from bot.core.ports import Store, SyncReport
+from bot.settings import DEFAULT_DATA_DIR
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -44,7 +45,6 @@ __all__ = [
     "load_curated",
 ]
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 M = TypeVar("M", bound=BaseModel)
 # libyaml's loader when PyYAML was built with it: the same documents, ten times faster (a

@@ -413,6 +413,14 @@ class PostgresStore:
             _Args(guild_id),
         )
 
+    async def scope_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
+        rows = await self._pool.fetch(
+            "SELECT key FROM documents WHERE kind = $1 AND guild_id = $2 ORDER BY key",
+            kind.value,
+            guild_id,
+        )
+        return [row[0] for row in rows]
+
     async def hidden_keys(self, guild_id: int) -> builtins.list[tuple[Kind, str]]:
         """The curated entries one guild hid from itself."""
         rows = await self._pool.fetch(

@@ -18,7 +18,6 @@ from typing import Any
 import asyncpg
 
 from bot.core.digest import Outcome, PostRecord, Schedule, Subscription
-from bot.core.models import Kind
 from bot.store.postgres import PostgresStore
 
 __all__ = ["PostgresDigestStore"]
@@ -232,11 +231,3 @@ class PostgresDigestStore:
             cycle,
         )
         return {row[0] for row in rows}
-
-    async def entry_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
-        rows = await self._pool.fetch(
-            "SELECT key FROM documents WHERE kind = $1 AND guild_id = $2 ORDER BY key",
-            kind.value,
-            guild_id,
-        )
-        return [row[0] for row in rows]

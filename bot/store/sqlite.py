@@ -428,6 +428,14 @@ class SqliteStore:
             "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE guild_id = ?", (guild_id,)
         )
 
+    async def scope_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
+        async with self._lock:
+            rows = await self._all(
+                "SELECT key FROM documents WHERE kind = ? AND guild_id = ? ORDER BY key",
+                (kind.value, guild_id),
+            )
+        return [key for (key,) in rows]
+
     async def hidden_keys(self, guild_id: int) -> builtins.list[tuple[Kind, str]]:
         """The curated entries one guild hid from itself."""
         async with self._lock:

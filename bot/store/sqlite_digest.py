@@ -18,7 +18,6 @@ from typing import Any
 import aiosqlite
 
 from bot.core.digest import Outcome, PostRecord, Schedule, Subscription
-from bot.core.models import Kind
 from bot.store.sqlite import SqliteStore
 
 __all__ = ["SqliteDigestStore", "utc_text"]
@@ -247,12 +246,3 @@ class SqliteDigestStore:
                 (guild_id, cycle),
             )
         return {key for (key,) in rows}
-
-    async def entry_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
-        async with self._store.shared() as conn:
-            rows = await _rows(
-                conn,
-                "SELECT key FROM documents WHERE kind = ? AND guild_id = ? ORDER BY key",
-                (kind.value, guild_id),
-            )
-        return [key for (key,) in rows]

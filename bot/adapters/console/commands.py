@@ -1,4 +1,5 @@
-"""The console's commands: the same names and options as the slash commands, parsed from a line.
+"""The console's commands: the same names and options as the slash commands (read from the
+command registry, ``bot.core.commands``), parsed from a line.
 
 ``/name positional...`` in the declared option order, or ``option:value``, with shell quoting.
 Words beyond the declared options join the last text option, so ``/member Kyrgyz Republic``
@@ -12,6 +13,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core import commands as registry
 from bot.core.errors import Invalid, NotFound
 from bot.core.render import Reply
 from bot.core.render.embeds import ALLOWED_MENTIONS_NONE
@@ -47,44 +49,34 @@ class CommandSpec:
         return f"/{self.name} {values}".rstrip()
 
 
+CONSOLE_NOTES = {"timeline": " (writes a PNG)"}
+"""What a command does differently in a terminal, added to its registry description."""
+
+
+def _from_registry(spec: registry.CommandSpec) -> CommandSpec:
+    """A registry command as the console offers it: the same name, description and options."""
+    options = tuple(
+        Option(
+            o.name,
+            int if o.type is registry.OptionType.INTEGER else str,
+            o.required,
+            o.example,
+            o.completes,
+        )
+        for o in spec.options
+    )
+    return CommandSpec(spec.name, spec.description + CONSOLE_NOTES.get(spec.name, ""), options)
+
+
+# The console's commands: every registry command marked ``console``, then the console's own
+# form of the **Find sources** message menu (a terminal has no message to right-click) and help.
 COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
     for spec in (
-        CommandSpec(
-            "member",
-            "A member state, or the whole membership",
-            (Option("country", str, example="belarus", completes="country"),),
-        ),
-        CommandSpec(
-            "summit",
-            "A summit by year, or every recorded summit",
-            (Option("year", int, example="2024", completes="year"),),
-        ),
-        CommandSpec(
-            "quote",
-            "Quotes of a person, or a random quote",
-            (Option("person", str, example="fan-xianrong", completes="person"),),
-        ),
-        CommandSpec(
-            "search",
-            "Full-text search over everything",
-            (Option("query", str, True, "890 billion"),),
-        ),
-        CommandSpec(
-            "fact",
-            "A random fact, optionally on a topic",
-            (Option("topic", str, example="trade", completes="topic"),),
-        ),
-        CommandSpec(
-            "source",
-            "A source document, or the list of sources",
-            (Option("id", str, example="xinhua-grand-plan-2025", completes="source"),),
-        ),
-        CommandSpec("about", "What this bot is and how to use it"),
-        CommandSpec("timeline", "A picture of the summits and membership (writes a PNG)"),
+        *(_from_registry(spec) for spec in registry.COMMANDS if spec.console),
         CommandSpec(
             "findsources",
-            "Sourced entries matching a message's claims (Discord: a message's Apps menu)",
+            f"{registry.command('Find sources').description} (Discord: a message's Apps menu)",
             (Option("text", str, True, "SCO trade reached 890 billion dollars"),),
         ),
         CommandSpec("help", "The commands, each with an example"),

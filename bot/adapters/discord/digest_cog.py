@@ -1,9 +1,10 @@
 """``/digest set | show | off | preview``: a server's daily fact, for members with Manage Server.
 
-Each handler checks the caller (``require_moderator``), calls one ``DigestService`` method,
-renders and responds; the scheduler hears of every change. Failures are raised for
-``FactTree.on_error``. The listeners keep the scheduler in step with the servers this process
-holds, and stop a server's digest when the bot leaves it.
+Each handler says who is calling (``member_of``), calls one ``DigestService`` method (which
+decides whether they may: ``bot.core.permissions``), renders and responds; the scheduler hears
+of every change. Failures are raised for ``FactTree.on_error``. The listeners keep the
+scheduler in step with the servers this process holds, and stop a server's digest when the bot
+leaves it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapters.discord.checks import require_moderator
 from bot.adapters.discord.digest_scheduler import DigestScheduler
+from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import send_reply
-from bot.core.digest import parse_time, resolve_timezone, timezone_choices
-from bot.core.digest_service import DigestService
-from bot.core.errors import Invalid
+from bot.core.digest import timezone_choices
+from bot.core.digest_service import DigestChannel, DigestService
 from bot.core.render.digest import render_digest, render_digest_status
 
 __all__ = ["REQUIRED_PERMISSIONS", "DigestCog", "missing_permissions"]
@@ -64,20 +64,12 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="A dai
         time: app_commands.Range[str, 1, 16],
         timezone: app_commands.Range[str, 1, 64],
     ) -> None:
-        await require_moderator(interaction)
-        parse_time(time)  # the user's input first: clear messages before anything else
-        resolve_timezone(timezone)
         guild = interaction.guild
         assert guild is not None  # guild_only
-        missing = missing_permissions(channel, guild.me)
-        if missing:
-            raise Invalid(
-                f"I can't post the digest in #{channel.name}: I'm missing "
-                f"{', '.join(missing)} there.",
-                hint="Give me those in the channel's settings (Edit Channel > Permissions), "
-                "or choose another channel.",
-            )
-        status = await self.digests.set(guild.id, channel.id, time, timezone)
+        posting = DigestChannel(
+            channel.id, channel.name, tuple(missing_permissions(channel, guild.me))
+        )
+        status = await self.digests.set(member_of(interaction), posting, time, timezone)
         self.scheduler.changed(guild.id)
         await send_reply(interaction, render_digest_status(status))
 
@@ -89,22 +81,18 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="A dai
 
     @app_commands.command(name="show", description="The daily digest's schedule and last post")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
-        await require_moderator(interaction)
-        status = await self.digests.status(_guild_id(interaction))
+        status = await self.digests.status(member_of(interaction))
         await send_reply(interaction, render_digest_status(status))
 
     @app_commands.command(name="off", description="Stop the daily digest")
     async def off(self, interaction: discord.Interaction[Any]) -> None:
-        await require_moderator(interaction)
-        guild_id = _guild_id(interaction)
-        status = await self.digests.off(guild_id)
-        self.scheduler.changed(guild_id)
+        status = await self.digests.off(member_of(interaction))
+        self.scheduler.changed(status.subscription.guild_id)
         await send_reply(interaction, render_digest_status(status))
 
     @app_commands.command(name="preview", description="Today's digest, shown only to you")
     async def preview(self, interaction: discord.Interaction[Any]) -> None:
-        await require_moderator(interaction)
-        answer = await self.digests.preview(_guild_id(interaction))
+        answer = await self.digests.preview(member_of(interaction))
         await send_reply(interaction, render_digest(answer))
 
     # -- the servers this process holds ------------------------------------------------------
@@ -121,8 +109,3 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="A dai
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.digests.forget(guild.id)
         self.scheduler.changed(guild.id)
-
-
-def _guild_id(interaction: discord.Interaction[Any]) -> int:
-    assert interaction.guild_id is not None  # guild_only
-    return interaction.guild_id

@@ -162,12 +162,9 @@ class EntryCog(commands.Cog):
     @restore.autocomplete("id")
     @history.autocomplete("id")
     async def _entry_id(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        """Entry ids with their text, for moderators only: a server can let members see
-        ``/entry`` (Integrations), and retired entries' text is no member's business."""
+        """Entry ids with their text, for moderators only (the core decides)."""
         try:
-            if not await self.moderation.permissions.is_moderator(member_of(interaction)):
-                return []
-            found = await self.moderation.ledger.entry_choices(interaction.guild_id, current)
+            found = await self.moderation.ledger.entry_choices(member_of(interaction), current)
         except Exception:
             log.exception("entry id autocomplete failed (guild %s)", interaction.guild_id)
             return []

@@ -40,10 +40,9 @@ def permissions_of(interaction: discord.Interaction[Any]) -> Permissions | None:
 
 
 async def moderates(interaction: discord.Interaction[Any]) -> bool:
-    """Whether the caller moderates this server: Manage Server, or the server's moderator
-    role (``/config moderator-role``)."""
+    """Whether the caller moderates this server, for the "add an entry" hint on an error reply
+    only (never to authorise: every moderator use case decides that itself, in the core)."""
     permissions = permissions_of(interaction)
-    member = member_of(interaction)
     if permissions is None:
-        return member.guild_id is not None and member.manages_server
-    return await permissions.is_moderator(member)
+        return False
+    return await permissions.is_moderator(member_of(interaction))

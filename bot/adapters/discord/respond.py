@@ -1,4 +1,7 @@
-"""Sending a core ``Reply`` through discord.py: embeds from dicts, no pings, pages as a view."""
+"""Sending a core ``Reply`` through discord.py: embeds from dicts, no pings, pages as a view.
+
+``NO_PINGS`` and ``to_embeds`` live in ``payload`` (imported by ``views`` too, which this
+module imports: no cycle); they are re-exported here for the callers that send replies."""
 
 from __future__ import annotations
 
@@ -7,16 +10,13 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.payload import NO_PINGS, to_embeds
+from bot.adapters.discord.views import Pager
 from bot.core.render import Reply
 
 __all__ = ["NO_PINGS", "edit_reply", "send_reply", "to_embeds"]
 
-NO_PINGS = discord.AllowedMentions.none()
 PAGER_TIMEOUT = 300.0
-
-
-def to_embeds(page: dict[str, Any]) -> list[discord.Embed]:
-    return [discord.Embed.from_dict(e) for e in page.get("embeds", [])]
 
 
 async def send_reply(
@@ -34,7 +34,6 @@ async def send_reply(
     other components (then only its first page is shown). ``files`` are attached to it (an
     embed shows one as its image by ``attachment://NAME``)."""
     from bot.adapters.discord.components import view_of  # components import this module
-    from bot.adapters.discord.views import Pager  # views import this module's helpers
 
     if reply.sections and reply.ask is not None and view is None:
         shown = reply.view(0, 0, owner=interaction.user.id)

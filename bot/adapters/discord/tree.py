@@ -10,10 +10,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.checks import is_moderator
 from bot.adapters.discord.deadline import Overdue, answer_in_time
 from bot.adapters.discord.edge import refusal
 from bot.adapters.discord.installs import scope
+from bot.adapters.discord.members import moderates
 from bot.adapters.discord.observe import InteractionObserver, typed_command_name
 from bot.adapters.discord.respond import send_reply
 from bot.core.cooldown import Cooldowns
@@ -104,7 +104,7 @@ async def _moderates(interaction: discord.Interaction[Any]) -> bool:
     if scope(interaction) is None:
         return False
     try:
-        return await is_moderator(interaction)
+        return await moderates(interaction)
     except Exception:  # the hint is a courtesy: never fail the error reply over it
         log.warning("could not tell whether %s moderates", interaction.user.id, exc_info=True)
         return False

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord.respond import NO_PINGS, to_embeds
+from bot.adapters.discord.payload import NO_PINGS, to_embeds
 from bot.core.render import PAGER_NEXT, PAGER_PREVIOUS, Reply
 
 __all__ = ["Pager"]

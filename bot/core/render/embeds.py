@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.core.answers import Ask
 from bot.core.dates import day, plural
+from bot.core.labels import source_label
 from bot.core.models import Citation, Provenance, Source, is_url
-from bot.core.render.footnotes import source_label
 from bot.core.render.state import SectionPages, answer_components
 
 __all__ = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.core.labels import clip, short_label, source_label, strip_source_ids
 from bot.core.models import Source, is_url
+from bot.core.render.embeds import inert
 
 __all__ = ["clip", "mark", "short_label", "source_label", "sources_block", "strip_source_ids"]
 
@@ -22,8 +23,6 @@ def mark(number: int) -> str:
 
 def sources_block(cited: list[str], sources: dict[str, Source], escape: bool = True) -> str:
     """``¹ Xinhua, …`` one line per cited source, in mark order, by its short label."""
-    from bot.core.render.embeds import inert  # embeds imports this module
-
     lines = []
     for number, source_id in enumerate(cited, start=1):
         label = short_label(source_label(sources.get(source_id), source_id))

@@ -13,6 +13,8 @@ from bot.core.answers import (
     SourceListAnswer,
     SummitListAnswer,
 )
+from bot.core.commands import COMMANDS, Access, slash_commands
+from bot.core.commands import Kind as CommandKind
 from bot.core.dates import day, plural
 from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
 from bot.core.render.answers import (
@@ -176,6 +178,24 @@ def _(answer: SourceListAnswer) -> Reply:
     return build_reply("Sources", [section], sources=answer.sources, color=SCO_BLUE, ask=answer.ask)
 
 
+def about_commands() -> str:
+    """The command list of ``/about``, from the registry (``bot.core.commands``): an example of
+    each command anyone can run, the message menus, and the moderators' commands by name."""
+    public = [
+        f"`{spec.example}`" for spec in slash_commands(Access.EVERYONE) if spec.name != "about"
+    ]
+    menus = [f"**Apps → {spec.name}**" for spec in COMMANDS if spec.kind is CommandKind.MESSAGE]
+    moderators = dict.fromkeys(
+        f"`/{spec.group or spec.name}`" for spec in COMMANDS if spec.access is not Access.EVERYONE
+    )
+    lines = [" · ".join(public)]
+    if menus:
+        lines[0] += "; on any message, " + ", ".join(menus) + "."
+    if moderators:
+        lines.append("Moderators: " + " · ".join(moderators) + ".")
+    return "\n".join(lines)
+
+
 @render.register
 def _(answer: AboutAnswer) -> Reply:
     c = answer.counts
@@ -192,9 +212,7 @@ def _(answer: AboutAnswer) -> Reply:
     desc = (
         "I answer questions about the Shanghai Cooperation Organization from a curated store "
         "in which every fact and quote cites its source with a verbatim excerpt. "
-        "Where the sources say nothing, I say so.\n\n"
-        "`/member belarus` · `/summit 2025` · `/quote xi jinping` · `/search railway` · "
-        "`/fact trade` · `/source` · `/timeline`; on any message, **Apps → Find sources**."
+        "Where the sources say nothing, I say so.\n\n" + about_commands()
     )
     fields = [
         {"name": "Entries", "value": entries, "inline": False},
