@@ -22,8 +22,8 @@ starting at once take turns instead of colliding.
 
 What each backend supplies: the ``Database`` methods (``bot.store.sql``), ``page_sql`` and
 ``document`` (rows back into documents), ``put_on`` (one document, an upsert), the bulk
-``_insert_documents``/``_update_documents``/``_write_side_tables``, ``_keys_at`` (PostgreSQL
-starts from a mark), ``_curated_changed`` (PostgreSQL rebuilds its marks) and ``search``
+``insert_documents``/``update_documents``/``write_side_tables``, ``_keys_at`` (PostgreSQL
+starts from a mark), ``curated_changed`` (PostgreSQL rebuilds its marks) and ``search``
 (FTS5 or ``tsvector``).
 """
 
@@ -40,20 +40,26 @@ from bot.core.models import Document, Kind
 from bot.core.ports import SearchPage, SyncReport
 from bot.store.common import check_seed, content_hash, nth_unshadowed, scope
 from bot.store.digest import SqlDigestStore
-from bot.store.documents_sql import LinkRef, Params, in_scope, keys_at, ordered_page, visible
+from bot.store.documents_copy import export_documents, import_documents
+from bot.store.documents_sql import (
+    Added,
+    Changed,
+    LinkRef,
+    Params,
+    in_scope,
+    keys_at,
+    ordered_page,
+    visible,
+)
 from bot.store.moderation import SqlModerationStore
-from bot.store.portable import DOCUMENT_AREA, ImportReport, document_row, row_document, row_times
+from bot.store.portable import DOCUMENT_AREA, ImportReport
 from bot.store.portable import Row as PortableRow
-from bot.store.sql import Connection, Row, moment_of
+from bot.store.sql import Connection, Row
 from bot.store.usage import SqlUsageStore
 
 __all__ = ["Added", "Changed", "SqlDocumentStore"]
 
 Docs = list[Document]
-Added = tuple[Document, str, datetime, datetime]
-"""A document to insert: (document, content hash, created_at, updated_at)."""
-Changed = tuple[int, Document, str, datetime]
-"""A stored document to rewrite: (id, document, content hash, updated_at)."""
 _IDENT_CHUNK = 300
 
 
@@ -128,22 +134,22 @@ class SqlDocumentStore(ABC):
         """Add or replace one guild's document, with its links and names, on ``conn``."""
 
     @abstractmethod
-    async def _insert_documents(
+    async def insert_documents(
         self, conn: Connection, docs: Sequence[Added]
     ) -> builtins.list[tuple[int, Document]]:
         """Insert new documents (without links and names); (id, document) of each."""
 
     @abstractmethod
-    async def _update_documents(self, conn: Connection, docs: Sequence[Changed]) -> None:
+    async def update_documents(self, conn: Connection, docs: Sequence[Changed]) -> None:
         """Rewrite changed documents in place, their links and names cleared."""
 
     @abstractmethod
-    async def _write_side_tables(
+    async def write_side_tables(
         self, conn: Connection, written: Iterable[tuple[int, Document]]
     ) -> None:
         """Insert the links and names of freshly written documents."""
 
-    async def _curated_changed(self, conn: Connection) -> None:  # noqa: B027 (a no-op hook)
+    async def curated_changed(self, conn: Connection) -> None:  # noqa: B027 (a no-op hook)
         """Curated documents were added or removed (PostgreSQL rebuilds its marks)."""
 
     def _keys_at(
@@ -174,7 +180,7 @@ class SqlDocumentStore(ABC):
 
     # -- writes -------------------------------------------------------------------------------
 
-    async def _remove_documents(self, conn: Connection, ids: Sequence[int]) -> None:
+    async def remove_documents(self, conn: Connection, ids: Sequence[int]) -> None:
         """Delete documents (their links and names with them)."""
         if ids:
             await conn.executemany("DELETE FROM documents WHERE id = $1", [(i,) for i in ids])
@@ -205,13 +211,13 @@ class SqlDocumentStore(ABC):
                     added.append((doc, digest, now, now))
                 elif existing[ident][1] != digest:
                     changed.append((existing[ident][0], doc, digest, now))
-            await self._remove_documents(conn, removed)
-            await self._update_documents(conn, changed)
+            await self.remove_documents(conn, removed)
+            await self.update_documents(conn, changed)
             written = [(doc_id, d) for doc_id, d, _, _ in changed]
-            written += await self._insert_documents(conn, added)
-            await self._write_side_tables(conn, written)
+            written += await self.insert_documents(conn, added)
+            await self.write_side_tables(conn, written)
             if added or removed:
-                await self._curated_changed(conn)
+                await self.curated_changed(conn)
         return SyncReport(
             added=len(added),
             updated=len(changed),
@@ -447,73 +453,23 @@ class SqlDocumentStore(ABC):
     def copy_areas(self) -> tuple[str, ...]:
         return (DOCUMENT_AREA,)
 
-    async def export_rows(
+    def export_rows(
         self, area: str, *, batch: int = 1000
     ) -> AsyncIterator[builtins.list[PortableRow]]:
-        """Every document, curated and every guild's, by (kind, guild_id, key): a batch is
-        one read along the ``documents_scope`` index, continuing after the last key."""
-        if area != DOCUMENT_AREA:
-            raise ValueError(f"the {self.backend_name} store has no {area!r} area to export")
-        after: tuple[str, int, str] = ("", -1, "")
-        width = self.doc_width
-        while True:
-            async with self.read() as conn:
-                rows = await conn.fetch(
-                    f"SELECT {self.doc_columns}, d.created_at, d.updated_at FROM documents d "
-                    "WHERE (d.kind, d.guild_id, d.key) > ($1, $2, $3) "
-                    "ORDER BY d.kind, d.guild_id, d.key LIMIT $4",
-                    *after,
-                    batch,
-                )
-            if not rows:
-                return
-            yield [
-                document_row(
-                    self.document(row[:width]), moment_of(row[width]), moment_of(row[width + 1])
-                )
-                for row in rows
-            ]
-            after = (rows[-1][0], rows[-1][2], rows[-1][1])
+        """Every document, curated and every guild's (``bot.store.documents_copy``)."""
+        self._check_area(area, "export")
+        return export_documents(self, batch)
 
     async def import_rows(self, area: str, rows: Sequence[PortableRow]) -> ImportReport:
-        """Write documents by (kind, key, guild_id), keeping their times: new ones added,
-        changed ones (by content hash) rewritten, identical ones left alone. Curated documents
-        included: this is a copy, not an edit."""
-        if area != DOCUMENT_AREA:
-            raise ValueError(f"the {self.backend_name} store has no {area!r} area to import")
-        incoming: dict[tuple[str, str, int], Added] = {}
-        for row in rows:
-            doc = row_document(row)
-            created, updated = row_times(row)
-            incoming[(doc.kind.value, doc.key, doc.guild_id)] = (
-                doc,
-                content_hash(doc),
-                created,
-                updated,
-            )
-        if not incoming:
-            return ImportReport()
-        async with self.write() as conn:
-            existing = await self._ids_of(conn, builtins.list(incoming))
-            added = [v for ident, v in incoming.items() if ident not in existing]
-            changed = [
-                (existing[ident][0], doc, digest, updated)
-                for ident, (doc, digest, _, updated) in incoming.items()
-                if ident in existing and existing[ident][1] != digest
-            ]
-            await self._update_documents(conn, changed)
-            written = [(doc_id, d) for doc_id, d, _, _ in changed]
-            written += await self._insert_documents(conn, added)
-            await self._write_side_tables(conn, written)
-            if any(doc.guild_id == 0 for doc, _, _, _ in added):
-                await self._curated_changed(conn)
-        return ImportReport(
-            added=len(added),
-            updated=len(changed),
-            unchanged=len(incoming) - len(added) - len(changed),
-        )
+        """Write documents, keeping their times (``bot.store.documents_copy``)."""
+        self._check_area(area, "import")
+        return await import_documents(self, rows)
 
-    async def _ids_of(
+    def _check_area(self, area: str, what: str) -> None:
+        if area != DOCUMENT_AREA:
+            raise ValueError(f"the {self.backend_name} store has no {area!r} area to {what}")
+
+    async def ids_of(
         self, conn: Connection, idents: Sequence[tuple[str, str, int]]
     ) -> dict[tuple[str, str, int], tuple[int, str]]:
         """(id, content hash) of the stored documents among ``idents``, by identity."""

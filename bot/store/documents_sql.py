@@ -5,13 +5,28 @@ their arguments; ``bot.store.documents`` runs them. Placeholders are ``$n``, num
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from bot.core.models import Kind
+from bot.core.models import Document, Kind
 
-__all__ = ["LinkRef", "Params", "in_scope", "keys_at", "ordered_page", "unshadowed", "visible"]
+__all__ = [
+    "Added",
+    "Changed",
+    "LinkRef",
+    "Params",
+    "in_scope",
+    "keys_at",
+    "ordered_page",
+    "unshadowed",
+    "visible",
+]
 
 LinkRef = tuple[str, str] | None
+Added = tuple[Document, str, datetime, datetime]
+"""A document to insert: (document, content hash, created_at, updated_at)."""
+Changed = tuple[int, Document, str, datetime]
+"""A stored document to rewrite: (id, document, content hash, updated_at)."""
 
 
 class Params:

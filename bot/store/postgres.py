@@ -80,7 +80,8 @@ class _Connection:
         return list(await self.raw.fetch(sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        return await self.raw.fetchrow(sql, *args)  # type: ignore[no-any-return]
+        row: Row | None = await self.raw.fetchrow(sql, *args)
+        return row
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         return await self.raw.fetchval(sql, *args)
@@ -227,7 +228,7 @@ class PostgresStore(SqlDocumentStore):
             [normalise_name(name) for name in doc.names],
         )
 
-    async def _insert_documents(
+    async def insert_documents(
         self, conn: Connection, docs: Sequence[Added]
     ) -> builtins.list[tuple[int, Document]]:
         if not docs:
@@ -247,7 +248,7 @@ class PostgresStore(SqlDocumentStore):
         by_ident = {(d.kind.value, d.key, d.guild_id): d for d, _, _, _ in docs}
         return [(r[0], by_ident[(r[1], r[2], r[3])]) for r in rows]
 
-    async def _update_documents(self, conn: Connection, docs: Sequence[Changed]) -> None:
+    async def update_documents(self, conn: Connection, docs: Sequence[Changed]) -> None:
         if not docs:
             return
         ids = [doc_id for doc_id, _, _, _ in docs]
@@ -263,7 +264,7 @@ class PostgresStore(SqlDocumentStore):
             [updated for _, _, _, updated in docs],
         )
 
-    async def _remove_documents(self, conn: Connection, ids: Sequence[int]) -> None:
+    async def remove_documents(self, conn: Connection, ids: Sequence[int]) -> None:
         """Delete documents with their links and names (three statements, not a cascade per
         row: the count triggers then run once each)."""
         if ids:
@@ -274,7 +275,7 @@ class PostgresStore(SqlDocumentStore):
             ):
                 await conn.execute(f"DELETE FROM {table} WHERE {column} = ANY($1::bigint[])", ids)
 
-    async def _write_side_tables(
+    async def write_side_tables(
         self, conn: Connection, written: Iterable[tuple[int, Document]]
     ) -> None:
         links, names = side_records(written)
@@ -287,7 +288,7 @@ class PostgresStore(SqlDocumentStore):
                 "document_names", records=names, columns=NAME_COLUMNS
             )
 
-    async def _curated_changed(self, conn: Connection) -> None:
+    async def curated_changed(self, conn: Connection) -> None:
         """Rebuild the marks of every large curated kind (one pass over its keys in index
         order), at the generation now in force; small kinds lose theirs."""
         await conn.execute("DELETE FROM document_marks WHERE guild_id = 0")

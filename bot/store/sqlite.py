@@ -221,14 +221,14 @@ class SqliteStore(SqlDocumentStore):
             now,
         )
         await self._clear_side_tables(conn, [doc_id])
-        await self._write_side_tables(conn, [(doc_id, doc)])
+        await self.write_side_tables(conn, [(doc_id, doc)])
 
     async def _clear_side_tables(self, conn: Connection, ids: Sequence[int]) -> None:
         params = [(doc_id,) for doc_id in ids]
         await conn.executemany("DELETE FROM document_links WHERE document_id = $1", params)
         await conn.executemany("DELETE FROM document_names WHERE document_id = $1", params)
 
-    async def _write_side_tables(
+    async def write_side_tables(
         self, conn: Connection, written: Iterable[tuple[int, Document]]
     ) -> None:
         """The identity columns are copied from ``documents`` itself, never from the caller."""
@@ -251,7 +251,7 @@ class SqliteStore(SqlDocumentStore):
             names,
         )
 
-    async def _update_documents(self, conn: Connection, docs: Sequence[Changed]) -> None:
+    async def update_documents(self, conn: Connection, docs: Sequence[Changed]) -> None:
         await self._clear_side_tables(conn, [doc_id for doc_id, _, _, _ in docs])
         await conn.executemany(
             "UPDATE documents SET data = $1, title = $2, body = $3, content_hash = $4, "
@@ -262,7 +262,7 @@ class SqliteStore(SqlDocumentStore):
             ],
         )
 
-    async def _insert_documents(
+    async def insert_documents(
         self, conn: Connection, docs: Sequence[Added]
     ) -> builtins.list[tuple[int, Document]]:
         """One ``executemany`` (one hop to SQLite's thread), then the new ids by identity."""
@@ -285,7 +285,7 @@ class SqliteStore(SqlDocumentStore):
                 for d, h, created, updated in docs
             ],
         )
-        ids = await self._ids_of(conn, [(d.kind.value, d.key, d.guild_id) for d, _, _, _ in docs])
+        ids = await self.ids_of(conn, [(d.kind.value, d.key, d.guild_id) for d, _, _, _ in docs])
         return [(ids[(d.kind.value, d.key, d.guild_id)][0], d) for d, _, _, _ in docs]
 
     # -- the dialect: changes from other processes (none with SQLite) -------------------------
