@@ -130,6 +130,13 @@ class SqlDocumentStore(ABC):
     def document(self, row: Row) -> Document: ...
 
     @abstractmethod
+    def key_list(self, query: str) -> str:
+        """An SQL expression: the keys ``query`` selects, as one value (``keys_from``)."""
+
+    @abstractmethod
+    def keys_from(self, value: Any) -> builtins.list[str]: ...
+
+    @abstractmethod
     async def put_on(self, conn: Connection, doc: Document) -> None:
         """Add or replace one guild's document, with its links and names, on ``conn``."""
 
@@ -267,7 +274,7 @@ class SqlDocumentStore(ABC):
         return await self._read_page(inner, params)
 
     async def count(self, kind: Kind, guild_id: int | None = None) -> int:
-        async with self.snapshot() as conn:
+        async with self.read() as conn:
             total, _, _ = await self._census(conn, kind, scope(guild_id), None)
         return total
 
@@ -374,9 +381,9 @@ class SqlDocumentStore(ABC):
         self, conn: Connection, kind: Kind, guild: int, link: LinkRef
     ) -> tuple[int, int, builtins.list[str]]:
         """(visible total, the guild's own count, sorted keys of the curated rows it shadows)
-        for one kind, or only those linked to ``link``, without scans: counts come from
-        ``document_counts`` or ``document_link_counts``, shadows from the guild's own rows and
-        the curated entries it hid."""
+        for one kind, or only those linked to ``link``, in one statement and without scans:
+        counts come from ``document_counts`` or ``document_link_counts``, shadows from the
+        guild's own rows and the curated entries it hid."""
         params = Params(kind.value)
         if link is None:
             counted = "FROM document_counts WHERE kind = $1"
@@ -391,19 +398,19 @@ class SqlDocumentStore(ABC):
 
         if not guild:
             return int(await conn.fetchval(f"SELECT {count('0')}", *params.values)), 0, []
-        row = await conn.fetchrow(f"SELECT {count('0')}, {count(params(guild))}", *params.values)
-        assert row is not None
-        curated, own = int(row[0]), int(row[1])
-        shadows = Params(kind.value, guild)
-        table, _, condition = in_scope(kind, link, shadows)
-        rows = await conn.fetch(
+        g = params(guild)
+        table, _, condition = in_scope(kind, link, params)
+        shadows = (
             f"SELECT t.key FROM {table} t WHERE {condition} AND t.guild_id = 0 AND t.key IN "
-            "(SELECT o.key FROM documents o WHERE o.kind = $1 AND o.guild_id = $2 "
-            "UNION SELECT h.key FROM hidden_entries h WHERE h.kind = $1 AND h.guild_id = $2) "
-            "ORDER BY t.key",
-            *shadows.values,
+            f"(SELECT o.key FROM documents o WHERE o.kind = $1 AND o.guild_id = {g} "
+            f"UNION SELECT h.key FROM hidden_entries h WHERE h.kind = $1 AND h.guild_id = {g}) "
+            "ORDER BY t.key"
         )
-        shadowed = [key for (key,) in rows]
+        row = await conn.fetchrow(
+            f"SELECT {count('0')}, {count(g)}, {self.key_list(shadows)}", *params.values
+        )
+        assert row is not None
+        curated, own, shadowed = int(row[0]), int(row[1]), sorted(self.keys_from(row[2]))
         return curated + own - len(shadowed), own, shadowed
 
     async def random(

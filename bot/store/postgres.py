@@ -209,6 +209,12 @@ class PostgresStore(SqlDocumentStore):
             names=tuple(names),
         )
 
+    def key_list(self, query: str) -> str:
+        return f"ARRAY({query})"
+
+    def keys_from(self, value: Any) -> builtins.list[str]:
+        return list(value)
+
     async def put_on(self, conn: Connection, doc: Document) -> None:
         if doc.guild_id == 0:
             raise ValueError("curated documents change only through sync_curated")

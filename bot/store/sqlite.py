@@ -199,6 +199,12 @@ class SqliteStore(SqlDocumentStore):
             names=tuple(json.loads(names)),
         )
 
+    def key_list(self, query: str) -> str:
+        return f"(SELECT json_group_array(key) FROM ({query}))"
+
+    def keys_from(self, value: Any) -> builtins.list[str]:
+        return list(json.loads(value))
+
     async def put_on(self, conn: Connection, doc: Document) -> None:
         if doc.guild_id == 0:
             raise ValueError("curated documents change only through sync_curated")
