@@ -50,7 +50,7 @@ async def write_rate(stores: list[Store], per_writer: int) -> float:
     async def writer(n: int) -> None:
         store = stores[n % len(stores)]
         for i in range(per_writer):
-            await store.put(guild_doc(n, i))  # type: ignore[attr-defined]
+            await store.put(guild_doc(n, i))
 
     start = time.perf_counter()
     await asyncio.gather(*(writer(n) for n in range(WRITERS)))

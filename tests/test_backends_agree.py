@@ -92,6 +92,8 @@ QUERIES = [
     "the",
     "NEAR(",
     "'; DROP TABLE documents; --",
+    "railway \ue000",  # private-use characters separate words on both (as one phrase below)
+    "energy\uf8ffsecurity",
 ]
 
 

@@ -179,11 +179,11 @@ async def test_counts_stay_true_under_concurrent_writers(store: Store) -> None:
         guild = 1000 + n % 3
         for i in range(25):
             key = f"c{i:03d}" if i % 5 == 0 else f"w{n}-{i}"
-            await store.put(fact(key, f"Writer {n} fact {i}.", guild, [f"t{i % 4}"]))  # type: ignore[attr-defined]
+            await store.put(fact(key, f"Writer {n} fact {i}.", guild, [f"t{i % 4}"]))
             if i % 7 == 0:
-                await store.put(fact(key, f"Writer {n} again {i}.", guild, ["t9"]))  # type: ignore[attr-defined]
+                await store.put(fact(key, f"Writer {n} again {i}.", guild, ["t9"]))
             if i % 6 == 0:
-                await store.delete(Kind.FACT, key, guild)  # type: ignore[attr-defined]
+                await store.delete(Kind.FACT, key, guild)
 
     await asyncio.gather(*(writer(n) for n in range(8)))
     pool = store.pool  # type: ignore[attr-defined]

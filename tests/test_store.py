@@ -516,6 +516,18 @@ async def test_search_ignores_diacritics(library: Store) -> None:
 def test_fts_query_quotes_every_term() -> None:
     assert fts_query(['say "hi"', "NEAR("]) == '"say ""hi""" AND "NEAR("'
     assert fts_query(["*", "-"]) is None
+    assert fts_query(["\ue000", "rail\ue000way"]) == '"rail way"'
+
+
+async def test_private_use_characters_separate_words_on_every_backend(library: Store) -> None:
+    # U+E000, U+F8FF and U+F0000 are private-use characters (Unicode category Co): PostgreSQL's
+    # search_words makes them spaces, and so does the one tokeniser both backends share.
+    energy = keys((await library.search(["energy"])).hits)
+    assert len(energy) == 3
+    assert keys((await library.search(["energy", "\ue000"])).hits) == energy
+    assert keys((await library.search(["energy", "\U000f0000\uf8ff"])).hits) == energy
+    assert keys((await library.search(["near\ue000the border"])).hits) == ["trade"]
+    assert (await library.search(["\ue000"])).total == 0
 
 
 async def test_a_task_cancelled_mid_transaction_leaves_the_store_usable(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ async def fill(store: Store) -> None:
     for guild in (111, 222, 2**62):
         for i in range(5):
             fact = Fact(id=f"s{i}", text=f"Server {guild} fact {i}.", topics=["t"], citations=CITE)
-            await store.put(to_document(fact, guild))  # type: ignore[attr-defined]
+            await store.put(to_document(fact, guild))
     belarus = Country(
         slug="belarus",
         name="Belarus (server's own)",
@@ -34,7 +34,7 @@ async def fill(store: Store) -> None:
         aliases=["Беларусь"],
         citations=CITE,
     )
-    await store.put(to_document(belarus, 111))  # type: ignore[attr-defined]
+    await store.put(to_document(belarus, 111))
 
 
 async def everything(url: str) -> list[Row]:
@@ -94,14 +94,14 @@ async def test_a_changed_document_is_updated_and_an_extra_one_fails_verification
 
     store = await open_store(source)
     fact = Fact(id="s1", text="Server 111 fact 1, edited.", citations=CITE)
-    await store.put(to_document(fact, 111))  # type: ignore[attr-defined]
+    await store.put(to_document(fact, 111))
     await store.close()
     report = await copy_store(source, target)
     assert report.imported["documents"].updated == 1 and report.ok
 
     store = await open_store(target)
     extra = Fact(id="only-here", text="Only in the target.", citations=CITE)
-    await store.put(to_document(extra, 111))  # type: ignore[attr-defined]
+    await store.put(to_document(extra, 111))
     await store.close()
     report = await copy_store(source, target)
     assert not report.ok
@@ -121,7 +121,7 @@ async def test_the_command_prints_and_exits_by_the_verdict(
     assert "documents: " in out and "verified" in out and "fact" in out
 
     store = await open_store(target)
-    await store.put(to_document(Fact(id="x", text="Extra.", citations=CITE), 5))  # type: ignore[attr-defined]
+    await store.put(to_document(Fact(id="x", text="Extra.", citations=CITE), 5))
     await store.close()
     assert await _main(["store", "copy", "--from", source, "--to", target]) == 1
     assert "MISMATCH" in capsys.readouterr().out

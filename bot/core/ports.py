@@ -87,6 +87,15 @@ class Store(Protocol):
         remove those no longer present. Never touches any guild's own documents."""
         ...
 
+    async def put(self, doc: Document) -> None:
+        """Add or replace one server's own document (``doc.guild_id`` != 0); curated documents
+        change only through ``sync_curated``."""
+        ...
+
+    async def delete(self, kind: Kind, key: str, guild_id: int) -> bool:
+        """Remove one server's own document; whether it existed."""
+        ...
+
     async def get(self, kind: Kind, key: str, guild_id: int | None = None) -> Document | None: ...
 
     async def list(

@@ -9,11 +9,14 @@ imported when chosen, so SQLite users never import asyncpg, an optional extra.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from bot.core.ports import DigestStore, ModerationStore, Store, UsageStore
-from bot.store.cached import Backend, CachedStore
+from bot.core.ports import DigestStore, ModerationStore, UsageStore
+from bot.store.cached import CachedStore
+
+if TYPE_CHECKING:
+    from bot.store.documents import SqlDocumentStore
 
 __all__ = [
     "POSTGRES_INSTALL_HINT",
@@ -61,26 +64,40 @@ def sqlite_path(url: str) -> str:
     return path
 
 
-async def _open_sqlite(url: str) -> Backend:
+async def _open_sqlite(url: str) -> SqlDocumentStore:
     from bot.store.sqlite import SqliteStore
 
-    store = await SqliteStore.open(sqlite_path(url))
-    try:
-        await store.migrate()
-    except BaseException:
-        await store.close()
-        raise
-    return store
+    return await SqliteStore.open(sqlite_path(url))
 
 
-async def _open_postgres(url: str) -> Backend:
+async def _open_postgres(url: str) -> SqlDocumentStore:
     try:
         import asyncpg  # noqa: F401  (the optional extra; checked before the backend loads)
     except ImportError as exc:
         raise UnsupportedBackend(POSTGRES_INSTALL_HINT) from exc
     from bot.store.postgres import PostgresStore
 
-    store = await PostgresStore.open(url)
+    return await PostgresStore.open(url)
+
+
+_BACKENDS: dict[str, Callable[[str], Awaitable[SqlDocumentStore]]] = {
+    "sqlite": _open_sqlite,
+    "postgresql": _open_postgres,
+    "postgres": _open_postgres,
+}
+"""The factory: a URL's scheme names the backend; each is imported only when chosen."""
+
+
+async def open_store(url: str) -> SqlDocumentStore:
+    """Open the database ``url`` names, migrated to the current schema and ready to use: one
+    object with every store the bot needs (the ``Store`` itself, and its ``moderation``,
+    ``digests`` and ``usage`` stores on the same connection or pool)."""
+    scheme = url.partition("://")[0].lower() if "://" in url else "sqlite"
+    opener = _BACKENDS.get(scheme)
+    if opener is None:
+        known = ", ".join(f"{name}://" for name in _BACKENDS)
+        raise ValueError(f"unknown database URL scheme {scheme!r}; expected one of {known}")
+    store = await opener(url)
     try:
         await store.migrate()
     except BaseException:
@@ -89,23 +106,10 @@ async def _open_postgres(url: str) -> Backend:
     return store
 
 
-_OPENERS: dict[str, Callable[[str], Awaitable[Backend]]] = {
-    "sqlite": _open_sqlite,
-    "postgresql": _open_postgres,
-    "postgres": _open_postgres,
-}
-
-
-async def open_store(url: str) -> Store:
-    """Open the store ``url`` names, migrated to the current schema and ready to use."""
-    return await _open_backend(url)
-
-
 async def open_cached_store(url: str) -> CachedStore:
     """``open_store``'s backend answered from memory (``bot.store.cached``): what the bot
-    runs on. Moderation and digests built on it with ``moderation_store``/``digest_store``
-    share its database and keep its versions."""
-    backend = await _open_backend(url)
+    runs on. Its ``moderation`` store (``moderation_store``) moves its versions on writes."""
+    backend = await open_store(url)
     try:
         return await CachedStore.over(backend)
     except BaseException:
@@ -113,72 +117,18 @@ async def open_cached_store(url: str) -> CachedStore:
         raise
 
 
-async def _open_backend(url: str) -> Backend:
-    scheme = url.partition("://")[0].lower() if "://" in url else "sqlite"
-    opener = _OPENERS.get(scheme)
-    if opener is None:
-        known = ", ".join(f"{name}://" for name in _OPENERS)
-        raise ValueError(f"unknown database URL scheme {scheme!r}; expected one of {known}")
-    return await opener(url)
-
-
-def digest_store(store: Store) -> DigestStore:
+def digest_store(store: SqlDocumentStore | CachedStore) -> DigestStore:
     """The daily digests' store on the same database (and connection or pool) as ``store``."""
-    from bot.store.sqlite import SqliteStore
-
-    if isinstance(store, CachedStore):
-        return digest_store(store.backend)
-
-    if isinstance(store, SqliteStore):
-        from bot.store.sqlite_digest import SqliteDigestStore
-
-        return SqliteDigestStore(store)
-    # Only a loaded PostgreSQL backend can have made ``store``: no asyncpg import otherwise.
-    postgres = sys.modules.get("bot.store.postgres")
-    if postgres is not None and isinstance(store, postgres.PostgresStore):
-        from bot.store.postgres_digest import PostgresDigestStore
-
-        return PostgresDigestStore(store)
-    raise UnsupportedBackend(f"daily digests have no backend for {type(store).__name__}")
+    return store.digests
 
 
-def moderation_store(store: Store) -> ModerationStore:
+def moderation_store(store: SqlDocumentStore | CachedStore) -> ModerationStore:
     """Moderation's store (versions, suggestions, audit log...) on the same database as
     ``store``, so a server's documents change in the same transactions as their versions.
     On a ``CachedStore``, its writes also move the cached store's versions."""
-    from bot.store.sqlite import SqliteStore
-
-    if isinstance(store, CachedStore):
-        from bot.store.cached_moderation import VersionedModeration
-
-        return VersionedModeration(moderation_store(store.backend), store)
-
-    if isinstance(store, SqliteStore):
-        from bot.store.sqlite_moderation import SqliteModerationStore
-
-        return SqliteModerationStore(store)
-    postgres = sys.modules.get("bot.store.postgres")
-    if postgres is not None and isinstance(store, postgres.PostgresStore):
-        from bot.store.postgres_moderation import PostgresModerationStore
-
-        return PostgresModerationStore(store)
-    raise UnsupportedBackend(f"moderation has no backend for {type(store).__name__}")
+    return store.moderation
 
 
-def usage_store(store: Store) -> UsageStore:
+def usage_store(store: SqlDocumentStore | CachedStore) -> UsageStore:
     """Usage counts (and the health check's ping) on the same database as ``store``."""
-    from bot.store.sqlite import SqliteStore
-
-    if isinstance(store, CachedStore):
-        return usage_store(store.backend)
-
-    if isinstance(store, SqliteStore):
-        from bot.store.sqlite_usage import SqliteUsageStore
-
-        return SqliteUsageStore(store)
-    postgres = sys.modules.get("bot.store.postgres")
-    if postgres is not None and isinstance(store, postgres.PostgresStore):
-        from bot.store.postgres_usage import PostgresUsageStore
-
-        return PostgresUsageStore(store)
-    raise UnsupportedBackend(f"usage counts have no backend for {type(store).__name__}")
+    return store.usage

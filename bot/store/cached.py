@@ -21,7 +21,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from bot.core.models import Document, Kind
-from bot.core.ports import SearchPage, Store, SyncReport
+from bot.core.ports import (
+    DigestStore,
+    ModerationStore,
+    SearchPage,
+    Store,
+    SyncReport,
+    UsageStore,
+)
+from bot.store.cached_moderation import EVERYTHING, VersionedModeration
 from bot.store.common import check_seed, scope
 from bot.store.snapshot import LinkRef, Snapshot, View
 
@@ -29,16 +37,20 @@ __all__ = ["EVERYTHING", "Backend", "CachedStore"]
 
 log = logging.getLogger(__name__)
 CURATED = 0
-EVERYTHING = "*"
 ECHO_WAIT = 1.0
 
 
 class Backend(Store, Protocol):
     """What ``CachedStore`` needs of a backend besides the ``Store`` protocol."""
 
-    async def put(self, doc: Document) -> None: ...
+    @property
+    def moderation(self) -> ModerationStore: ...
 
-    async def delete(self, kind: Kind, key: str, guild_id: int) -> bool: ...
+    @property
+    def digests(self) -> DigestStore: ...
+
+    @property
+    def usage(self) -> UsageStore: ...
 
     async def scope_documents(self, guild_id: int) -> builtins.list[Document]: ...
 
@@ -82,6 +94,19 @@ class CachedStore:
     def __getattr__(self, name: str) -> Any:
         """The backend's other attributes (``pool``, ``export_rows``...)."""
         return getattr(self.backend, name)
+
+    @property
+    def moderation(self) -> ModerationStore:
+        """The backend's moderation store, its writes moving this store's versions."""
+        return VersionedModeration(self.backend.moderation, self)
+
+    @property
+    def digests(self) -> DigestStore:
+        return self.backend.digests
+
+    @property
+    def usage(self) -> UsageStore:
+        return self.backend.usage
 
     # -- versions ---------------------------------------------------------------------------
 

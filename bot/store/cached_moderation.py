@@ -1,6 +1,6 @@
 """``VersionedModeration``: a moderation store whose writes bump the ``CachedStore`` versions.
 
-Moderation writes a server's documents in its own transactions (``bot.store.*_moderation``);
+Moderation writes a server's documents in its own transactions (``bot.store.moderation``);
 after each write that can change what the server sees (an entry's versions and documents,
 hidden entries, an import or a copy) the server's version moves here and the other processes
 are told. Every other call goes straight to the backend's moderation store.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from bot.core.models import Document, Kind
 from bot.core.ports import EntryChange, ModerationStore, Quota
@@ -22,9 +23,18 @@ from bot.core.records import (
     Suggestion,
     SuggestionStatus,
 )
-from bot.store.cached import EVERYTHING, CachedStore
 
-__all__ = ["VersionedModeration"]
+__all__ = ["EVERYTHING", "VersionedModeration", "Versions"]
+
+EVERYTHING = "*"
+"""The version to move when a change may touch anything (every server's and the curated)."""
+
+
+class Versions(Protocol):
+    """What the moderation writes move: ``CachedStore.changed`` (kept apart from
+    ``bot.store.cached`` so that neither module imports the other's)."""
+
+    async def changed(self, guild: int | str) -> None: ...
 
 
 def _guilds_of(change: EntryChange) -> set[int]:
@@ -38,7 +48,7 @@ def _guilds_of(change: EntryChange) -> set[int]:
 class VersionedModeration:
     """``inner`` (the backend's moderation store), bumping ``cache``'s versions on writes."""
 
-    def __init__(self, inner: ModerationStore, cache: CachedStore) -> None:
+    def __init__(self, inner: ModerationStore, cache: Versions) -> None:
         self.inner = inner
         self.cache = cache
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Sequence
 
@@ -20,6 +21,7 @@ __all__ = [
     "normalise_name",
     "nth_unshadowed",
     "scope",
+    "search_terms",
 ]
 
 SEARCH_COUNT_CAP = 1000
@@ -76,3 +78,24 @@ def nth_unshadowed(window: Sequence[str], shadowed: Sequence[str], what: str) ->
         elif position - inside == before:
             return key
     raise LookupError(f"no curated {what} past {len(shadowed)} shadowed")
+
+
+def _is_word_character(ch: str) -> bool:
+    """Letters and digits: what both full-text engines index as words. Private-use characters
+    (``Co``) are not: PostgreSQL's ``search_words`` makes them spaces, so a term's private-use
+    characters separate words here too, on both backends."""
+    return unicodedata.category(ch)[0] in "LN"
+
+
+def search_terms(terms: Sequence[str]) -> list[str]:
+    """The terms worth searching, made safe to send, the same for both backends: invalid
+    UTF-8 replaced, NUL (which PostgreSQL text cannot hold) and private-use characters made
+    spaces, and terms left without any letter or digit dropped. Each term is still only ever
+    a quoted phrase (FTS5) or a query parameter (PostgreSQL), never query syntax."""
+    kept = []
+    for term in terms:
+        clean = term.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
+        clean = "".join(" " if unicodedata.category(ch) == "Co" else ch for ch in clean)
+        if any(_is_word_character(ch) for ch in clean):
+            kept.append(clean)
+    return kept

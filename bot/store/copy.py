@@ -32,9 +32,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.core.ports import Store
 from bot.store import open_store
 from bot.store.common import content_hash
+from bot.store.documents import SqlDocumentStore
 from bot.store.moderation_copy import MODERATION_AREA, ModerationRows, moderation_identity
 from bot.store.portable import DOCUMENT_AREA, ImportReport, Portable, Row, row_document
 
@@ -106,7 +106,7 @@ class Area:
     """A copyable storage area (see the module docstring)."""
 
     name: str
-    rows: Callable[[Store], AreaRows]
+    rows: Callable[[SqlDocumentStore], AreaRows]
     group: Callable[[Row], str] | None = None
     identity: Callable[[Row], str] = _canonical
     content: Callable[[Row], str] = _canonical
@@ -118,7 +118,7 @@ class Area:
 class _StoreArea:
     """An area the store object itself exports and imports (``Portable``)."""
 
-    def __init__(self, store: Store, area: str) -> None:
+    def __init__(self, store: SqlDocumentStore, area: str) -> None:
         if not isinstance(store, Portable) or area not in store.copy_areas():
             raise TypeError(f"{type(store).__name__} cannot export or import {area!r}")
         self._store: Portable = store
@@ -131,7 +131,7 @@ class _StoreArea:
         return await self._store.import_rows(self._area, rows)
 
 
-def _documents(store: Store) -> AreaRows:
+def _documents(store: SqlDocumentStore) -> AreaRows:
     return _StoreArea(store, DOCUMENT_AREA)
 
 

@@ -15,9 +15,10 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 from bot.core.ledger import documents_of
-from bot.core.ports import ModerationStore, Store
+from bot.core.ports import ModerationStore
 from bot.core.records import GuildExport
 from bot.store import moderation_store
+from bot.store.documents import SqlDocumentStore
 from bot.store.portable import ImportReport, Row
 
 __all__ = ["MODERATION_AREA", "ModerationRows", "moderation_identity"]
@@ -43,7 +44,7 @@ def moderation_identity(row: Row) -> str:
 class ModerationRows:
     """The ``moderation`` area's rows on one store's database."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: SqlDocumentStore) -> None:
         self._mods: ModerationStore = moderation_store(store)
 
     async def export_rows(self, *, batch: int = 1000) -> AsyncIterator[list[Row]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.core.models import Kind
@@ -19,6 +19,7 @@ from bot.core.records import (
     Suggestion,
     SuggestionStatus,
 )
+from bot.store.sql import moment_of
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -28,19 +29,17 @@ __all__ = [
     "Stamp",
     "audit_of",
     "audit_params",
-    "aware",
     "hidden_of",
     "hidden_params",
     "suggestion_of",
     "suggestion_params",
     "to_json",
-    "utc_text",
     "version_of",
     "version_params",
 ]
 
 Stamp = Callable[[datetime], Any]
-Row = Sequence[Any] | Any  # a tuple, sqlite3.Row or asyncpg.Record: indexable by position
+Row = Sequence[Any] | Any  # a tuple or asyncpg.Record: indexable by position
 
 VERSION_COLUMNS = (
     "guild_id, kind, key, version, status, data, action, actor_id, actor_name, reason, at, "
@@ -52,22 +51,6 @@ SUGGESTION_COLUMNS = (
     "status, reviewer_id, reviewer_name, decided_at, reason, entry_key"
 )
 AUDIT_COLUMNS = "guild_id, at, actor_id, actor_name, action, kind, key, version, detail"
-
-
-def utc_text(moment: datetime) -> str:
-    """A time as SQLite stores it: UTC text, fixed width, so that text order is time order."""
-    return aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def aware(moment: datetime) -> datetime:
-    """A time as PostgreSQL stores it (timestamptz); naive times are refused everywhere."""
-    if moment.utcoffset() is None:
-        raise ValueError("moderation times must be timezone-aware")
-    return moment
-
-
-def _moment(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def _data(value: Any) -> Any:
@@ -113,7 +96,7 @@ def version_of(row: Row) -> EntryVersion:
         action=action,
         actor=Actor(id=actor_id, name=actor_name),
         reason=reason,
-        at=_moment(at),
+        at=moment_of(at),
         suggested_by=_actor(row[11], row[12]),
     )
 
@@ -130,7 +113,7 @@ def hidden_of(row: Row) -> HiddenEntry:
         key=key,
         actor=Actor(id=actor_id, name=actor_name),
         reason=reason,
-        at=_moment(at),
+        at=moment_of(at),
     )
 
 
@@ -164,11 +147,11 @@ def suggestion_of(row: Row) -> Suggestion:
         data=_data(data),
         new_person=_data(new_person) if new_person is not None else None,
         author=Actor(id=author_id, name=author_name),
-        at=_moment(at),
+        at=moment_of(at),
         duplicate_of=duplicate_of,
         status=SuggestionStatus(status),
         reviewer=_actor(reviewer_id, reviewer_name),
-        decided_at=_moment(decided_at) if decided_at else None,
+        decided_at=moment_of(decided_at) if decided_at else None,
         reason=reason,
         entry_key=entry_key,
     )
@@ -192,7 +175,7 @@ def audit_of(row: Row) -> AuditRecord:
     guild, at, actor_id, actor_name, action, kind, key, version, detail = row
     return AuditRecord(
         guild_id=guild,
-        at=_moment(at),
+        at=moment_of(at),
         actor=Actor(id=actor_id, name=actor_name),
         action=action,
         kind=Kind(kind) if kind else None,

@@ -1,23 +1,15 @@
-"""The SQLite backend: one aiosqlite connection, WAL for files, FTS5 for search.
+"""The SQLite dialect: one aiosqlite connection, WAL for files, FTS5 for search.
 
-Visibility: ``guild_id=None`` (or 0) reads curated rows only (``guild_id = 0``); a guild id reads
-curated rows plus that guild's, and a guild row shadows the curated row of the same
-(kind, key), and so does a row of ``hidden_entries`` (migration 0003: a curated entry the guild
-hid from itself), which shows nothing in its place. Key-ordered pages (``list``, ``linked``)
-merge two index-ordered branches, the guild's rows and the unshadowed curated ones
-(``_ordered_page``); ``search`` and ``names`` filter row by row (``_visible``); ``count``,
-``count_linked`` and ``random``, which must not scan, add up the two scopes and subtract the
-shadowed curated rows, found from the guild's own (few) rows and hidden entries.
-
-Guild documents are written with ``put`` and ``delete``, which the ``Store`` protocol does not
-list yet, or inside another table's transaction (``shared``) with ``put_in_transaction`` and
-``delete_in_transaction`` (``bot.store.sqlite_moderation``).
+What the stores do is written once (``bot.store.documents``, ``moderation``, ``digest``,
+``usage``); this module holds what is SQLite's own: the connection and its lock, transactions
+(``BEGIN`` for a snapshot, ``BEGIN IMMEDIATE`` for a write: SQLite's write lock, held across
+processes, so the per-server ``lock`` has nothing left to do), times stored as UTC text,
+links and names gathered as JSON, the one-document upsert, bulk writes by ``executemany``
+and the FTS5 search.
 
 Each aiosqlite call is a hop to the connection's thread (~50 us), so a read is one statement
-where it can be: a page query picks the page's ids first, then reads each document with its
-links and names as JSON (``_page_sql``). Every public method holds one lock (the connection is
-shared, and a write spans several statements); reads of several statements run in a
-transaction so they see one snapshot.
+where it can be. Every call holds the store's one lock (the connection is shared, and a write
+spans several statements).
 """
 
 from __future__ import annotations
@@ -28,58 +20,38 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import aiosqlite
 
-from bot.core.models import Document, Kind
-from bot.core.ports import SearchPage, SyncReport
-from bot.store.common import (
-    SEARCH_COUNT_CAP,
-    TITLE_WEIGHT,
-    check_seed,
-    content_hash,
-    normalise_name,
-    nth_unshadowed,
-)
+from bot.core.models import Document, Kind, Link
+from bot.core.ports import SearchPage
+from bot.store.common import SEARCH_COUNT_CAP, TITLE_WEIGHT, content_hash, normalise_name
 from bot.store.common import scope as _scope
+from bot.store.common import search_terms as _search_terms
+from bot.store.documents import Added, Changed, SqlDocumentStore
+from bot.store.documents_sql import Params, visible
 from bot.store.faults import SQLITE_BUSY_MS
 from bot.store.migrations import migrate_sqlite
-from bot.store.portable import (
-    DOCUMENT_AREA,
-    ImportReport,
-    document_row,
-    row_document,
-    row_times,
-)
-from bot.store.portable import Row as PortableRow
-from bot.store.sqlite_sql import DOC_COLUMNS as _DOC_COLUMNS
-from bot.store.sqlite_sql import (
-    Docs,
-    Keys,
-    LinkRef,
-    Pairs,
-    Params,
-    Row,
-    Rows,
-    fts_query,
-)
-from bot.store.sqlite_sql import document_from_row as _document
-from bot.store.sqlite_sql import in_scope as _in_scope
-from bot.store.sqlite_sql import now as _now
-from bot.store.sqlite_sql import ordered_page as _ordered_page
-from bot.store.sqlite_sql import page_sql as _page_sql
-from bot.store.sqlite_sql import visible as _visible
+from bot.store.sql import Connection, Row, qmark, utc_text
 
-__all__ = [
-    "MEMORY",
-    "SqliteStore",
-    "fts_query",
-]
+__all__ = ["MEMORY", "SqliteStore", "fts_query"]
 
 MEMORY = ":memory:"
+_UNIQUE = {sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE}
+
+
+def fts_query(terms: Sequence[str]) -> str | None:
+    """An FTS5 query matching documents that contain every term, each as a quoted phrase.
+
+    User text never reaches FTS5 syntax: each term is one string literal (``"`` doubled), so
+    ``*``, ``-``, ``:``, ``^``, ``AND``, ``NEAR(`` are just characters. The terms are those
+    ``bot.store.common.search_terms`` keeps, as on PostgreSQL; ``None`` when none is left.
+    """
+    phrases = ['"' + term.replace('"', '""') + '"' for term in _search_terms(terms)]
+    return " AND ".join(phrases) if phrases else None
 
 
 async def _enable_wal(conn: aiosqlite.Connection) -> None:
@@ -95,13 +67,52 @@ async def _enable_wal(conn: aiosqlite.Connection) -> None:
             await asyncio.sleep(0.01 + 0.001 * attempt)
 
 
-class SqliteStore:
-    """The ``Store`` protocol over SQLite. Build with ``await SqliteStore.open(path)``."""
+class _Connection:
+    """``bot.store.sql.Connection`` on the aiosqlite connection: ``$n`` made ``?n``."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        cursor = await self._conn.execute(qmark(sql), args)
+        return max(cursor.rowcount, 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._conn.executemany(qmark(sql), rows)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        return list(await self._conn.execute_fetchall(qmark(sql), args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = await self.fetchrow(sql, *args)
+        return row[0] if row is not None else None
+
+
+class SqliteStore(SqlDocumentStore):
+    """Every store protocol over SQLite. Build with ``await SqliteStore.open(path)``."""
+
+    backend_name = "SQLite"
+    doc_columns = (
+        "d.kind, d.key, d.guild_id, d.data, d.title, d.body, "
+        "(SELECT json_group_array(json_array(link_kind, link_key)) FROM (SELECT link_kind, "
+        "link_key FROM document_links WHERE document_id = d.id ORDER BY position)), "
+        "(SELECT json_group_array(name) FROM "
+        "(SELECT name FROM document_names WHERE document_id = d.id ORDER BY position))"
+    )
+    doc_width = 8
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
+        self._sql = _Connection(conn)
         self._lock = asyncio.Lock()
         self.path = path
+        super().__init__()
 
     @classmethod
     async def open(cls, path: str | Path = MEMORY) -> SqliteStore:
@@ -132,317 +143,158 @@ class SqliteStore:
         async with self._lock, aiosqlite.connect(str(path)) as source:
             await source.backup(self._conn)
 
-    # -- plumbing -------------------------------------------------------------------------
+    # -- the dialect: connections and transactions --------------------------------------------
 
     @asynccontextmanager
-    async def _transaction(self, begin: str) -> AsyncIterator[None]:
+    async def read(self) -> AsyncIterator[Connection]:
+        async with self._lock:
+            yield self._sql
+
+    @asynccontextmanager
+    async def _transaction(self, begin: str) -> AsyncIterator[Connection]:
         async with self._lock:
             try:
                 # BEGIN inside the try: a task cancelled while aiosqlite's thread runs it must
                 # still roll back, or the shared connection stays inside a transaction.
                 await self._conn.execute(begin)
-                yield
+                yield self._sql
             except BaseException:
                 await asyncio.shield(self._conn.rollback())
                 raise
             await self._conn.commit()
 
-    def _snapshot(self) -> AbstractAsyncContextManager[None]:
-        """A read of several statements."""
+    def snapshot(self) -> AbstractAsyncContextManager[Connection]:
         return self._transaction("BEGIN")
 
-    def _write(self) -> AbstractAsyncContextManager[None]:
+    def write(self) -> AbstractAsyncContextManager[Connection]:
         return self._transaction("BEGIN IMMEDIATE")
 
-    @asynccontextmanager
-    async def shared(self, *, write: bool = False) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection, inside a transaction under this store's lock, for the backends of
-        other tables in the same database (``bot.store.sqlite_digest``)."""
-        async with self._write() if write else self._snapshot():
-            yield self._conn
+    async def lock(self, conn: Connection, area: str, key: int) -> None:
+        """Nothing to do: a write transaction (``BEGIN IMMEDIATE``) is the only writer."""
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> Rows:
-        return list(await self._conn.execute_fetchall(sql, params))
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.IntegrityError) and error.sqlite_errorcode in _UNIQUE
 
-    async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        rows = await self._all(sql, params)
-        return rows[0][0] if rows else None
+    def stamp(self, moment: datetime) -> str:
+        return utc_text(moment)
 
-    async def _page(self, inner: str, params: Sequence[Any]) -> Docs:
-        return [_document(row) for row in await self._all(_page_sql(inner), params)]
+    def day(self, value: date) -> str:
+        return value.isoformat()
 
-    async def _read_page(self, inner: str, params: Sequence[Any]) -> Docs:
-        async with self._lock:
-            return await self._page(inner, params)
+    def clock(self, value: time) -> str:
+        return value.strftime("%H:%M")
 
-    # -- writes ---------------------------------------------------------------------------
+    # -- the dialect: documents ---------------------------------------------------------------
 
-    async def _write_side_tables(self, docs: Iterable[tuple[int, Document]]) -> None:
-        """Insert the links and names of freshly written documents (old ones deleted first).
-        The identity columns are copied from ``documents`` itself, never from the caller."""
-        links: list[tuple[Any, ...]] = []
-        names: list[tuple[Any, ...]] = []
-        for doc_id, doc in docs:
-            for position, link in enumerate(dict.fromkeys(doc.links)):
-                links.append((position, link.kind, link.key, doc_id))
-            for position, name in enumerate(doc.names):
-                names.append((position, name, normalise_name(name), doc_id))
-        await self._conn.executemany(
-            "INSERT INTO document_links "
-            "(document_id, position, link_kind, link_key, kind, key, guild_id) "
-            "SELECT id, ?, ?, ?, kind, key, guild_id FROM documents WHERE id = ?",
-            links,
-        )
-        await self._conn.executemany(
-            "INSERT INTO document_names (document_id, position, name, norm, kind, key, guild_id) "
-            "SELECT id, ?, ?, ?, kind, key, guild_id FROM documents WHERE id = ?",
-            names,
+    def document(self, row: Row) -> Document:
+        kind, key, guild_id, data, title, body, links, names = row
+        return Document(
+            kind=Kind(kind),
+            key=key,
+            guild_id=guild_id,
+            data=json.loads(data),
+            title=title,
+            body=body,
+            links=tuple(Link(kind=k, key=v) for k, v in json.loads(links)),
+            names=tuple(json.loads(names)),
         )
 
-    async def _clear_side_tables(self, ids: Sequence[int]) -> None:
-        params = [(doc_id,) for doc_id in ids]
-        await self._conn.executemany("DELETE FROM document_links WHERE document_id = ?", params)
-        await self._conn.executemany("DELETE FROM document_names WHERE document_id = ?", params)
+    def key_list(self, query: str) -> str:
+        return f"(SELECT json_group_array(key) FROM ({query}))"
 
-    async def sync_curated(self, docs: Sequence[Document]) -> SyncReport:
-        incoming: dict[tuple[str, str], tuple[Document, str]] = {}
-        for doc in docs:
-            if doc.guild_id != 0:
-                raise ValueError(f"sync_curated takes curated documents only: {doc.kind}/{doc.key}")
-            ident = (doc.kind.value, doc.key)
-            if ident in incoming:
-                raise ValueError(f"duplicate curated document {doc.kind}/{doc.key}")
-            incoming[ident] = (doc, content_hash(doc))
-        async with self._write():
-            existing = {
-                (kind, key): (doc_id, digest)
-                for doc_id, kind, key, digest in await self._all(
-                    "SELECT id, kind, key, content_hash FROM documents WHERE guild_id = 0"
-                )
-            }
-            removed = [doc_id for ident, (doc_id, _) in existing.items() if ident not in incoming]
-            added: list[tuple[Document, str]] = []
-            changed: list[tuple[int, Document, str]] = []
-            for ident, (doc, digest) in incoming.items():
-                if ident not in existing:
-                    added.append((doc, digest))
-                elif existing[ident][1] != digest:
-                    changed.append((existing[ident][0], doc, digest))
-            now = _now()
-            await self._conn.executemany(
-                "DELETE FROM documents WHERE id = ?", [(doc_id,) for doc_id in removed]
-            )
-            await self._clear_side_tables([doc_id for doc_id, _, _ in changed])
-            await self._conn.executemany(
-                "UPDATE documents SET data = ?, title = ?, body = ?, content_hash = ?, "
-                "updated_at = ? WHERE id = ?",
-                [
-                    (json.dumps(d.data, ensure_ascii=False), d.title, d.body, h, now, doc_id)
-                    for doc_id, d, h in changed
-                ],
-            )
-            await self._conn.executemany(
-                "INSERT INTO documents "
-                "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
-                "VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        d.kind.value,
-                        d.key,
-                        json.dumps(d.data, ensure_ascii=False),
-                        d.title,
-                        d.body,
-                        h,
-                        now,
-                        now,
-                    )
-                    for d, h in added
-                ],
-            )
-            written = [(doc_id, d) for doc_id, d, _ in changed]
-            if added:
-                ids = {
-                    (kind, key): doc_id
-                    for doc_id, kind, key in await self._all(
-                        "SELECT id, kind, key FROM documents WHERE guild_id = 0"
-                    )
-                }
-                written += [(ids[(d.kind.value, d.key)], d) for d, _ in added]
-            await self._write_side_tables(written)
-        return SyncReport(
-            added=len(added),
-            updated=len(changed),
-            removed=len(removed),
-            unchanged=len(incoming) - len(added) - len(changed),
-        )
+    def keys_from(self, value: Any) -> builtins.list[str]:
+        return list(json.loads(value))
 
-    async def put(self, doc: Document) -> None:
-        """Add or replace one guild's document. Not in the ``Store`` protocol yet."""
-        async with self._write():
-            await self.put_in_transaction(doc)
-
-    async def put_in_transaction(self, doc: Document) -> None:
-        """``put`` inside a write transaction already open (``shared(write=True)``)."""
+    async def put_on(self, conn: Connection, doc: Document) -> None:
         if doc.guild_id == 0:
             raise ValueError("curated documents change only through sync_curated")
-        now = _now()
-        doc_id = await self._scalar(
+        now = utc_text(datetime.now(UTC))
+        doc_id = await conn.fetchval(
             "INSERT INTO documents "
             "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) "
             "ON CONFLICT (kind, key, guild_id) DO UPDATE SET data = excluded.data, "
             "title = excluded.title, body = excluded.body, "
             "content_hash = excluded.content_hash, updated_at = excluded.updated_at "
             "RETURNING id",
-            (
-                doc.kind.value,
-                doc.key,
-                doc.guild_id,
-                json.dumps(doc.data, ensure_ascii=False),
-                doc.title,
-                doc.body,
-                content_hash(doc),
-                now,
-                now,
-            ),
+            doc.kind.value,
+            doc.key,
+            doc.guild_id,
+            json.dumps(doc.data, ensure_ascii=False),
+            doc.title,
+            doc.body,
+            content_hash(doc),
+            now,
         )
-        await self._clear_side_tables([doc_id])
-        await self._write_side_tables([(doc_id, doc)])
+        await self._clear_side_tables(conn, [doc_id])
+        await self.write_side_tables(conn, [(doc_id, doc)])
 
-    async def delete(self, kind: Kind, key: str, guild_id: int) -> bool:
-        """Remove one guild's document; whether it existed. Not in the ``Store`` protocol yet."""
-        async with self._write():
-            return await self.delete_in_transaction(kind, key, guild_id)
+    async def _clear_side_tables(self, conn: Connection, ids: Sequence[int]) -> None:
+        params = [(doc_id,) for doc_id in ids]
+        await conn.executemany("DELETE FROM document_links WHERE document_id = $1", params)
+        await conn.executemany("DELETE FROM document_names WHERE document_id = $1", params)
 
-    async def delete_in_transaction(self, kind: Kind, key: str, guild_id: int) -> bool:
-        """``delete`` inside a write transaction already open (``shared(write=True)``)."""
-        if guild_id == 0:
-            raise ValueError("curated documents change only through sync_curated")
-        cursor = await self._conn.execute(
-            "DELETE FROM documents WHERE kind = ? AND key = ? AND guild_id = ?",
-            (kind.value, key, guild_id),
+    async def write_side_tables(
+        self, conn: Connection, written: Iterable[tuple[int, Document]]
+    ) -> None:
+        """The identity columns are copied from ``documents`` itself, never from the caller."""
+        links: list[tuple[Any, ...]] = []
+        names: list[tuple[Any, ...]] = []
+        for doc_id, doc in written:
+            for position, link in enumerate(dict.fromkeys(doc.links)):
+                links.append((position, link.kind, link.key, doc_id))
+            for position, name in enumerate(doc.names):
+                names.append((position, name, normalise_name(name), doc_id))
+        await conn.executemany(
+            "INSERT INTO document_links "
+            "(document_id, position, link_kind, link_key, kind, key, guild_id) "
+            "SELECT id, $1, $2, $3, kind, key, guild_id FROM documents WHERE id = $4",
+            links,
         )
-        return cursor.rowcount > 0
-
-    # -- reads ----------------------------------------------------------------------------
-
-    async def get(self, kind: Kind, key: str, guild_id: int | None = None) -> Document | None:
-        docs = await self._read_page(
-            "SELECT id, -guild_id AS sort, 0 AS tie FROM documents d "
-            "WHERE kind = ? AND key = ? AND guild_id IN (0, ?) AND NOT (guild_id = 0 AND EXISTS "
-            "(SELECT 1 FROM hidden_entries h WHERE h.guild_id = ? AND h.kind = d.kind "
-            "AND h.key = d.key)) ORDER BY guild_id DESC LIMIT 1",
-            (kind.value, key, _scope(guild_id), _scope(guild_id)),
-        )
-        return docs[0] if docs else None
-
-    async def list(
-        self, kind: Kind, guild_id: int | None = None, *, limit: int = 1000, offset: int = 0
-    ) -> Docs:
-        if limit <= 0:
-            return []
-        return await self._read_page(
-            *_ordered_page(kind, None, _scope(guild_id), limit, max(offset, 0))
+        await conn.executemany(
+            "INSERT INTO document_names (document_id, position, name, norm, kind, key, guild_id) "
+            "SELECT id, $1, $2, $3, kind, key, guild_id FROM documents WHERE id = $4",
+            names,
         )
 
-    async def count(self, kind: Kind, guild_id: int | None = None) -> int:
-        async with self._snapshot():
-            total, _, _ = await self._census(kind, _scope(guild_id), None)
-        return total
-
-    async def linked(
-        self,
-        kind: Kind,
-        link_kind: str,
-        link_key: str,
-        guild_id: int | None = None,
-        *,
-        limit: int = 100,
-    ) -> Docs:
-        if limit <= 0:
-            return []
-        link = (link_kind, link_key)
-        return await self._read_page(*_ordered_page(kind, link, _scope(guild_id), limit, 0))
-
-    async def count_linked(self, link_kind: str, link_key: str, guild_id: int | None = None) -> int:
-        """How many documents (of any kind) link to (``link_kind``, ``link_key``): the links
-        of both scopes, less the curated ones shadowed, found from the guild's own rows and
-        the curated entries it hid (those without a guild twin, not to count them twice)."""
-        guild = _scope(guild_id)
-        sql = (
-            "SELECT coalesce(sum(n), 0) FROM document_link_counts "
-            "WHERE link_kind = ? AND link_key = ? AND guild_id IN (0, ?)"
-        )
-        params: Params = [link_kind, link_key, guild]
-        if guild:
-            kinds = [kind.value for kind in Kind]
-            sql = (
-                f"SELECT ({sql}) - (SELECT count(*) FROM documents g JOIN document_links c "
-                "ON c.link_kind = ? AND c.link_key = ? AND c.kind = g.kind AND c.guild_id = 0 "
-                f"AND c.key = g.key WHERE g.kind IN ({', '.join('?' for _ in kinds)}) "
-                "AND g.guild_id = ?) - (SELECT count(*) FROM hidden_entries h "
-                "JOIN document_links c ON c.link_kind = ? AND c.link_key = ? "
-                "AND c.kind = h.kind AND c.guild_id = 0 AND c.key = h.key WHERE h.guild_id = ? "
-                "AND NOT EXISTS (SELECT 1 FROM documents g "
-                "WHERE g.kind = h.kind AND g.key = h.key AND g.guild_id = h.guild_id))"
-            )
-            params += [link_kind, link_key, *kinds, guild, link_kind, link_key, guild]
-        async with self._lock:
-            total = await self._scalar(sql, params)
-        return int(total)
-
-    async def names(self, kind: Kind, guild_id: int | None = None) -> Pairs:
-        visible, params = _visible("n", _scope(guild_id))
-        async with self._lock:
-            rows = await self._all(
-                f"SELECT n.key, n.name FROM document_names n WHERE n.kind = ? AND {visible} "
-                "ORDER BY n.key, n.position",
-                (kind.value, *params),
-            )
-        return [(key, name) for key, name in rows]
-
-    async def link_keys(self, link_kind: str, guild_id: int | None = None) -> Keys:
-        # Distinct keys by hopping through the index (one seek per key, not a scan of every
-        # link), each kept when a row the guild sees has it.
-        visible, params = _visible("l", _scope(guild_id))
-        async with self._lock:
-            rows = await self._all(
-                "WITH RECURSIVE k (link_key) AS ("
-                "SELECT min(link_key) FROM document_links WHERE link_kind = ? UNION ALL "
-                "SELECT (SELECT min(link_key) FROM document_links "
-                "WHERE link_kind = ? AND link_key > k.link_key) FROM k "
-                "WHERE k.link_key IS NOT NULL) "
-                "SELECT k.link_key FROM k WHERE k.link_key IS NOT NULL AND EXISTS ("
-                "SELECT 1 FROM document_links l WHERE l.link_kind = ? "
-                f"AND l.link_key = k.link_key AND {visible}) ORDER BY k.link_key",
-                (link_kind, link_kind, link_kind, *params),
-            )
-        return [key for (key,) in rows]
-
-    # -- the in-memory store's loads (bot.store.cached) -----------------------------------
-
-    async def scope_documents(self, guild_id: int) -> Docs:
-        """Every document stored in one scope exactly: the curated ones (0) or one guild's own,
-        in no particular order."""
-        return await self._read_page(
-            "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE guild_id = ?", (guild_id,)
+    async def update_documents(self, conn: Connection, docs: Sequence[Changed]) -> None:
+        await self._clear_side_tables(conn, [doc_id for doc_id, _, _, _ in docs])
+        await conn.executemany(
+            "UPDATE documents SET data = $1, title = $2, body = $3, content_hash = $4, "
+            "updated_at = $5 WHERE id = $6",
+            [
+                (json.dumps(d.data, ensure_ascii=False), d.title, d.body, h, utc_text(at), i)
+                for i, d, h, at in docs
+            ],
         )
 
-    async def scope_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
-        async with self._lock:
-            rows = await self._all(
-                "SELECT key FROM documents WHERE kind = ? AND guild_id = ? ORDER BY key",
-                (kind.value, guild_id),
-            )
-        return [key for (key,) in rows]
+    async def insert_documents(
+        self, conn: Connection, docs: Sequence[Added]
+    ) -> builtins.list[tuple[int, Document]]:
+        """One ``executemany`` (one hop to SQLite's thread), then the new ids by identity."""
+        await conn.executemany(
+            "INSERT INTO documents "
+            "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            [
+                (
+                    d.kind.value,
+                    d.key,
+                    d.guild_id,
+                    json.dumps(d.data, ensure_ascii=False),
+                    d.title,
+                    d.body,
+                    h,
+                    utc_text(created),
+                    utc_text(updated),
+                )
+                for d, h, created, updated in docs
+            ],
+        )
+        ids = await self.ids_of(conn, [(d.kind.value, d.key, d.guild_id) for d, _, _, _ in docs])
+        return [(ids[(d.kind.value, d.key, d.guild_id)][0], d) for d, _, _, _ in docs]
 
-    async def hidden_keys(self, guild_id: int) -> builtins.list[tuple[Kind, str]]:
-        """The curated entries one guild hid from itself."""
-        async with self._lock:
-            rows = await self._all(
-                "SELECT kind, key FROM hidden_entries WHERE guild_id = ?", (guild_id,)
-            )
-        return [(Kind(kind), key) for kind, key in rows]
+    # -- the dialect: changes from other processes (none with SQLite) -------------------------
 
     async def subscribe(self, callback: Callable[[str], None]) -> Callable[[], Awaitable[None]]:
         """Changes made by other processes: none with SQLite (one process per database)."""
@@ -456,105 +308,7 @@ class SqliteStore:
         """Tell other processes of a change: there are none with SQLite."""
         return False
 
-    # -- random ---------------------------------------------------------------------------
-
-    async def _census(self, kind: Kind, guild: int, link: LinkRef) -> tuple[int, int, Keys]:
-        """(visible total, the guild's own count, sorted keys of the curated rows it shadows)
-        for one kind, or only those linked to ``link``. Without scans: counts come from
-        ``document_counts`` or a range of the link index, shadows from the guild's own rows and
-        hidden entries (counted as scope -1)."""
-        counts = {
-            int(scope): int(n)
-            for scope, n in await self._all(
-                "SELECT guild_id, n FROM document_counts WHERE kind = ? AND guild_id IN (0, ?) "
-                "UNION ALL SELECT -1, count(*) FROM hidden_entries WHERE kind = ? AND guild_id = ?",
-                (kind.value, guild, kind.value, guild),
-            )
-        }
-        hides = counts.pop(-1, 0)
-        # Any row of this kind, linked or not, or any hidden entry: then shadows are looked up.
-        has_own = bool(guild and (counts.get(guild) or hides))
-        if link is not None and counts:
-            linked = await self._all(
-                "SELECT guild_id, count(*) FROM document_links WHERE link_kind = ? "
-                "AND link_key = ? AND kind = ? AND guild_id IN (0, ?) GROUP BY guild_id",
-                (*link, kind.value, guild),
-            )
-            counts = {int(scope): int(n) for scope, n in linked}
-        curated, own = counts.get(0, 0), counts.get(guild, 0) if guild else 0
-        shadowed: Keys = []
-        if has_own and curated:
-            # Curated rows in scope with a guild twin, whatever the twin links to.
-            table, condition, params = _in_scope(kind, link)
-            rows = await self._all(
-                f"SELECT key FROM {table} WHERE {condition} AND guild_id = 0 AND key IN "
-                "(SELECT key FROM documents WHERE kind = ? AND guild_id = ? UNION "
-                "SELECT key FROM hidden_entries WHERE kind = ? AND guild_id = ?) ORDER BY key",
-                (*params, kind.value, guild, kind.value, guild),
-            )
-            shadowed = [key for (key,) in rows]
-        return curated + own - len(shadowed), own, shadowed
-
-    async def _keys_at(self, kind: Kind, guild: int, link: LinkRef, offset: int, n: int) -> Keys:
-        """``n`` keys from ``offset`` in key order of one scope (guild 0 or one guild); the
-        offset walks an index, never the table."""
-        table, condition, params = _in_scope(kind, link)
-        rows = await self._all(
-            f"SELECT key FROM {table} WHERE {condition} AND guild_id = ? "
-            "ORDER BY key LIMIT ? OFFSET ?",
-            (*params, guild, n, offset),
-        )
-        return [key for (key,) in rows]
-
-    async def _nth_unshadowed(self, kind: Kind, link: LinkRef, nth: int, shadowed: Keys) -> str:
-        """The ``nth`` curated key in scope, not counting ``shadowed`` (sorted, all in scope).
-        It lies within len(shadowed) rows after position ``nth``: read that window and walk
-        it, counting the shadowed keys before the window and inside it."""
-        window = await self._keys_at(kind, 0, link, nth, len(shadowed) + 1)
-        return nth_unshadowed(window, shadowed, f"{kind} at {nth}")
-
-    async def random(
-        self,
-        kind: Kind,
-        guild_id: int | None = None,
-        *,
-        link: LinkRef = None,
-        seed: float | None = None,
-    ) -> Document | None:
-        """The visible documents are numbered, the guild's own first (by key), then the
-        curated ones it does not shadow (by key), and ``seed`` picks a number uniformly."""
-        seed = check_seed(seed)
-        guild = _scope(guild_id)
-        async with self._snapshot():
-            total, own, shadowed = await self._census(kind, guild, link)
-            if total <= 0:
-                return None
-            index = min(int(seed * total), total - 1)
-            if index < own:
-                scope, offset = guild, index
-            else:
-                scope, offset = 0, index - own
-                if shadowed:
-                    key = await self._nth_unshadowed(kind, link, offset, shadowed)
-                    return await self._exact(kind, key, 0)
-            table, condition, params = _in_scope(kind, link)
-            docs = await self._page(
-                "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE kind = ? AND guild_id = ? "
-                f"AND key = (SELECT key FROM {table} WHERE {condition} AND guild_id = ? "
-                "ORDER BY key LIMIT 1 OFFSET ?)",
-                (kind.value, scope, *params, scope, offset),
-            )
-        return docs[0] if docs else None
-
-    async def _exact(self, kind: Kind, key: str, guild: int) -> Document | None:
-        docs = await self._page(
-            "SELECT id, 0 AS sort, 0 AS tie FROM documents "
-            "WHERE kind = ? AND key = ? AND guild_id = ?",
-            (kind.value, key, guild),
-        )
-        return docs[0] if docs else None
-
-    # -- search ---------------------------------------------------------------------------
+    # -- the dialect: search (FTS5) -----------------------------------------------------------
 
     async def search(
         self,
@@ -568,27 +322,28 @@ class SqliteStore:
         query = fts_query(terms)
         if query is None or (kinds is not None and not kinds):
             return SearchPage(total=0, hits=[])
-        visible, params = _visible("d", _scope(guild_id))
+        params = Params(query)
+        where = visible("d", _scope(guild_id), params)
         matches = (
             "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
-            f"WHERE documents_fts MATCH ? AND {visible}"
+            f"WHERE documents_fts MATCH $1 AND {where}"
         )
-        args: Params = [query, *params]
         if kinds is not None:
-            matches += f" AND d.kind IN ({', '.join('?' for _ in kinds)})"
-            args += [Kind(k).value for k in kinds]
-        async with self._snapshot():
+            matches += f" AND d.kind IN ({', '.join(params(Kind(k).value) for k in kinds)})"
+        cap = int(SEARCH_COUNT_CAP)  # a constant, not a parameter: each statement may omit it
+        paged = Params(*params.values)
+        page = f"LIMIT {paged(limit)} OFFSET {paged(max(offset, 0))}"
+        ranked = (
+            f"SELECT d.id, bm25(documents_fts, {TITLE_WEIGHT}, 1.0) AS sort, "
+            f"d.kind || ' ' || d.key AS tie {matches}"
+        )
+        async with self.snapshot() as conn:
             total = int(
-                await self._scalar(
-                    f"SELECT count(*) FROM (SELECT 1 {matches} LIMIT ?)", (*args, SEARCH_COUNT_CAP)
+                await conn.fetchval(
+                    f"SELECT count(*) FROM (SELECT 1 {matches} LIMIT {cap})", *params.values
                 )
             )
-            hits: Docs = []
-            ranked = (
-                f"SELECT d.id, bm25(documents_fts, {TITLE_WEIGHT}, 1.0) AS sort, "
-                f"d.kind || ' ' || d.key AS tie {matches}"
-            )
-            page = (limit, max(offset, 0))
+            hits: list[Document] = []
             if limit > 0 and total >= SEARCH_COUNT_CAP:
                 # FTS5 scores every match before it can order them: for a word in most of a
                 # 100,000-document store that costs tens of milliseconds. Past the cap, rank
@@ -596,115 +351,9 @@ class SqliteStore:
                 # answer already tells the user to narrow the search.
                 window = (
                     " AND documents_fts.rowid <= (SELECT max(rowid) FROM (SELECT rowid "
-                    "FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rowid LIMIT ?))"
+                    f"FROM documents_fts WHERE documents_fts MATCH $1 ORDER BY rowid LIMIT {cap}))"
                 )
-                hits = await self._page(
-                    f"{ranked}{window} ORDER BY sort, tie LIMIT ? OFFSET ?",
-                    (*args, query, SEARCH_COUNT_CAP, *page),
-                )
+                hits = await self._page(conn, f"{ranked}{window} ORDER BY sort, tie {page}", paged)
             if limit > 0 and (offset < total or total >= SEARCH_COUNT_CAP) and len(hits) < limit:
-                hits = await self._page(
-                    f"{ranked} ORDER BY sort, tie LIMIT ? OFFSET ?", (*args, *page)
-                )
+                hits = await self._page(conn, f"{ranked} ORDER BY sort, tie {page}", paged)
         return SearchPage(total=total, hits=hits)
-
-    # -- copying (bot.store.portable) -----------------------------------------------------
-
-    def copy_areas(self) -> tuple[str, ...]:
-        return (DOCUMENT_AREA,)
-
-    async def export_rows(
-        self, area: str, *, batch: int = 1000
-    ) -> AsyncIterator[builtins.list[PortableRow]]:
-        """Every document, curated and every guild's, by (kind, guild_id, key): a batch is
-        one read along the ``documents_scope`` index, continuing after the last key."""
-        if area != DOCUMENT_AREA:
-            raise ValueError(f"the SQLite store has no {area!r} area to export")
-        after: tuple[str, int, str] = ("", -1, "")
-        while True:
-            async with self._lock:
-                rows = await self._all(
-                    f"SELECT {_DOC_COLUMNS}, d.created_at, d.updated_at FROM documents d "
-                    "WHERE (d.kind, d.guild_id, d.key) > (?, ?, ?) "
-                    "ORDER BY d.kind, d.guild_id, d.key LIMIT ?",
-                    (*after, batch),
-                )
-            if not rows:
-                return
-            yield [
-                document_row(
-                    _document(cast(Row, row[:8])),
-                    datetime.fromisoformat(row[8]),
-                    datetime.fromisoformat(row[9]),
-                )
-                for row in rows
-            ]
-            after = (rows[-1][0], rows[-1][2], rows[-1][1])
-
-    async def import_rows(self, area: str, rows: Sequence[PortableRow]) -> ImportReport:
-        """Write documents by (kind, key, guild_id), keeping their times: new ones added,
-        changed ones (by content hash) rewritten, identical ones left alone. Curated documents
-        included: this is a copy, not an edit."""
-        if area != DOCUMENT_AREA:
-            raise ValueError(f"the SQLite store has no {area!r} area to import")
-        incoming: dict[tuple[str, str, int], tuple[Document, str, str, str]] = {}
-        for row in rows:
-            doc = row_document(row)
-            created, updated = (t.isoformat(timespec="microseconds") for t in row_times(row))
-            ident = (doc.kind.value, doc.key, doc.guild_id)
-            incoming[ident] = (doc, content_hash(doc), created, updated)
-        if not incoming:
-            return ImportReport()
-        async with self._write():
-            existing = await self._ids_of(list(incoming))
-            added = [ident for ident in incoming if ident not in existing]
-            changed = [
-                ident
-                for ident, (_, digest, _, _) in incoming.items()
-                if ident in existing and existing[ident][1] != digest
-            ]
-            await self._clear_side_tables([existing[ident][0] for ident in changed])
-            await self._conn.executemany(
-                "UPDATE documents SET data = ?, title = ?, body = ?, content_hash = ?, "
-                "updated_at = ? WHERE id = ?",
-                [
-                    (json.dumps(d.data, ensure_ascii=False), d.title, d.body, h, updated, ident_id)
-                    for ident_id, (d, h, _, updated) in (
-                        (existing[ident][0], incoming[ident]) for ident in changed
-                    )
-                ],
-            )
-            await self._conn.executemany(
-                "INSERT INTO documents "
-                "(kind, key, guild_id, data, title, body, content_hash, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (*ident, json.dumps(d.data, ensure_ascii=False), d.title, d.body, h, c, u)
-                    for ident, (d, h, c, u) in ((ident, incoming[ident]) for ident in added)
-                ],
-            )
-            ids = await self._ids_of(added) if added else {}
-            written = [(existing[ident][0], incoming[ident][0]) for ident in changed]
-            written += [(ids[ident][0], incoming[ident][0]) for ident in added]
-            await self._write_side_tables(written)
-        return ImportReport(
-            added=len(added),
-            updated=len(changed),
-            unchanged=len(incoming) - len(added) - len(changed),
-        )
-
-    async def _ids_of(
-        self, idents: Sequence[tuple[str, str, int]]
-    ) -> dict[tuple[str, str, int], tuple[int, str]]:
-        """(id, content hash) of the stored documents among ``idents``, by identity."""
-        found: dict[tuple[str, str, int], tuple[int, str]] = {}
-        for start in range(0, len(idents), 300):
-            chunk = idents[start : start + 300]
-            values = ", ".join("(?, ?, ?)" for _ in chunk)
-            for doc_id, kind, key, guild_id, digest in await self._all(
-                "SELECT id, kind, key, guild_id, content_hash FROM documents "
-                f"WHERE (kind, key, guild_id) IN (VALUES {values})",
-                [part for ident in chunk for part in ident],
-            ):
-                found[(kind, key, guild_id)] = (doc_id, digest)
-        return found
