@@ -73,7 +73,8 @@ class FactBot(commands.Bot):
         self.digest_scheduler = DigestScheduler(self, app.digests)
         self.fact_tree.observer.metrics = app.metrics
         self.fact_tree.observer.usage = app.usage
-        bind_interaction_logs(self)  # buttons and forms log with their interaction's fields
+        # Buttons and forms log with their interaction's fields, and are counted.
+        bind_interaction_logs(self, app.metrics)
         self.fact_tree.cooldowns = Cooldowns(
             app.settings.cooldown_rate, timedelta(seconds=app.settings.cooldown_seconds), app.clock
         )
