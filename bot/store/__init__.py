@@ -61,10 +61,10 @@ def sqlite_path(url: str) -> str:
     return path
 
 
-async def _open_sqlite(url: str) -> Backend:
+async def _open_sqlite(url: str, statement_timeout: float | None) -> Backend:
     from bot.store.sqlite import SqliteStore
 
-    store = await SqliteStore.open(sqlite_path(url))
+    store = await SqliteStore.open(sqlite_path(url), busy_timeout=statement_timeout)
     try:
         await store.migrate()
     except BaseException:
@@ -73,14 +73,14 @@ async def _open_sqlite(url: str) -> Backend:
     return store
 
 
-async def _open_postgres(url: str) -> Backend:
+async def _open_postgres(url: str, statement_timeout: float | None) -> Backend:
     try:
         import asyncpg  # noqa: F401  (the optional extra; checked before the backend loads)
     except ImportError as exc:
         raise UnsupportedBackend(POSTGRES_INSTALL_HINT) from exc
     from bot.store.postgres import PostgresStore
 
-    store = await PostgresStore.open(url)
+    store = await PostgresStore.open(url, statement_timeout=statement_timeout)
     try:
         await store.migrate()
     except BaseException:
@@ -89,23 +89,26 @@ async def _open_postgres(url: str) -> Backend:
     return store
 
 
-_OPENERS: dict[str, Callable[[str], Awaitable[Backend]]] = {
+_OPENERS: dict[str, Callable[[str, float | None], Awaitable[Backend]]] = {
     "sqlite": _open_sqlite,
     "postgresql": _open_postgres,
     "postgres": _open_postgres,
 }
 
 
-async def open_store(url: str) -> Store:
-    """Open the store ``url`` names, migrated to the current schema and ready to use."""
-    return await _open_backend(url)
+async def open_store(url: str, *, statement_timeout: float | None = None) -> Store:
+    """Open the store ``url`` names, migrated to the current schema and ready to use.
+    ``statement_timeout`` (seconds): the bound on one statement on PostgreSQL (migrations and
+    the curated load exempt) and on SQLite's wait for another process's lock; the bot passes
+    ``DATABASE_TIMEOUT``, the command line's long jobs (``store copy``, ``store load``) none."""
+    return await _open_backend(url, statement_timeout)
 
 
-async def open_cached_store(url: str) -> CachedStore:
+async def open_cached_store(url: str, *, statement_timeout: float | None = None) -> CachedStore:
     """``open_store``'s backend answered from memory (``bot.store.cached``): what the bot
     runs on. Moderation and digests built on it with ``moderation_store``/``digest_store``
     share its database and keep its versions."""
-    backend = await _open_backend(url)
+    backend = await _open_backend(url, statement_timeout)
     try:
         return await CachedStore.over(backend)
     except BaseException:
@@ -113,13 +116,13 @@ async def open_cached_store(url: str) -> CachedStore:
         raise
 
 
-async def _open_backend(url: str) -> Backend:
+async def _open_backend(url: str, statement_timeout: float | None) -> Backend:
     scheme = url.partition("://")[0].lower() if "://" in url else "sqlite"
     opener = _OPENERS.get(scheme)
     if opener is None:
         known = ", ".join(f"{name}://" for name in _OPENERS)
         raise ValueError(f"unknown database URL scheme {scheme!r}; expected one of {known}")
-    return await opener(url)
+    return await opener(url, statement_timeout)
 
 
 def digest_store(store: Store) -> DigestStore:

@@ -102,27 +102,53 @@ class PostgresStore:
         self._settings: dict[str, str] = dict(settings or {})
 
     @classmethod
-    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
-        """Connect a pool; call ``migrate`` before use (``open_store`` does)."""
+    async def open(
+        cls,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        statement_timeout: float | None = None,
+    ) -> PostgresStore:
+        """Connect a pool; call ``migrate`` before use (``open_store`` does).
+
+        ``statement_timeout`` (seconds; the bot's ``DATABASE_TIMEOUT``): the server cancels
+        any statement of this pool running longer, a lock wait included, and the caller gets
+        ``QueryCanceledError``, a temporary storage fault ("the database is not answering").
+        Set on every connection at connect time, so an interaction's reads stay one round
+        trip; the long jobs (``migrate``, ``sync_curated``, ``import_rows``) lift it for their
+        own session (``_long_job``). Unset (the command line's ``store`` tools): no bound.
+        """
         dsn, schema = parse_postgres_url(url)
         settings = {"application_name": "sco-fact-bot"}
         if schema is not None:
             settings["search_path"] = f'"{schema}"'
+        if statement_timeout is not None:
+            settings["statement_timeout"] = f"{max(1, round(statement_timeout * 1000))}ms"
         pool = await asyncpg.create_pool(
             dsn,
             min_size=min_size,
             max_size=max_size,
             server_settings=settings,
-            # A new connection's attempt gives up in time. No default command_timeout: the
-            # same pool runs migrations, the curated load and store copy, whose statements may
-            # rightly take longer; an interaction's work is bounded by the Discord adapter
-            # (bot.adapters.discord.deadline) and moderation writes by their acquire timeout.
+            # A new connection's attempt gives up in time. No client-side command_timeout: it
+            # would cut the long jobs too; a server that stops answering altogether (frozen)
+            # is bounded by the Discord adapter (bot.adapters.discord.deadline).
             timeout=COMMAND_TIMEOUT,
         )
         return cls(pool, schema, dsn, settings)
 
-    async def migrate(self) -> int:
+    @contextlib.asynccontextmanager
+    async def _long_job(self) -> AsyncIterator[Conn]:
+        """A pooled connection without the pool's statement timeout: for migrations, the
+        curated load and imports, whose statements (and turns at the load's advisory lock)
+        may rightly take longer. asyncpg's ``RESET ALL`` on release restores the bound."""
         async with self._pool.acquire() as conn:
+            if "statement_timeout" in self._settings:
+                await conn.execute("SET statement_timeout = 0")
+            yield conn
+
+    async def migrate(self) -> int:
+        async with self._long_job() as conn:
             exists = await conn.fetchval(
                 "SELECT true FROM pg_namespace WHERE nspname = $1", self.schema
             )
@@ -232,7 +258,7 @@ class PostgresStore:
             if ident in incoming:
                 raise ValueError(f"duplicate curated document {doc.kind}/{doc.key}")
             incoming[ident] = (doc, content_hash(doc))
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._long_job() as conn, conn.transaction():
             await conn.execute(
                 "SELECT pg_advisory_xact_lock("
                 "hashtext('sco-fact-bot curated ' || coalesce(current_schema(), '')))"
@@ -668,7 +694,7 @@ class PostgresStore:
         if not incoming:
             return ImportReport()
         idents = list(incoming)
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._long_job() as conn, conn.transaction():
             existing = {
                 (r["kind"], r["key"], r["guild_id"]): (r["id"], r["content_hash"])
                 for r in await conn.fetch(
