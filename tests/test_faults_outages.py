@@ -25,6 +25,7 @@ from bot.adapters.discord.client import FactBot
 from bot.adapters.discord.entry_views import FORM_REOPEN
 from bot.app import build_app
 from bot.settings import Settings
+from bot.store import open_cached_store
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.reply import Reply
 from tests.pgcluster import private_cluster
@@ -54,9 +55,15 @@ def assert_temporary_with_the_form(refused: Reply, values: dict[str, str]) -> st
 
 
 @pytest.mark.private_postgres
-async def test_postgres_stopped_mid_run_and_started_again(tmp_path: Path) -> None:
+async def test_postgres_stopped_mid_run_and_started_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with private_cluster() as cluster:
-        async with bot_on(cluster.url, tmp_path) as fake:
+        # Another bot process on the same database hears of this one's writes (LISTEN).
+        other_process = await open_cached_store(cluster.url)
+        async with bot_on(cluster.url, tmp_path) as fake, contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(other_process.close)
+            guild = next(iter(fake.guilds))
             opened = [
                 await fake.invoke("entry add", {"kind": "fact"}, user=fake.owner) for _ in range(2)
             ]
@@ -73,9 +80,14 @@ async def test_postgres_stopped_mid_run_and_started_again(tmp_path: Path) -> Non
             reopen = assert_temporary_with_the_form(again, OTHER)
 
             cluster.start()  # the same port: the bot was not restarted
+            await fake.wait_for(lambda: other_process.version(guild)[0] > 0, "LISTEN again", 30)
+            heard = other_process.version(guild)
             reopened = await fake.press(again, reopen, user=fake.owner)
-            saved = await fake.submit_modal(reopened, {})
+            with caplog.at_level("WARNING", logger="bot.store.cached"):
+                saved = await fake.submit_modal(reopened, {})
             assert "s2" in text_of(saved), text_of(saved)
+            assert not [r for r in caplog.records if "took over" in r.getMessage()]  # its echo
+            await fake.wait_for(lambda: other_process.version(guild) > heard, "the notice", 10)
             history = await fake.invoke("entry history", {"id": "s1"}, user=fake.owner)
             assert "The database is not answering" not in text_of(history)
             assert "s1" in text_of(history)

@@ -55,6 +55,7 @@ from bot.store.portable import (
     row_document,
     row_times,
 )
+from bot.store.postgres_listen import Listener
 from bot.store.postgres_sql import (
     _DOC_COLUMNS,
     _INSERT_DOCUMENTS,
@@ -457,21 +458,11 @@ class PostgresStore:
     async def subscribe(self, callback: Callable[[str], None]) -> Callable[[], Awaitable[None]]:
         """Call ``callback(payload)`` for each ``publish``ed change of this schema, whichever
         process made it (LISTEN on a connection of its own); returns the way to stop."""
-        conn = await asyncpg.connect(self._dsn, server_settings=self._settings)
+        # Its own connection, connected again after the server restarts (postgres_listen).
         prefix = f"{self.schema or ''}|"
-
-        def heard(_conn: Any, _pid: int, _channel: str, payload: object) -> None:
-            if isinstance(payload, str) and payload.startswith(prefix):
-                callback(payload[len(prefix) :])
-
-        await conn.add_listener(CHANGES_CHANNEL, heard)
-
-        async def unsubscribe() -> None:
-            with contextlib.suppress(Exception):
-                await conn.remove_listener(CHANGES_CHANNEL, heard)
-            await conn.close()
-
-        return unsubscribe
+        listener = Listener(self._dsn, self._settings, CHANGES_CHANNEL, prefix, callback)
+        await listener.start()
+        return listener.close
 
     async def publish(self, payload: str) -> bool:
         """NOTIFY every process listening on this schema (``subscribe``) of a change."""
