@@ -8,8 +8,10 @@ Components (buttons, selects, forms) are counted too, by family (``button:excerp
 become metric labels: ``bind_interaction_logs`` gives each one a ``Trace`` while discord.py
 parses it, the tasks discord.py starts for it inherit that trace (the error path and the
 refusals say how it ended through ``InteractionObserver.ended``), and the interaction is
-counted when the last of those tasks ends. A press no handler takes (a forged or expired
-custom id) starts no task and is not counted, so it cannot invent a label either.
+counted when the last of those tasks ends (discord.py starts every one through its view
+store's ``add_task``, which is wrapped for that, as the parser is for the log fields). A
+press no handler takes (a forged or expired custom id) starts no task and is not counted, so
+it cannot invent a label either.
 """
 
 from __future__ import annotations
@@ -133,8 +135,11 @@ def _payload_fields(data: Any, shard_count: int | None) -> dict[str, Any]:
 
 _SELECTS = {3, 5, 6, 7, 8}  # string, user, role, mentionable and channel selects
 # The actions of an answer's components (``bot.core.render.state.CUSTOM_ID_TEMPLATE``).
-_ANSWER_ACTIONS = {"x": "excerpts", "s": "section", "f": "page", "p": "page", "n": "page"}
-_ANSWER_ACTIONS["l"] = "page"
+_ANSWER_ACTIONS = {
+    "x": "excerpts",
+    "s": "section",
+    **dict.fromkeys("fpnl", "page"),  # first, previous, next, last
+}
 
 
 def component_family(kind: int, data: Any) -> str:
