@@ -51,13 +51,14 @@ class PrivateCluster:
     def url(self) -> str:
         return f"postgresql://test@127.0.0.1:{self.port}/postgres"
 
-    def _run(self, *args: str | Path) -> None:
+    def _run(self, *args: str | Path, check: bool = True) -> int:
         command = [str(a) for a in args]
-        if self.user is not None:
+        if self.user is not None:  # pg_ctl, like initdb, refuses to run as root
             command = ["runuser", "-u", self.user, "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-        if done.returncode != 0:
+        if check and done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stdout}{done.stderr}")
+        return done.returncode
 
     def start(self) -> None:
         options = (
@@ -71,12 +72,7 @@ class PrivateCluster:
         self._run(self.pg_ctl, "-D", self.folder / "data", "-m", mode, "-w", "stop")
 
     def running(self) -> bool:
-        done = subprocess.run(
-            [str(self.pg_ctl), "-D", str(self.folder / "data"), "status"],
-            capture_output=True,
-            check=False,
-        )
-        return done.returncode == 0
+        return self._run(self.pg_ctl, "-D", self.folder / "data", "status", check=False) == 0
 
 
 @contextmanager
