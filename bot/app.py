@@ -82,7 +82,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
     metrics = _metrics(settings)
     clock = clock or SystemClock()
     # The curated store and each server's entries answered from memory (bot.store.cached).
-    store = await open_cached_store(settings.database_url)
+    # Each statement of the running bot is bounded (DATABASE_TIMEOUT); loading is exempt.
+    store = await open_cached_store(
+        settings.database_url, statement_timeout=settings.database_timeout
+    )
     try:
         # As ``load_curated`` does, keeping the documents to checksum them (the dataset version).
         documents = load_catalog(settings.data_dir).documents()

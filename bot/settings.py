@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         default="sqlite:///scofactbot.db",
         description="DATABASE_URL: sqlite:///path (default) or postgresql://user@host/db",
     )
+    database_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="DATABASE_TIMEOUT: seconds one statement of the running bot may take on "
+        "PostgreSQL (statement_timeout, lock waits included) or wait for another process's "
+        "lock on SQLite (busy timeout); migrations and the curated load are exempt",
+    )
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="DATA_DIR: the curated store")
     log_level: str = Field(default="INFO", description="LOG_LEVEL: DEBUG, INFO, WARNING, ERROR")
     dev_guild_id: int | None = Field(

@@ -64,23 +64,23 @@ def sqlite_path(url: str) -> str:
     return path
 
 
-async def _open_sqlite(url: str) -> SqlDocumentStore:
+async def _open_sqlite(url: str, statement_timeout: float | None) -> SqlDocumentStore:
     from bot.store.sqlite import SqliteStore
 
-    return await SqliteStore.open(sqlite_path(url))
+    return await SqliteStore.open(sqlite_path(url), busy_timeout=statement_timeout)
 
 
-async def _open_postgres(url: str) -> SqlDocumentStore:
+async def _open_postgres(url: str, statement_timeout: float | None) -> SqlDocumentStore:
     try:
         import asyncpg  # noqa: F401  (the optional extra; checked before the backend loads)
     except ImportError as exc:
         raise UnsupportedBackend(POSTGRES_INSTALL_HINT) from exc
     from bot.store.postgres import PostgresStore
 
-    return await PostgresStore.open(url)
+    return await PostgresStore.open(url, statement_timeout=statement_timeout)
 
 
-_BACKENDS: dict[str, Callable[[str], Awaitable[SqlDocumentStore]]] = {
+_BACKENDS: dict[str, Callable[[str, float | None], Awaitable[SqlDocumentStore]]] = {
     "sqlite": _open_sqlite,
     "postgresql": _open_postgres,
     "postgres": _open_postgres,
@@ -88,16 +88,20 @@ _BACKENDS: dict[str, Callable[[str], Awaitable[SqlDocumentStore]]] = {
 """The factory: a URL's scheme names the backend; each is imported only when chosen."""
 
 
-async def open_store(url: str) -> SqlDocumentStore:
+async def open_store(url: str, *, statement_timeout: float | None = None) -> SqlDocumentStore:
     """Open the database ``url`` names, migrated to the current schema and ready to use: one
     object with every store the bot needs (the ``Store`` itself, and its ``moderation``,
-    ``digests`` and ``usage`` stores on the same connection or pool)."""
+    ``digests`` and ``usage`` stores on the same connection or pool).
+
+    ``statement_timeout`` (seconds): the bound on one statement on PostgreSQL (migrations and
+    the curated load exempt) and on SQLite's wait for another process's lock; the bot passes
+    ``DATABASE_TIMEOUT``, the command line's long jobs (``store copy``, ``store load``) none."""
     scheme = url.partition("://")[0].lower() if "://" in url else "sqlite"
     opener = _BACKENDS.get(scheme)
     if opener is None:
         known = ", ".join(f"{name}://" for name in _BACKENDS)
         raise ValueError(f"unknown database URL scheme {scheme!r}; expected one of {known}")
-    store = await opener(url)
+    store = await opener(url, statement_timeout)
     try:
         await store.migrate()
     except BaseException:
@@ -106,10 +110,10 @@ async def open_store(url: str) -> SqlDocumentStore:
     return store
 
 
-async def open_cached_store(url: str) -> CachedStore:
+async def open_cached_store(url: str, *, statement_timeout: float | None = None) -> CachedStore:
     """``open_store``'s backend answered from memory (``bot.store.cached``): what the bot
     runs on. Its ``moderation`` store (``moderation_store``) moves its versions on writes."""
-    backend = await open_store(url)
+    backend = await open_store(url, statement_timeout=statement_timeout)
     try:
         return await CachedStore.over(backend)
     except BaseException:

@@ -103,6 +103,11 @@ class SqlDocumentStore(ABC):
     @abstractmethod
     def write(self) -> AbstractAsyncContextManager[Connection]: ...
 
+    def long_write(self) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction for the long jobs (the curated load, imports): where the
+        dialect bounds statements (PostgreSQL's ``statement_timeout``), without that bound."""
+        return self.write()
+
     @abstractmethod
     async def lock(self, conn: Connection, area: str, key: int) -> None: ...
 
@@ -201,7 +206,7 @@ class SqlDocumentStore(ABC):
             if ident in incoming:
                 raise ValueError(f"duplicate curated document {doc.kind}/{doc.key}")
             incoming[ident] = (doc, content_hash(doc))
-        async with self.write() as conn:
+        async with self.long_write() as conn:
             await self.lock(conn, "curated", 0)
             now = datetime.now(UTC)
             existing = {

@@ -32,6 +32,8 @@ class CopiedStore(Protocol):
 
     def write(self) -> AbstractAsyncContextManager[Connection]: ...
 
+    def long_write(self) -> AbstractAsyncContextManager[Connection]: ...
+
     def document(self, row: SqlRow) -> Document: ...
 
     async def ids_of(
@@ -92,7 +94,7 @@ async def import_documents(store: CopiedStore, rows: Sequence[Row]) -> ImportRep
         )
     if not incoming:
         return ImportReport()
-    async with store.write() as conn:
+    async with store.long_write() as conn:
         existing = await store.ids_of(conn, list(incoming))
         added = [v for ident, v in incoming.items() if ident not in existing]
         changed = [

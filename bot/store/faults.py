@@ -5,8 +5,11 @@ them with "the database is not answering, try again shortly" and keep what was t
 
 The timeouts that make a frozen database fail in time rather than hang: ``COMMAND_TIMEOUT``
 for a PostgreSQL connection attempt and for acquiring a pooled connection for a moderation
-write, ``SQLITE_BUSY_MS`` for SQLite's wait on another process's lock. Both are under
-Discord's 3 s for a first answer; the Discord adapter bounds each interaction's work as well.
+write, ``SQLITE_BUSY_MS`` for SQLite's wait on another process's lock where no timeout is
+given. The running bot bounds each statement by ``DATABASE_TIMEOUT`` (``open_store``'s
+``statement_timeout``: PostgreSQL's ``statement_timeout``, SQLite's busy timeout). All are
+under Discord's 3 s for a first answer; the Discord adapter bounds each interaction's work
+as well.
 """
 
 from __future__ import annotations

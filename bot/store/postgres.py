@@ -37,6 +37,7 @@ from bot.store.documents import Added, Changed, SqlDocumentStore
 from bot.store.documents_sql import LinkRef, Params, keys_at, visible
 from bot.store.faults import COMMAND_TIMEOUT
 from bot.store.migrations import migrate_postgres
+from bot.store.postgres_listen import Listener
 from bot.store.postgres_sql import (
     DOC_COLUMNS,
     INSERT_DOCUMENTS,
@@ -110,27 +111,46 @@ class PostgresStore(SqlDocumentStore):
         super().__init__()
 
     @classmethod
-    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
-        """Connect a pool; call ``migrate`` before use (``open_store`` does)."""
+    async def open(
+        cls,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        statement_timeout: float | None = None,
+    ) -> PostgresStore:
+        """Connect a pool; call ``migrate`` before use (``open_store`` does).
+
+        ``statement_timeout`` (seconds; the bot's ``DATABASE_TIMEOUT``): the server cancels
+        any statement of this pool running longer, a lock wait included, and the caller gets
+        ``QueryCanceledError``, a temporary storage fault ("the database is not answering").
+        Set on every connection at connect time, so an interaction's reads stay one round
+        trip; the long jobs (``migrate``, and the curated load and imports through
+        ``long_write``) lift it. Unset (the command line's ``store`` tools): no bound.
+        """
         dsn, schema = parse_postgres_url(url)
         settings = {"application_name": "sco-fact-bot"}
         if schema is not None:
             settings["search_path"] = f'"{schema}"'
+        if statement_timeout is not None:
+            settings["statement_timeout"] = f"{max(1, round(statement_timeout * 1000))}ms"
         pool = await asyncpg.create_pool(
             dsn,
             min_size=min_size,
             max_size=max_size,
             server_settings=settings,
-            # A new connection's attempt gives up in time. No default command_timeout: the
-            # same pool runs migrations, the curated load and store copy, whose statements may
-            # rightly take longer; an interaction's work is bounded by the Discord adapter
-            # (bot.adapters.discord.deadline) and writes by their acquire timeout.
+            # A new connection's attempt gives up in time. No client-side command_timeout: it
+            # would cut the long jobs too; a server that stops answering altogether (frozen)
+            # is bounded by the Discord adapter (bot.adapters.discord.deadline).
             timeout=COMMAND_TIMEOUT,
         )
         return cls(pool, schema, dsn, settings)
 
     async def migrate(self) -> int:
         async with self._pool.acquire() as conn:
+            if "statement_timeout" in self._settings:
+                # Lifted for this session only: asyncpg's RESET ALL on release restores it.
+                await conn.execute("SET statement_timeout = 0")
             exists = await conn.fetchval(
                 "SELECT true FROM pg_namespace WHERE nspname = $1", self.schema
             )
@@ -172,6 +192,16 @@ class PostgresStore(SqlDocumentStore):
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:
         async with self._pool.acquire(timeout=COMMAND_TIMEOUT) as conn, conn.transaction():
+            yield _Connection(conn)
+
+    @contextlib.asynccontextmanager
+    async def long_write(self) -> AsyncIterator[Connection]:
+        """A write transaction without the pool's statement timeout, for the curated load and
+        imports, whose statements (and turns at the load's advisory lock) may rightly take
+        longer; ``SET LOCAL`` ends with the transaction."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            if "statement_timeout" in self._settings:
+                await conn.execute("SET LOCAL statement_timeout = 0")
             yield _Connection(conn)
 
     async def lock(self, conn: Connection, area: str, key: int) -> None:
@@ -320,21 +350,11 @@ class PostgresStore(SqlDocumentStore):
     async def subscribe(self, callback: Callable[[str], None]) -> Callable[[], Awaitable[None]]:
         """Call ``callback(payload)`` for each ``publish``ed change of this schema, whichever
         process made it (LISTEN on a connection of its own); returns the way to stop."""
-        conn = await asyncpg.connect(self._dsn, server_settings=self._settings)
+        # Its own connection, connected again after the server restarts (postgres_listen).
         prefix = f"{self.schema or ''}|"
-
-        def heard(_conn: Any, _pid: int, _channel: str, payload: object) -> None:
-            if isinstance(payload, str) and payload.startswith(prefix):
-                callback(payload[len(prefix) :])
-
-        await conn.add_listener(CHANGES_CHANNEL, heard)
-
-        async def unsubscribe() -> None:
-            with contextlib.suppress(Exception):
-                await conn.remove_listener(CHANGES_CHANNEL, heard)
-            await conn.close()
-
-        return unsubscribe
+        listener = Listener(self._dsn, self._settings, CHANGES_CHANNEL, prefix, callback)
+        await listener.start()
+        return listener.close
 
     async def publish(self, payload: str) -> bool:
         """NOTIFY every process listening on this schema (``subscribe``) of a change."""

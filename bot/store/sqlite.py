@@ -115,13 +115,18 @@ class SqliteStore(SqlDocumentStore):
         super().__init__()
 
     @classmethod
-    async def open(cls, path: str | Path = MEMORY) -> SqliteStore:
-        """Connect and set the pragmas; call ``migrate`` before use (``open_store`` does)."""
+    async def open(
+        cls, path: str | Path = MEMORY, *, busy_timeout: float | None = None
+    ) -> SqliteStore:
+        """Connect and set the pragmas; call ``migrate`` before use (``open_store`` does).
+        ``busy_timeout`` (seconds; the bot's ``DATABASE_TIMEOUT``): how long a statement waits
+        for another process's lock before "database is locked" (``SQLITE_BUSY_MS`` unset)."""
         target = str(path)
+        busy_ms = SQLITE_BUSY_MS if busy_timeout is None else max(1, round(busy_timeout * 1000))
         conn = await aiosqlite.connect(target, isolation_level=None)
         try:
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+            await conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
             if target != MEMORY:
                 await _enable_wal(conn)
             await conn.execute("PRAGMA synchronous = NORMAL")

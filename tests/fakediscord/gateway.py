@@ -133,6 +133,9 @@ class Gateway:
         self.connections: list[Connection] = []
         self.errors: list[str] = []
         self.heartbeats = 0
+        self.down = False  # an outage: every connection attempt is refused (503)
+        self.refused = 0  # connection attempts refused while down
+        self.attempts: list[tuple[float, str]] = []  # (loop time, "identify" or "resume")
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # --- public helpers (used through FakeBase) -------------------------------------------
@@ -164,7 +167,11 @@ class Gateway:
 
     # --- the websocket handler ---------------------------------------------------------------
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.down:
+            self.refused += 1
+            self.fake._notify()
+            return web.Response(status=503, text="gateway outage (the fake)")
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
         query = dict(request.query)
@@ -234,6 +241,7 @@ class Gateway:
         self.fake._notify()
 
     async def _identify(self, conn: Connection, data: JSON) -> None:
+        self.attempts.append((asyncio.get_running_loop().time(), "identify"))
         if conn.session is not None:
             await conn.ws.close(code=4005, message=b"Already authenticated.")
             return
@@ -263,6 +271,7 @@ class Gateway:
         return payloads.guild(guild, app_id=self.fake.app_id, all_members=members)
 
     async def _resume(self, conn: Connection, data: JSON) -> None:
+        self.attempts.append((asyncio.get_running_loop().time(), "resume"))
         session = self.sessions.get(str(data.get("session_id")))
         if session is None or session.invalid or data.get("token") != self.fake.token:
             await conn.send({"op": INVALID_SESSION, "s": None, "t": None, "d": False})

@@ -132,6 +132,20 @@ class FakeDiscord(WorldMixin, InteractionsMixin):
         self.gateway.close_connection(session, code)
         return session
 
+    def gateway_down(self) -> None:
+        """An outage: drop every connection (close code 4000, resumable) and refuse new ones
+        with 503 until ``gateway_up``."""
+        self.gateway.down = True
+        for session in self.gateway.live_sessions():
+            self.gateway.close_connection(session, 4000)
+
+    def gateway_up(self) -> float:
+        """End the outage; the loop time it ended (``gateway.attempts`` says when the bot
+        came back: its next IDENTIFY or RESUME)."""
+        self.gateway.down = False
+        self._notify()
+        return asyncio.get_running_loop().time()
+
     async def wait_resumed(
         self, session: Session, count: int = 1, timeout: float | None = None
     ) -> None:

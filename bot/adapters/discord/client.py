@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.adapters.discord import transport
+from bot.adapters.discord import reconnect, transport
 from bot.adapters.discord.components import AnswerButton, SectionMenu
 from bot.adapters.discord.config_cog import ConfigCog
 from bot.adapters.discord.digest_cog import DigestCog
@@ -70,10 +70,12 @@ class FactBot(commands.Bot):
         self.expiry = ExpiryGuard()  # interactions past Discord's window are skipped
         self.expiry.install(self)
         transport.install()  # a callback meeting a connection reset is sent again
+        reconnect.install()  # back on the gateway within seconds of an outage's end
         self.digest_scheduler = DigestScheduler(self, app.digests)
         self.fact_tree.observer.metrics = app.metrics
         self.fact_tree.observer.usage = app.usage
-        bind_interaction_logs(self)  # buttons and forms log with their interaction's fields
+        # Buttons and forms log with their interaction's fields, and are counted.
+        bind_interaction_logs(self, app.metrics)
         self.fact_tree.cooldowns = Cooldowns(
             app.settings.cooldown_rate, timedelta(seconds=app.settings.cooldown_seconds), app.clock
         )

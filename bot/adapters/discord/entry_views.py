@@ -20,6 +20,7 @@ import discord
 
 from bot.adapters.discord.deadline import Overdue, answer_in_time
 from bot.adapters.discord.members import member_of
+from bot.adapters.discord.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.drafts import FIELD_LIMITS, Draft
 from bot.core.errors import (
@@ -32,6 +33,7 @@ from bot.core.errors import (
 )
 from bot.core.models import Kind
 from bot.core.moderation_answers import EntryRef
+from bot.core.observe import Outcome
 from bot.core.permissions import Member
 from bot.core.render import Reply, render_apology, render_error
 from bot.core.render.moderation import (
@@ -127,6 +129,7 @@ async def refuse_elsewhere(
         interaction.user.id,
     )
     elsewhere = interaction.guild_id != guild_id
+    InteractionObserver.ended(Outcome.USER_ERROR, ran=False)
     text = (
         f"This {what} belongs to another server; nothing was done here."
         if elsewhere
@@ -140,9 +143,11 @@ async def on_error(interaction: discord.Interaction[Any], error: Exception, what
     """Errors of modals and buttons (the tree's ``on_error`` sees commands only)."""
     known = error if isinstance(error, BotError) else as_unavailable(error)
     if known is not None:
+        InteractionObserver.ended(Outcome.USER_ERROR)
         reply = render_error(known)
     else:
         error_id = uuid.uuid4().hex[:8]
+        InteractionObserver.ended(Outcome.INTERNAL_ERROR, error_id=error_id)
         log.error(
             "unexpected error %s in %s",
             error_id,
@@ -166,6 +171,8 @@ async def submit(
             reply = await spec.handler(member_of(interaction), draft, confirm)
     except Exception as exc:
         error = _refusal(exc)
+        overdue = isinstance(exc, Overdue)  # counted as the commands' overdue answers are
+        InteractionObserver.ended(Outcome.INTERNAL_ERROR if overdue else Outcome.USER_ERROR)
         draft = draft.visible()  # shown back and reopened without what can't be stored
         problem = render_form_problem(error, draft, ref=spec.ref)
         stale = isinstance(error, Conflict) and not isinstance(error, NearDuplicate)

@@ -3,13 +3,22 @@ go to the metrics (``bot.core.observe.Metrics``); ``FactTree`` wraps each intera
 ``observer.around`` and its ``on_error`` and ``interaction_check`` say how it ended
 (``observer.ended``).
 
-Components (buttons, selects, forms) are not commands and are not counted here.
+Components (buttons, selects, forms) are counted too, by family (``button:excerpts``,
+``form:entry``; ``component_family``) so that a custom id's server, owner and page never
+become metric labels: ``bind_interaction_logs`` gives each one a ``Trace`` while discord.py
+parses it, the tasks discord.py starts for it inherit that trace (the error path and the
+refusals say how it ended through ``InteractionObserver.ended``), and the interaction is
+counted when the last of those tasks ends (discord.py starts every one through its view
+store's ``add_task``, which is wrapped for that, as the parser is for the log fields). A
+press no handler takes (a forged or expired custom id) starts no task and is not counted, so
+it cannot invent a label either.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -31,6 +40,7 @@ __all__ = [
     "Trace",
     "bind_interaction_logs",
     "command_name",
+    "component_family",
     "current_trace",
     "typed_command_name",
 ]
@@ -123,22 +133,109 @@ def _payload_fields(data: Any, shard_count: int | None) -> dict[str, Any]:
     }
 
 
-def bind_interaction_logs(client: discord.Client) -> None:
+_SELECTS = {3, 5, 6, 7, 8}  # string, user, role, mentionable and channel selects
+# The actions of an answer's components (``bot.core.render.state.CUSTOM_ID_TEMPLATE``).
+_ANSWER_ACTIONS = {
+    "x": "excerpts",
+    "s": "section",
+    **dict.fromkeys("fpnl", "page"),  # first, previous, next, last
+}
+
+
+def component_family(kind: int, data: Any) -> str:
+    """The metric label of a button, select or form: what it is and the fixed words of its
+    custom id (``button:excerpts``, ``select:stats:gap``, ``form:entry``,
+    ``button:review:approve``), never its server, owner or page numbers."""
+    what = "form" if kind == 5 else "select" if data.get("component_type") in _SELECTS else "button"
+    parts = str(data.get("custom_id", "")).split(":")
+    name = parts[0]
+    if name == "sco" and len(parts) > 1:
+        name = _ANSWER_ACTIONS.get(parts[1], "answer")
+    elif len(parts) > 1 and parts[1].isalpha():
+        name = f"{name}:{parts[1]}"
+    return f"{what}:{name[:40]}"
+
+
+@dataclass
+class _Pending:
+    """The handler tasks discord.py started for one component interaction."""
+
+    trace: Trace
+    started: float
+    tasks: int = 0
+
+
+_PENDING: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("pending", default=None)
+
+
+def bind_interaction_logs(client: discord.Client, metrics: Metrics = NO_METRICS) -> None:
     """Bind each interaction's log fields while discord.py parses it, so the tasks it starts
     for it (command, button, select, form) log with them. Commands rebind once resolved
-    (``InteractionObserver.around``)."""
+    (``InteractionObserver.around``). Buttons, selects and forms are counted in ``metrics``
+    by family when the tasks their handlers run in end."""
     parsers: dict[str, Any] = client._connection.parsers
     original = parsers["INTERACTION_CREATE"]
+    store: Any = client._connection._view_store
+    add_task = store.add_task
+
+    def finished(pending: _Pending, _: Any) -> None:
+        pending.tasks -= 1
+        if not pending.tasks:
+            trace = pending.trace
+            metrics.interaction(trace.command, trace.outcome, time.perf_counter() - pending.started)
+
+    def add_counted_task(task: Any) -> None:
+        # Every button, select and form handler task goes through here (discord.py's
+        # ``ViewStore``); those started while parsing a component interaction are counted.
+        add_task(task)
+        pending = _PENDING.get()
+        if pending is not None:
+            pending.tasks += 1
+            task.add_done_callback(functools.partial(finished, pending))
+
+    store.add_task = add_counted_task
 
     def parse(data: Any) -> None:
         try:
             fields = _payload_fields(data, client.shard_count)
         except Exception:  # a malformed payload: discord.py will say what is wrong with it
             fields = {}
-        with bind(**fields):
+        with bind(**fields), _component_trace(data):
             original(data)
 
     parsers["INTERACTION_CREATE"] = parse
+
+
+def _number(value: Any) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+@contextlib.contextmanager
+def _component_trace(data: Any) -> Iterator[None]:
+    """For a button, select or form: a ``Trace`` the handler tasks started meanwhile inherit
+    (``current_trace``), and the count of those tasks."""
+    kind = data.get("type") if isinstance(data, dict) else None
+    inner = data.get("data") if isinstance(data, dict) else None
+    if kind not in (3, 5) or not isinstance(inner, dict):
+        yield
+        return
+    member = data.get("member")
+    user = member.get("user") if isinstance(member, dict) else data.get("user")
+    trace = Trace(
+        interaction_id=_number(data.get("id")) or 0,
+        command=component_family(kind, inner),
+        guild_id=_number(data.get("guild_id")),
+        user_id=_number(user.get("id") if isinstance(user, dict) else None) or 0,
+        shard_id=None,
+        autocomplete=False,
+    )
+    trace_token = _TRACE.set(trace)
+    pending_token = _PENDING.set(_Pending(trace, time.perf_counter()))
+    try:
+        yield
+    finally:
+        _PENDING.reset(pending_token)
+        _TRACE.reset(trace_token)
 
 
 @contextlib.contextmanager

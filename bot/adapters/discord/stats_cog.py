@@ -14,10 +14,12 @@ from discord.ext import commands, tasks
 
 from bot.adapters.discord.entry_views import EntryForm, FormSpec
 from bot.adapters.discord.members import member_of
+from bot.adapters.discord.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.drafts import Draft
 from bot.core.models import Kind
 from bot.core.moderation import Moderation
+from bot.core.observe import Outcome
 from bot.core.permissions import Member
 from bot.core.render import Reply
 from bot.core.render.moderation import render_suggested
@@ -67,6 +69,7 @@ class GapView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if interaction.user.id == self.owner_id and interaction.guild_id == self.guild_id:
             return True
+        InteractionObserver.ended(Outcome.USER_ERROR, ran=False)
         await interaction.response.send_message(
             "This menu belongs to whoever opened /stats.", ephemeral=True, allowed_mentions=NO_PINGS
         )

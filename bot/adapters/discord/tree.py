@@ -91,6 +91,8 @@ async def answer_error(interaction: discord.Interaction[Any], error: Exception) 
             extra={"error_id": error_id},
         )
         reply = render_apology(error_id)
+    outcome = Outcome.USER_ERROR if error_id is None else Outcome.INTERNAL_ERROR
+    InteractionObserver.ended(outcome, error_id=error_id)  # counted so, command or button
     try:
         await send_reply(interaction, reply)
     except discord.HTTPException:

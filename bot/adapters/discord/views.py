@@ -7,7 +7,9 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.observe import InteractionObserver
 from bot.adapters.discord.payload import NO_PINGS, to_embeds
+from bot.core.observe import Outcome
 from bot.core.render import PAGER_NEXT, PAGER_PREVIOUS, Reply
 
 __all__ = ["Pager"]
@@ -34,6 +36,7 @@ class Pager(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id == self.owner_id:
             return True
+        InteractionObserver.ended(Outcome.USER_ERROR, ran=False)
         await interaction.response.send_message(
             "Only the person who asked can turn these pages. Run the command yourself to browse.",
             ephemeral=True,
