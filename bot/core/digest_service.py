@@ -31,6 +31,7 @@ from bot.core.digest import (
     Subscription,
     digest_marker,
     due_time,
+    english_digest_marker,
     legacy_digest_marker,
     next_post,
     parse_time,
@@ -39,6 +40,7 @@ from bot.core.digest import (
 from bot.core.digest_answers import DigestAnswer, DigestStatus
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
+from bot.core.i18n import N_
 from bot.core.models import Document, Fact, Kind, Person, Quote, Source
 from bot.core.observe import NO_METRICS, DigestEvent, Metrics
 from bot.core.permissions import Member, Permissions
@@ -58,12 +60,12 @@ INDEX_TTL = timedelta(minutes=10)
 """How long the shared keys in rotation are trusted before they are read again (sooner when
 their count changes)."""
 MAX_SKIPS = 100
-ASK_A_MODERATOR = "Ask someone who manages the server to set it up."
-NO_DIGEST = "No daily digest is set up in this server."
-SET_HINT = "Set one with `/digest set`."
+ASK_A_MODERATOR = N_("Ask someone who manages the server to set it up.")
+NO_DIGEST = N_("No daily digest is set up in this server.")
+SET_HINT = N_("Set one with `/digest set`.")
 CATCH_UP_AFTER = timedelta(minutes=1)
 """A post sent this long after its due time counts as a catch-up in the metrics."""
-STALE_DAY = "The bot stopped while posting and came back after the day had ended."
+STALE_DAY = N_("The bot stopped while posting and came back after the day had ended.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +187,8 @@ class DigestService:
         if doc is None:
             picked = await self._pick(guild_id, cycle)
             if picked is None:
-                raise NotFound("There are no facts to choose from yet.")
-            _, _, doc = picked
+                raise NotFound(N_("There are no facts to choose from yet."))
+            doc = picked[2]
         return await self._answer(guild_id, day, doc, preview=True)
 
     async def _subscription(self, guild_id: int) -> Subscription:
@@ -254,9 +256,12 @@ class DigestService:
             post.guild_id, post.day, post.channel_id, post.cycle, post.key, token, now
         )
         try:
-            found = await poster.find(post.channel_id, digest_marker(post.day))
-            if found is None:
-                found = await poster.find(post.channel_id, legacy_digest_marker(post.day))
+            found = None
+            markers = (digest_marker, english_digest_marker, legacy_digest_marker)
+            for marker in dict.fromkeys(m(post.day) for m in markers):
+                found = await poster.find(post.channel_id, marker)
+                if found is not None:
+                    break
         except DeliveryFailed as failure:
             await self._failed(sub, mine, failure)
             return
@@ -267,11 +272,11 @@ class DigestService:
         elif post.day != _today(sub, now):
             await self._finish(mine, "failed", detail=STALE_DAY)
         elif post.attempts >= MAX_ATTEMPTS:
-            await self._finish(mine, "failed", detail=post.detail or "Discord kept failing.")
+            await self._finish(mine, "failed", detail=post.detail or N_("Discord kept failing."))
         else:
             doc = await self._store.get(Kind.FACT, post.key, post.guild_id)
             if doc is None:
-                await self._finish(mine, "failed", detail="The fact was removed meanwhile.")
+                await self._finish(mine, "failed", detail=N_("The fact was removed meanwhile."))
             else:
                 await self._deliver(sub, mine, poster, doc, late=True)
 
