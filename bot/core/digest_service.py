@@ -40,7 +40,7 @@ from bot.core.digest import (
 from bot.core.digest_answers import DigestAnswer, DigestStatus
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
-from bot.core.i18n import N_
+from bot.core.i18n import N_, _
 from bot.core.models import Document, Fact, Kind, Person, Quote, Source
 from bot.core.observe import NO_METRICS, DigestEvent, Metrics
 from bot.core.permissions import Member, Permissions
@@ -113,7 +113,7 @@ class DigestService:
     async def _moderated(self, member: Member) -> int:
         """The member's server, if they moderate it (``bot.core.permissions``)."""
         return await self._permissions.require_moderator(
-            member, "change the daily digest", hint=ASK_A_MODERATOR
+            member, N_("change the daily digest"), hint=ASK_A_MODERATOR
         )
 
     async def set(
@@ -126,10 +126,13 @@ class DigestService:
         schedule = Schedule(parse_time(at), resolve_timezone(timezone))
         if channel.missing:
             raise Invalid(
-                f"I can't post the digest in #{channel.name}: I'm missing "
-                f"{', '.join(channel.missing)} there.",
-                hint="Give me those in the channel's settings (Edit Channel > Permissions), "
-                "or choose another channel.",
+                _("I can't post the digest in #{channel}: I'm missing {missing} there.").format(
+                    channel=channel.name, missing=", ".join(channel.missing)
+                ),
+                hint=N_(
+                    "Give me those in the channel's settings (Edit Channel > Permissions), "
+                    "or choose another channel."
+                ),
             )
         channel_id = channel.id
         now = self.clock.now()
@@ -361,7 +364,7 @@ class DigestService:
         own = await self._store.scope_keys(Kind.FACT, guild_id)
         skipped: set[str] = set()
         new_cycle = False
-        for _ in range(MAX_SKIPS):
+        for _skip in range(MAX_SKIPS):
             posted = await self._digests.posted_keys(guild_id, cycle) if not new_cycle else set()
             key = index.next_key(guild_id, cycle, posted | skipped, own)
             if key is None:

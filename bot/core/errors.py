@@ -12,6 +12,7 @@ from bot.core.i18n import N_
 
 __all__ = [
     "OVERDUE",
+    "Ambiguous",
     "BotError",
     "Conflict",
     "Forbidden",
@@ -50,6 +51,10 @@ class NotFound(BotError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.suggestions = list(suggestions)
+
+
+class Ambiguous(NotFound):
+    """Several names match about as well: ``suggestions`` are the ones to choose from."""
 
 
 class Invalid(BotError):

@@ -43,6 +43,7 @@ __all__ = [
     "Language",
     "_",
     "current",
+    "is_known",
     "language_of",
     "ngettext",
     "reading_in",
@@ -85,12 +86,20 @@ def language_of(tag: str | None) -> str:
     return ENGLISH
 
 
+def is_known(tag: str) -> bool:
+    """Whether ``tag`` names English, Russian or Simplified Chinese (a setting's check)."""
+    cleaned = tag.strip().replace("_", "-").casefold()
+    return language_of(tag) != ENGLISH or cleaned in ("en", "en-us", "en-gb")
+
+
 @cache
 def translations(code: str) -> NullTranslations:
     """The compiled catalogue of ``code`` (``ru``, ``zh_CN``), read once; English is none."""
     if code not in LANGUAGES:
         return NullTranslations()
     path = CATALOGUE_DIR / code / "LC_MESSAGES" / "messages.po"
+    if not path.exists():  # before the first ``python -m bot catalogues``: English
+        return NullTranslations()
     with path.open("rb") as po:
         catalog = read_po(po, locale=code)
     compiled = io.BytesIO()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.core.dates import plural_of
-from bot.core.errors import Invalid, NotFound
+from bot.core.errors import Ambiguous, Invalid, NotFound
 from bot.core.i18n import N_, _
 
 __all__ = [
@@ -162,7 +162,7 @@ def resolve(text: str, candidates: Sequence[Candidate], *, what: str) -> str:
     if len(by_words) == 1:
         return by_words.pop()
     if len(by_words) > 1:
-        raise NotFound(
+        raise Ambiguous(
             _("Several {what} match “{text}”.").format(what=_plural_what(what), text=cleaned),
             suggestions=_display(candidates, sorted(by_words)),
         )
@@ -180,7 +180,7 @@ def resolve(text: str, candidates: Sequence[Candidate], *, what: str) -> str:
         return close_keys[0]
     if len(close_keys) > 1:
         # Two names are about as close: ask rather than guess.
-        raise NotFound(
+        raise Ambiguous(
             _("“{text}” is close to several {what}.").format(text=cleaned, what=_plural_what(what)),
             suggestions=_display(candidates, close_keys),
         )

@@ -310,7 +310,7 @@ def summit_title(s: Summit) -> str:
 @render.register
 def _render_summitanswer(answer: SummitAnswer) -> Reply:
     s = answer.summit
-    # ``nth`` is English's "25th"; a translation writes the number ``n`` its own way.
+    # TRANSLATORS: {nth} is the English ordinal (25th); {n} is the number alone (25).
     if s.ordinal and s.city:
         what = _("The {nth} meeting of the SCO Council of Heads of State in {city}").format(
             nth=_ordinal(s.ordinal), n=s.ordinal, city=inert(s.city)
@@ -324,11 +324,10 @@ def _render_summitanswer(answer: SummitAnswer) -> Reply:
     else:
         what = _("An SCO summit")
     when = sourced_dates(s.dates)
-    lead = f"{what}, " + (
-        f"{inert(when)}."
-        if when
-        else _("{year}; the sources give no exact dates.").format(year=s.year)
-    )
+    if when:
+        lead = _("{what}, {when}.").format(what=what, when=inert(when))
+    else:
+        lead = _("{what}, {year}; the sources give no exact dates.").format(what=what, year=s.year)
     facts = [fact_entry(f) for f in answer.facts]
     quotes = [quote_entry(q, answer.speakers.get(q.person), answer.sources) for q in answer.quotes]
     sections = _sections(lead, facts, quotes, answer.sources, first=highlight_entries(s))

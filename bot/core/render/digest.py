@@ -84,9 +84,10 @@ def _post_line(status: DigestStatus) -> str:
     else:
         lines.append(_("None yet."))
     if latest is not None and latest.outcome == "failed" and latest != sent:
+        detail = latest.detail or ""  # a fixed reason is translated; Discord's words are not
         lines.append(
             _("{date}: not posted. {detail}").format(
-                date=long_date(latest.day), detail=inert(_(latest.detail or ""))
+                date=long_date(latest.day), detail=inert(_(detail))
             )
         )
     elif latest is not None and latest.outcome is None:
