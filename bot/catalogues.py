@@ -32,16 +32,16 @@ PACKAGE = Path(__file__).resolve().parent
 PROJECT = "sco-fact-bot"
 
 
-def answer_strings() -> Iterable[tuple[str | tuple[str, ...], str, int]]:
-    """(message, file, line) of every string marked for translation in ``bot/``; a plural is
-    the (singular, plural) pair."""
-    for filename, line, message, _comments, _context in extract_from_dir(
+def answer_strings() -> Iterable[tuple[str | tuple[str, ...], str, int, list[str]]]:
+    """(message, file, line, comments for the translator) of every string marked for
+    translation in ``bot/``; a plural is the (singular, plural) pair."""
+    for filename, line, message, comments, _context in extract_from_dir(
         PACKAGE,
         method_map=[("**.py", "python")],
         keywords=DEFAULT_KEYWORDS,
         comment_tags=("TRANSLATORS:",),
     ):
-        yield message, f"bot/{filename}", line
+        yield message, f"bot/{filename}", line, comments
 
 
 async def command_strings() -> dict[str, str]:
@@ -67,8 +67,8 @@ async def command_strings() -> dict[str, str]:
 def template(commands: dict[str, str]) -> Catalog:
     """The ``.pot``: every answer string and every command string."""
     catalog = Catalog(project=PROJECT, charset="utf-8")
-    for message, filename, line in answer_strings():
-        catalog.add(message, locations=[(filename, line)])
+    for message, filename, line, comments in answer_strings():
+        catalog.add(message, locations=[(filename, line)], auto_comments=comments)
     for message, where in commands.items():
         # A name must stay one lowercase word (Discord's rule): the comment says so.
         comment = f"Discord {where.replace('_', ' ')}"

@@ -57,8 +57,13 @@ class CatalogueTranslator(app_commands.Translator):
         translated = translations(code).gettext(string.message)
         if translated == string.message:
             return None
-        if context.location in _NAMES and not (
-            NAME_RULE.match(translated) and translated == translated.lower()
+        menu = isinstance(context.data, app_commands.ContextMenu)  # "Find sources": any case
+        if menu and len(translated) > 32:
+            return None
+        if (
+            context.location in _NAMES
+            and not menu
+            and not (NAME_RULE.match(translated) and translated == translated.lower())
         ):
             log.warning("not a valid command name in %s: %r", code, translated)
             return None

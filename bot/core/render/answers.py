@@ -310,15 +310,14 @@ def summit_title(s: Summit) -> str:
 @render.register
 def _render_summitanswer(answer: SummitAnswer) -> Reply:
     s = answer.summit
-    # TRANSLATORS: {nth} is the English ordinal (25th); {n} is the number alone (25).
     if s.ordinal and s.city:
-        what = _("The {nth} meeting of the SCO Council of Heads of State in {city}").format(
-            nth=_ordinal(s.ordinal), n=s.ordinal, city=inert(s.city)
-        )
+        # TRANSLATORS: {nth} is the English ordinal (25th); {n} is the number alone (25).
+        meeting = _("The {nth} meeting of the SCO Council of Heads of State in {city}")
+        what = meeting.format(nth=_ordinal(s.ordinal), n=s.ordinal, city=inert(s.city))
     elif s.ordinal:
-        what = _("The {nth} meeting of the SCO Council of Heads of State").format(
-            nth=_ordinal(s.ordinal), n=s.ordinal
-        )
+        # TRANSLATORS: {nth} is the English ordinal (25th); {n} is the number alone (25).
+        meeting = _("The {nth} meeting of the SCO Council of Heads of State")
+        what = meeting.format(nth=_ordinal(s.ordinal), n=s.ordinal)
     elif s.city:
         what = _("An SCO summit in {city}").format(city=inert(s.city))
     else:
