@@ -216,6 +216,11 @@ async def test_languages_do_not_leak_between_readers_of_one_cached_answer(
     assert chinese.embeds[0]["title"] == "2025 年 Tianjin 峰会"
     assert "25-е заседание" in russian.embeds[0]["description"]
     assert "第 25 次会议" in chinese.embeds[0]["description"]
+    # A "not found" is kept by the answer cache too: each reader gets it in their language.
+    await fake.invoke("member", {"country": "Narnia"}, locale="ru")
+    english_error = (await fake.invoke("member", {"country": "Narnia"})).embeds[0]
+    assert english_error["title"] == "Not found"
+    assert english_error["description"].startswith("No country called “Narnia”")
 
 
 async def test_a_button_answers_in_the_language_of_who_pressed_it(fake: FakeDiscord) -> None:
