@@ -269,7 +269,9 @@ def _size_entry(sizes: Sequence[SizeClaim]) -> Entry | None:
 def _render_membershipanswer(answer: MembershipAnswer) -> Reply:
     members = [c for c in answer.members if c.status is CountryStatus.MEMBER]
     others = [c for c in answer.members if c.status is not CountryStatus.MEMBER]
-    lead = f"**{plural(len(members), 'member state')}:** {inert(_members_line(members))}."
+    lead = _("**{count}:** {members}.").format(
+        count=plural(len(members), "member state"), members=inert(_members_line(members))
+    )
     if others:
         lead += "\n" + _("Also recorded: {names}.").format(names=inert(_names(others)))
     first = [e for e in [_size_entry(answer.sizes)] if e is not None]
