@@ -209,15 +209,19 @@ def about_commands() -> str:
     public = [
         f"`{spec.example}`" for spec in slash_commands(Access.EVERYONE) if spec.name != "about"
     ]
-    menus = [f"**Apps → {spec.name}**" for spec in COMMANDS if spec.kind is CommandKind.MESSAGE]
+    menus = [
+        "**" + _("Apps → {menu}").format(menu=_(spec.name)) + "**"
+        for spec in COMMANDS
+        if spec.kind is CommandKind.MESSAGE
+    ]
     moderators = dict.fromkeys(
         f"`/{spec.group or spec.name}`" for spec in COMMANDS if spec.access is not Access.EVERYONE
     )
     lines = [" · ".join(public)]
     if menus:
-        lines[0] += "; on any message, " + ", ".join(menus) + "."
+        lines[0] += _("; on any message, {menus}.").format(menus=", ".join(menus))
     if moderators:
-        lines.append("Moderators: " + " · ".join(moderators) + ".")
+        lines.append(_("Moderators: {commands}.").format(commands=" · ".join(moderators)))
     return "\n".join(lines)
 
 
