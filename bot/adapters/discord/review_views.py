@@ -184,13 +184,6 @@ async def notify(interaction: discord.Interaction[Any], decided: Decided) -> boo
 class RejectForm(discord.ui.Modal):
     """The reason for rejecting a suggestion; the suggester reads it."""
 
-    reason: discord.ui.TextInput[RejectForm] = discord.ui.TextInput(
-        label=N_("Reason (the suggester reads it)"),  # translated per form: __init__
-        style=discord.TextStyle.long,
-        max_length=300,
-        custom_id="reason",
-    )
-
     def __init__(self, guild_id: int, number: int, index: int, owner_id: int) -> None:
         super().__init__(
             title=_("Reject suggestion #{number}").format(number=number)[:45],
@@ -201,7 +194,14 @@ class RejectForm(discord.ui.Modal):
         self.number = number
         self.index = index
         self.owner_id = owner_id
-        self.reason.label = _("Reason (the suggester reads it)")  # the reader's language
+        # Built per form, not on the class: its label is in the language of who opened it.
+        self.reason: discord.ui.TextInput[RejectForm] = discord.ui.TextInput(
+            label=_("Reason (the suggester reads it)")[:45],
+            style=discord.TextStyle.long,
+            max_length=300,
+            custom_id="reason",
+        )
+        self.add_item(self.reason)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, N_("form"))
