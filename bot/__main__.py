@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.adapters.console import Console, run_interactive
 from bot.app import build_app
+from bot.core.i18n import is_known, reading_in
 from bot.logs import configure_logging
 from bot.settings import Settings
 
@@ -24,8 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="SCO Fact Bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the Discord bot (or the console when no token is set)")
-    sub.add_parser("console", help="an interactive prompt answering the bot's commands")
+    console = sub.add_parser("console", help="an interactive prompt answering the bot's commands")
     ask = sub.add_parser("ask", help="answer one command, or one per line of standard input")
+    for languages in (console, ask):
+        languages.add_argument(
+            "--locale",
+            metavar="LANG",
+            help="answer in this language: en, ru or zh-CN (default: the LOCALE setting)",
+        )
     ask.add_argument("line", nargs="?", help='e.g. "/summit 2024"; omit to read standard input')
     ask.add_argument(
         "--json", action="store_true", help="print Discord's message payload, one JSON line"
@@ -35,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print every page of a long answer (default: the first page; with --json, "
         "one line per page)",
+    )
+    sub.add_parser(
+        "catalogues",
+        help="update bot/locale/messages.pot and merge it into the Russian and Chinese .po files",
     )
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, help="register in this server only (instant)")
@@ -239,6 +250,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(
         settings.log_level if args.command != "ask" else "WARNING", settings.log_format
     )
+    # The console's language (bot.core.i18n): asyncio.run's task starts in this context.
+    chosen = getattr(args, "locale", None) or settings.locale
+    if not is_known(chosen):
+        print(f"error: --locale: “{chosen[:20]}” is not one of en, ru, zh-CN", file=sys.stderr)
+        return 2
+    with reading_in(chosen):
+        return _command(args, settings)
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         try:
             return asyncio.run(_ask(settings, args.line, args.json, args.all))
@@ -249,6 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             log.info("DISCORD_TOKEN is not set: starting the console instead of the Discord bot")
         return _console(settings)
+    if args.command == "catalogues":
+        from bot.catalogues import main as update_catalogues
+
+        return update_catalogues()
     if args.command == "store" and args.store_command == "verify":
         return asyncio.run(_store_verify(settings))
     if args.command == "store" and args.store_command == "copy":

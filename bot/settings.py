@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         description="METRICS_HOST: the address /healthz and /metrics listen on (0.0.0.0 to "
         "let Prometheus in another container scrape them)",
     )
+    locale: str = Field(
+        default="en",
+        description="LOCALE: the console's language: en (default), ru or zh-CN (on Discord each "
+        "reader's own Discord language is used)",
+    )
     cooldown_rate: int = Field(
         default=8,
         ge=0,
@@ -100,6 +105,15 @@ class Settings(BaseSettings):
         description="SHARD_IDS: the shards this process runs, comma-separated (e.g. 0,1); "
         "needs SHARD_COUNT; unset: all of them",
     )
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        cleaned = value.strip()
+        # The languages of bot/locale (bot.core.i18n reads them); the settings import no core.
+        if cleaned.replace("_", "-").casefold() not in ("en", "en-us", "en-gb", "ru", "zh-cn"):
+            raise ValueError(f"“{cleaned[:20]}” is not a language of the bot: en, ru or zh-CN")
+        return cleaned
 
     @field_validator("shard_ids", mode="before")
     @classmethod

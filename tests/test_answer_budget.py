@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.core.drafts import Draft
+from bot.core.i18n import _, reading_in
 from bot.core.models import Kind
 from bot.core.moderation import Moderation
 from bot.core.permissions import MANAGE_GUILD, Member
@@ -136,7 +137,7 @@ def _check(reply: Reply, ask: str) -> None:
             listed = {
                 m
                 for f in embed.get("fields", [])
-                if f["name"] == "Sources"
+                if f["name"] == _("Sources")  # the reader's language: bot.core.i18n
                 for m in MARK.findall(f["value"])
             }
             for item in _items(description):
@@ -168,3 +169,14 @@ async def test_answers_with_a_servers_entries_fit_and_footnote(
     served: FactService, ask: str
 ) -> None:
     _check(render(await ASKS[ask](served, GUILD)), ask)
+
+
+@pytest.mark.parametrize("language", ["ru", "zh-CN"])
+@pytest.mark.parametrize("ask", list(ASKS))
+async def test_russian_and_chinese_answers_fit_and_footnote(
+    curated_store: Store, ask: str, language: str
+) -> None:
+    """The same budget and footnotes in the reader's language (issue 14): translated
+    labels and leads are longer or shorter, the first page still fits one phone screen."""
+    with reading_in(language):
+        _check(render(await ASKS[ask](FactService(curated_store), None)), f"{language} {ask}")

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, TypeVar, cast
 
 from bot.core.errors import Invalid, NotFound
+from bot.core.i18n import current
 
 __all__ = ["AnswerCache", "Arguments", "cached_class"]
 
@@ -103,7 +104,8 @@ class _Methods:
             version = methods.version(guild)
             # The arguments as given: the same call written two ways is two keys (a second
             # computation, never a wrong answer), and no binding is paid on a hit.
-            key = (name, args, tuple(sorted(kwargs.items())), version)
+            # The reader's language too: an answer's error messages are in it (bot.core.i18n).
+            key = (name, args, tuple(sorted(kwargs.items())), version, current().code)
             try:
                 hash(key)
             except TypeError:  # an argument that cannot be a key: answer without the cache

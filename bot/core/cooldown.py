@@ -13,6 +13,7 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from bot.core.errors import RateLimited
+from bot.core.i18n import _, ngettext
 from bot.core.ports import Clock
 
 __all__ = ["Cooldowns"]
@@ -56,13 +57,19 @@ class Cooldowns:
         if wait is not None:
             seconds = max(1, math.ceil(wait))
             raise RateLimited(
-                f"You're using /{command} very fast; try again in {seconds} s.",
-                hint=f"Each command can be used {self.rate} times in {self._window()}.",
+                _("You're using /{command} very fast; try again in {seconds} s.").format(
+                    command=command, seconds=seconds
+                ),
+                hint=_("Each command can be used {rate} times in {window}.").format(
+                    rate=self.rate, window=self._window()
+                ),
             )
 
     def _window(self) -> str:
         seconds = self.per.total_seconds()
-        return f"{seconds:g} seconds" if seconds != 1 else "1 second"
+        if seconds == int(seconds):
+            return ngettext("%(num)s second", "%(num)s seconds", int(seconds))
+        return _("{seconds:g} seconds").format(seconds=seconds)
 
     def _sweep(self, now: datetime) -> None:
         self._since_sweep += 1

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
+
+from bot.core.i18n import localised_day, localised_month, localised_range, ngettext
 
 __all__ = ["day", "day_range", "month", "plural", "plural_of", "sourced_dates"]
 
@@ -45,20 +48,57 @@ def plural_of(word: str) -> str:
     return f"{head} {form}".strip()
 
 
+# The counted nouns of the answers, each written out for the catalogues (Russian has three
+# plural forms, Chinese one): ``plural`` finds a noun here before making up an English plural.
+_COUNTED: dict[str, Callable[[int], str]] = {
+    "fact": lambda n: ngettext("%(num)s fact", "%(num)s facts", n),
+    "quote": lambda n: ngettext("%(num)s quote", "%(num)s quotes", n),
+    "summit": lambda n: ngettext("%(num)s summit", "%(num)s summits", n),
+    "country": lambda n: ngettext("%(num)s country", "%(num)s countries", n),
+    "person": lambda n: ngettext("%(num)s person", "%(num)s people", n),
+    "claim": lambda n: ngettext("%(num)s claim", "%(num)s claims", n),
+    "source": lambda n: ngettext("%(num)s source", "%(num)s sources", n),
+    "member state": lambda n: ngettext("%(num)s member state", "%(num)s member states", n),
+    "observer": lambda n: ngettext("%(num)s observer", "%(num)s observers", n),
+    "dialogue partner": lambda n: ngettext(
+        "%(num)s dialogue partner", "%(num)s dialogue partners", n
+    ),
+    "partner": lambda n: ngettext("%(num)s partner", "%(num)s partners", n),
+    "direct quote": lambda n: ngettext("%(num)s direct quote", "%(num)s direct quotes", n),
+    "reported statement": lambda n: ngettext(
+        "%(num)s reported statement", "%(num)s reported statements", n
+    ),
+    "more source": lambda n: ngettext("%(num)s more source", "%(num)s more sources", n),
+    "more excerpt": lambda n: ngettext("%(num)s more excerpt", "%(num)s more excerpts", n),
+    "match": lambda n: ngettext("%(num)s match", "%(num)s matches", n),
+    "entry": lambda n: ngettext("%(num)s entry", "%(num)s entries", n),
+}
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 fact``, ``3 facts``, ``2 countries``: the count and the word agreeing with it."""
+    """``1 fact``, ``3 facts``, ``2 countries``: the count and the word agreeing with it, in
+    the reader's language for the nouns of ``_COUNTED``."""
+    counted = _COUNTED.get(word)
+    if counted is not None:
+        return counted(count)
     if count == 1:
         return f"{count} {word}"
     return f"{count} {many or plural_of(word)}"
 
 
 def day(value: date | datetime) -> str:
-    """``1 Sep 2025``."""
+    """``1 Sep 2025`` (in Russian and Chinese, as Babel writes them: ``bot.core.i18n``)."""
+    localised = localised_day(value)
+    if localised is not None:
+        return localised
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def month(year: int, month_number: int) -> str:
     """A date known only to the month: ``Jul 2025``."""
+    localised = localised_month(year, month_number)
+    if localised is not None:
+        return localised
     return f"{_MONTHS[month_number - 1]} {year}"
 
 
@@ -66,6 +106,9 @@ def day_range(start: date, end: date) -> str:
     """``31 Aug – 1 Sep 2025``; ``8–9 Jun 2018``; across years, both years."""
     if start == end:
         return day(start)
+    localised = localised_range(start, end)
+    if localised is not None:
+        return localised
     if start.year != end.year:
         return f"{day(start)} – {day(end)}"
     if start.month != end.month:

@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core import dates
 from bot.core.errors import Invalid, NotFound
+from bot.core.i18n import ENGLISH, N_, _, reading_in
 from bot.core.records import Outcome, PostRecord, Schedule, Subscription
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "digest_marker",
     "due_at",
     "due_time",
+    "english_digest_marker",
     "legacy_digest_marker",
     "next_post",
     "parse_time",
@@ -73,10 +75,10 @@ def parse_time(text: str) -> time:
         hour, minute = int(match[1]), int(match[2])
         if hour <= 23 and minute <= 59:
             return time(hour, minute)
-    shown = text.strip()[:40] or "an empty time"
+    shown = text.strip()[:40] or _("an empty time")
     raise Invalid(
-        f"“{shown}” is not a time I understand.",
-        hint="Give it as HH:MM on a 24-hour clock, e.g. 09:00 or 17:30.",
+        _("“{text}” is not a time I understand.").format(text=shown),
+        hint=N_("Give it as HH:MM on a 24-hour clock, e.g. 09:00 or 17:30."),
     )
 
 
@@ -137,12 +139,14 @@ def resolve_timezone(text: str) -> str:
             pass
         else:
             return name
-    shown = text.strip()[:60] or "(empty)"
+    shown = text.strip()[:60] or _("(empty)")
     raise NotFound(
-        f"“{shown}” is not a time zone I know.",
+        _("“{text}” is not a time zone I know.").format(text=shown),
         suggestions=timezone_choices(text, limit=8),
-        hint="Use an IANA name such as Europe/London, America/New_York or Asia/Shanghai; "
-        "the option suggests them as you type.",
+        hint=N_(
+            "Use an IANA name such as Europe/London, America/New_York or Asia/Shanghai; "
+            "the option suggests them as you type."
+        ),
     )
 
 
@@ -175,7 +179,7 @@ def next_post(
     if last_day is not None and last_day >= day:
         day = last_day + timedelta(days=1)
     due = due_at(day, schedule.at, zone)
-    for _ in range(3):  # today, tomorrow; a third only when clocks of processes disagree
+    for _attempt in range(3):  # today, tomorrow; a third only when clocks of processes disagree
         if due >= since:
             break
         day += timedelta(days=1)
@@ -185,8 +189,16 @@ def next_post(
 
 def digest_marker(day: date) -> str:
     """Text in a digest's footer that says which day it is for; how a restarted bot recognises
-    a post whose outcome it never recorded."""
-    return f"Daily digest {dates.day(day)}"
+    a post whose outcome it never recorded. In the language the digest is written in (the
+    server's); ``english_digest_marker`` is searched for too, in case the server's language
+    changed between the post and the restart."""
+    return _("Daily digest {date}").format(date=dates.day(day))
+
+
+def english_digest_marker(day: date) -> str:
+    """``digest_marker`` as an English digest says it (``Daily digest 10 Jun 2025``)."""
+    with reading_in(ENGLISH):
+        return digest_marker(day)
 
 
 def legacy_digest_marker(day: date) -> str:

@@ -31,6 +31,7 @@ from bot.core.digest import (
     Subscription,
     digest_marker,
     due_time,
+    english_digest_marker,
     legacy_digest_marker,
     next_post,
     parse_time,
@@ -39,6 +40,7 @@ from bot.core.digest import (
 from bot.core.digest_answers import DigestAnswer, DigestStatus
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
+from bot.core.i18n import N_, _
 from bot.core.models import Document, Fact, Kind, Person, Quote, Source
 from bot.core.observe import NO_METRICS, DigestEvent, Metrics
 from bot.core.permissions import Member, Permissions
@@ -58,12 +60,12 @@ INDEX_TTL = timedelta(minutes=10)
 """How long the shared keys in rotation are trusted before they are read again (sooner when
 their count changes)."""
 MAX_SKIPS = 100
-ASK_A_MODERATOR = "Ask someone who manages the server to set it up."
-NO_DIGEST = "No daily digest is set up in this server."
-SET_HINT = "Set one with `/digest set`."
+ASK_A_MODERATOR = N_("Ask someone who manages the server to set it up.")
+NO_DIGEST = N_("No daily digest is set up in this server.")
+SET_HINT = N_("Set one with `/digest set`.")
 CATCH_UP_AFTER = timedelta(minutes=1)
 """A post sent this long after its due time counts as a catch-up in the metrics."""
-STALE_DAY = "The bot stopped while posting and came back after the day had ended."
+STALE_DAY = N_("The bot stopped while posting and came back after the day had ended.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ class DigestService:
     async def _moderated(self, member: Member) -> int:
         """The member's server, if they moderate it (``bot.core.permissions``)."""
         return await self._permissions.require_moderator(
-            member, "change the daily digest", hint=ASK_A_MODERATOR
+            member, N_("change the daily digest"), hint=ASK_A_MODERATOR
         )
 
     async def set(
@@ -124,10 +126,13 @@ class DigestService:
         schedule = Schedule(parse_time(at), resolve_timezone(timezone))
         if channel.missing:
             raise Invalid(
-                f"I can't post the digest in #{channel.name}: I'm missing "
-                f"{', '.join(channel.missing)} there.",
-                hint="Give me those in the channel's settings (Edit Channel > Permissions), "
-                "or choose another channel.",
+                _("I can't post the digest in #{channel}: I'm missing {missing} there.").format(
+                    channel=channel.name, missing=", ".join(channel.missing)
+                ),
+                hint=N_(
+                    "Give me those in the channel's settings (Edit Channel > Permissions), "
+                    "or choose another channel."
+                ),
             )
         channel_id = channel.id
         now = self.clock.now()
@@ -185,8 +190,8 @@ class DigestService:
         if doc is None:
             picked = await self._pick(guild_id, cycle)
             if picked is None:
-                raise NotFound("There are no facts to choose from yet.")
-            _, _, doc = picked
+                raise NotFound(N_("There are no facts to choose from yet."))
+            doc = picked[2]
         return await self._answer(guild_id, day, doc, preview=True)
 
     async def _subscription(self, guild_id: int) -> Subscription:
@@ -254,9 +259,12 @@ class DigestService:
             post.guild_id, post.day, post.channel_id, post.cycle, post.key, token, now
         )
         try:
-            found = await poster.find(post.channel_id, digest_marker(post.day))
-            if found is None:
-                found = await poster.find(post.channel_id, legacy_digest_marker(post.day))
+            found = None
+            markers = (digest_marker, english_digest_marker, legacy_digest_marker)
+            for marker in dict.fromkeys(m(post.day) for m in markers):
+                found = await poster.find(post.channel_id, marker)
+                if found is not None:
+                    break
         except DeliveryFailed as failure:
             await self._failed(sub, mine, failure)
             return
@@ -267,11 +275,11 @@ class DigestService:
         elif post.day != _today(sub, now):
             await self._finish(mine, "failed", detail=STALE_DAY)
         elif post.attempts >= MAX_ATTEMPTS:
-            await self._finish(mine, "failed", detail=post.detail or "Discord kept failing.")
+            await self._finish(mine, "failed", detail=post.detail or N_("Discord kept failing."))
         else:
             doc = await self._store.get(Kind.FACT, post.key, post.guild_id)
             if doc is None:
-                await self._finish(mine, "failed", detail="The fact was removed meanwhile.")
+                await self._finish(mine, "failed", detail=N_("The fact was removed meanwhile."))
             else:
                 await self._deliver(sub, mine, poster, doc, late=True)
 
@@ -356,7 +364,7 @@ class DigestService:
         own = await self._store.scope_keys(Kind.FACT, guild_id)
         skipped: set[str] = set()
         new_cycle = False
-        for _ in range(MAX_SKIPS):
+        for _skip in range(MAX_SKIPS):
             posted = await self._digests.posted_keys(guild_id, cycle) if not new_cycle else set()
             key = index.next_key(guild_id, cycle, posted | skipped, own)
             if key is None:

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bot.core.documents import from_document
-from bot.core.errors import Invalid, NotFound
+from bot.core.errors import Ambiguous, Invalid, NotFound
+from bot.core.i18n import N_, _
 from bot.core.lookup import Candidate, resolve
 from bot.core.models import (
     Citation,
@@ -50,13 +51,13 @@ FIELD_LIMITS = {
     "speaker": 100,
     "quote_kind": 10,
 }
-LABELS = {
-    "text": "Text",
-    "source": "Source",
-    "excerpt": "Excerpt",
-    "links": "Links",
-    "speaker": "Speaker",
-    "quote_kind": "Direct or reported",
+LABELS = {  # translated where shown (``_(LABELS[name])``)
+    "text": N_("Text"),
+    "source": N_("Source"),
+    "excerpt": N_("Excerpt"),
+    "links": N_("Links"),
+    "speaker": N_("Speaker"),
+    "quote_kind": N_("Direct or reported"),
 }
 MAX_LINKS = 12
 # Control characters other than tab and line breaks, and lone surrogates: SQLite would store
@@ -90,8 +91,13 @@ def control_problem(text: str) -> str | None:
     if found is None:
         return None
     code = ord(found.group())
-    what = "lone surrogate" if 0xD800 <= code <= 0xDFFF else "control character"
-    return f"contains the {what} U+{code:04X}, which can't be stored; remove it"
+    if 0xD800 <= code <= 0xDFFF:
+        return _("contains the lone surrogate U+{code}, which can't be stored; remove it").format(
+            code=f"{code:04X}"
+        )
+    return _("contains the control character U+{code}, which can't be stored; remove it").format(
+        code=f"{code:04X}"
+    )
 
 
 def visible(text: str) -> str:
@@ -179,14 +185,17 @@ def parse_links(text: str) -> tuple[dict[str, list[str]], list[str]]:
         group = _LINK_KEYS.get(name.strip().casefold())
         if not colon or group is None:
             problems.append(
-                f"“{part.strip()[:60]}” is not understood; write e.g. "
-                "“countries: belarus, china; summit: 2024; people: wang-yi; topics: trade”"
+                _("“{part}” is not understood; write e.g. “{example}”").format(
+                    part=part.strip()[:60],
+                    example="countries: belarus, china; summit: 2024; people: wang-yi; "
+                    "topics: trade",
+                )
             )
             continue
         items = [v.strip() for v in values.split(",") if v.strip()]
         found.setdefault(group, []).extend(items)
     if sum(len(v) for v in found.values()) > MAX_LINKS:
-        problems.append(f"at most {MAX_LINKS} links in all")
+        problems.append(_("at most {count} links in all").format(count=MAX_LINKS))
     return found, problems
 
 
@@ -195,12 +204,14 @@ class _Problems:
         self.lines: list[str] = []
 
     def add(self, field: str, message: str) -> None:
-        self.lines.append(f"{LABELS.get(field, field)}: {message}")
+        self.lines.append(f"{_(LABELS.get(field, field))}: {message}")
 
     def raise_if_any(self) -> None:
         if self.lines:
             raise Invalid(
-                "Please fix this and submit again:\n" + "\n".join(f"• {p}" for p in self.lines)
+                _("Please fix this and submit again:")
+                + "\n"
+                + "\n".join(f"• {p}" for p in self.lines)
             )
 
 
@@ -216,7 +227,7 @@ def _resolve_or_note(
     except (NotFound, Invalid) as exc:
         hint = ""
         if isinstance(exc, NotFound) and exc.suggestions:
-            hint = " Did you mean: " + ", ".join(exc.suggestions[:5]) + "?"
+            hint = " " + _("Did you mean: {names}?").format(names=", ".join(exc.suggestions[:5]))
         problems.add(field, exc.message + hint)
         return None
 
@@ -236,7 +247,7 @@ async def _source(store: Store, text: str, problems: _Problems) -> str:
     candidates += [Candidate(s.id, s.title) for s in sources if s.title]
     found = _resolve_or_note(value, candidates, "source", "source", problems)
     if found is None:
-        problems.lines[-1] += " Or paste the page's https:// link."
+        problems.lines[-1] += " " + _("Or paste the page's https:// link.")
         return value
     return found
 
@@ -263,14 +274,22 @@ async def _fact_links(
         if value.isdigit() and int(value) in years:
             links["summits"].append(int(value))
         else:
-            recorded = ", ".join(str(y) for y in sorted(years)) or "none yet"
-            problems.add("links", f"no summit in “{value[:20]}” is recorded (years: {recorded})")
+            recorded = ", ".join(str(y) for y in sorted(years)) or _("none yet")
+            problems.add(
+                "links",
+                _("no summit in “{value}” is recorded (years: {years})").format(
+                    value=value[:20], years=recorded
+                ),
+            )
     for value in groups.get("topics", []):
         slug = slugify(value)[:80].strip("-")
         if slug:
             links["topics"].append(slug)
         else:
-            problems.add("links", f"the topic “{value[:30]}” has no letters or digits")
+            problems.add(
+                "links",
+                _("the topic “{value}” has no letters or digits").format(value=value[:30]),
+            )
     return {name: list(dict.fromkeys(values)) for name, values in links.items()}
 
 
@@ -280,22 +299,26 @@ async def _speaker(
     """(slug, new name or None): a known person's slug, or a slug for someone new."""
     value = " ".join(text.split())
     if not value:
-        problems.add("speaker", "name the speaker: a known person (e.g. wang-yi) or a new name")
+        problems.add("speaker", _("name the speaker: a known person (e.g. wang-yi) or a new name"))
         return "", None
     candidates = await _candidates(store, Kind.PERSON, guild_id)
     try:
         return resolve(value, candidates, what="person"), None
-    except NotFound as exc:
-        ambiguous = "several" in exc.message.casefold() or "close to" in exc.message
-        if ambiguous:  # otherwise nobody of that name is recorded: someone new
-            problems.add("speaker", f"{exc.message} Type one of: " + ", ".join(exc.suggestions[:5]))
-            return "", None
+    except Ambiguous as exc:  # a plain NotFound: nobody of that name is recorded, someone new
+        problems.add(
+            "speaker",
+            f"{exc.message} "
+            + _("Type one of: {names}").format(names=", ".join(exc.suggestions[:5])),
+        )
+        return "", None
+    except NotFound:
+        pass
     except Invalid as exc:
         problems.add("speaker", exc.message)
         return "", None
     base = slugify(value)[:70].strip("-")
     if not base:
-        problems.add("speaker", "a name needs letters or digits")
+        problems.add("speaker", _("a name needs letters or digits"))
         return "", None
     slug, n = base, 1
     while await store.get(Kind.PERSON, slug, guild_id) is not None:
@@ -310,7 +333,7 @@ def _model_problems(error: ValidationError, problems: _Problems) -> None:
         field = "excerpt" if "excerpt" in loc else "source" if "source" in loc else loc[0]
         field = {"person": "speaker", "kind": "quote_kind"}.get(field, field)
         message = str(item["msg"]).removeprefix("Value error, ")
-        problems.add(field, message[0].lower() + message[1:] if message else "invalid")
+        problems.add(field, message[0].lower() + message[1:] if message else _("invalid"))
 
 
 def _check_typed(draft: Draft, problems: _Problems) -> None:
@@ -320,11 +343,16 @@ def _check_typed(draft: Draft, problems: _Problems) -> None:
             problems.add(name, control)
         limit = FIELD_LIMITS[name]
         if len(value.strip()) > limit:
-            problems.add(name, f"{len(value.strip())} characters; at most {limit}")
+            problems.add(
+                name,
+                _("{length} characters; at most {limit}").format(
+                    length=len(value.strip()), limit=limit
+                ),
+            )
     if not draft.excerpt.strip():
-        problems.add("excerpt", "copy the sentence(s) of the source that support the text")
+        problems.add("excerpt", _("copy the sentence(s) of the source that support the text"))
     if not draft.text.strip():
-        problems.add("text", "write the fact or quote")
+        problems.add("text", _("write the fact or quote"))
 
 
 async def build(
@@ -351,7 +379,7 @@ async def build(
         slug, new_name = await _speaker(store, guild_id, draft.speaker, problems)
         quote_kind = _QUOTE_KINDS.get(draft.quote_kind.strip().casefold().strip("."))
         if quote_kind is None:
-            problems.add("quote_kind", "write “direct” (their own words) or “reported”")
+            problems.add("quote_kind", _("write “direct” (their own words) or “reported”"))
         data.update(person=slug, kind=quote_kind or QuoteKind.DIRECT)
         if new_name and slug:
             new_person = _new_person(slug, new_name, citations[0], problems)

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 from bot.core.documents import to_document
 from bot.core.drafts import ENTRY_KINDS, Built, Draft, build, control_problem
 from bot.core.errors import Conflict, Invalid, NearDuplicate, NotFound
+from bot.core.i18n import N_, _
 from bot.core.lookup import Candidate, best_matches, normalise, search_terms
 from bot.core.models import MODEL_BY_KIND, Document, Fact, Kind, Provenance, Quote
 from bot.core.moderation_answers import EntryRef, Saved
@@ -75,11 +76,15 @@ def reason_text(text: str | None, *, required: bool) -> str:
     value = " ".join((text or "").split())
     control = control_problem(value)
     if control is not None:
-        raise Invalid(f"The reason {control}.")
+        raise Invalid(_("The reason {problem}.").format(problem=control))
     if required and not value:
-        raise Invalid("Give a reason; it is kept in the entry's history and the audit log.")
+        raise Invalid(N_("Give a reason; it is kept in the entry's history and the audit log."))
     if len(value) > MAX_REASON:
-        raise Invalid(f"The reason is {len(value)} characters long; keep it under {MAX_REASON}.")
+        raise Invalid(
+            _("The reason is {length} characters long; keep it under {limit}.").format(
+                length=len(value), limit=MAX_REASON
+            )
+        )
     return value
 
 
@@ -128,14 +133,17 @@ class EntryServiceBase:
         text = ident.strip()
         control = control_problem(text)
         if control is not None:
-            raise Invalid(f"The entry id {control}.", hint="Entry ids look like s3.")
+            raise Invalid(
+                _("The entry id {problem}.").format(problem=control),
+                hint=N_("Entry ids look like s3."),
+            )
         kind_text, colon, key = text.partition(":")
         kinds: Sequence[Kind] = ENTRY_KINDS
         if colon and kind_text.strip().casefold() in ("fact", "quote", "person"):
             kinds, text = (Kind(kind_text.strip().casefold()),), key.strip()
         key = text.casefold()
         if not key:
-            raise Invalid("Give an entry id, e.g. s3 or a curated fact's id.")
+            raise Invalid(N_("Give an entry id, e.g. s3 or a curated fact's id."))
         heads = await self.mods.heads(guild, key=key)
         own = [h for h in heads if h.kind in kinds or not colon]  # a server's speakers too
         found = [EntryRef(h.kind, h.key, False) for h in own]
@@ -144,7 +152,7 @@ class EntryServiceBase:
                 found.append(EntryRef(kind, key, True))
         if len(found) > 1:
             raise NotFound(
-                f"Several entries have the id “{key}”.",
+                _("Several entries have the id “{key}”.").format(key=key),
                 suggestions=[f"{r.kind.value}:{r.key}" for r in found],
             )
         if not found:
@@ -154,9 +162,9 @@ class EntryServiceBase:
                 newest = sorted(candidates, key=lambda c: (len(c.key), c.key), reverse=True)
                 nearby = [c.key for c in newest[:5]]
             raise NotFound(
-                f"No entry with the id “{key[:80]}” exists here.",
+                _("No entry with the id “{key}” exists here.").format(key=key[:80]),
                 suggestions=nearby,
-                hint="Server entries are numbered s1, s2...; `/entry log` lists recent ones.",
+                hint=N_("Server entries are numbered s1, s2...; `/entry log` lists recent ones."),
             )
         ref = found[0]
         versions = [] if ref.curated else await self.mods.versions(guild, ref.kind, ref.key)
@@ -185,7 +193,7 @@ class EntryServiceBase:
             return None
         best = process.extractOne(
             normalise(entry.text),
-            [normalise(text) for _, text in pairs],
+            [normalise(text) for _key, text in pairs],
             scorer=fuzz.token_sort_ratio,
             score_cutoff=DUPLICATE_SCORE,
         )
@@ -193,7 +201,9 @@ class EntryServiceBase:
             return None
         key, text = pairs[best[2]]
         return NearDuplicate(
-            f"This is very close to {kind.value} {key}, {best[1]:.0f}% alike: “{text[:300]}”",
+            _("This is very close to {kind} {key}, {score}% alike: “{text}”").format(
+                kind=kind.value, key=key, score=f"{best[1]:.0f}", text=text[:300]
+            ),
             key=key,
             text=text,
             score=float(best[1]),

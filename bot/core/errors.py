@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from bot.core.i18n import N_
+
 __all__ = [
     "OVERDUE",
+    "Ambiguous",
     "BotError",
     "Conflict",
     "Forbidden",
@@ -24,9 +27,13 @@ __all__ = [
 
 
 class BotError(Exception):
-    """Base of every error whose ``message`` may be shown to a user as it is."""
+    """Base of every error whose ``message`` may be shown to a user as it is.
 
-    title = "Something is off"
+    ``title``, and a ``message`` or ``hint`` that is a fixed string, are written in English
+    within ``N_()`` and translated where the error is shown (``bot.core.render.render_error``);
+    a message with values in it is translated where it is raised (``_("...").format()``)."""
+
+    title = N_("Something is off")
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -37,7 +44,7 @@ class BotError(Exception):
 class NotFound(BotError):
     """Nothing matches; ``suggestions`` are the closest known names, best first."""
 
-    title = "Not found"
+    title = N_("Not found")
 
     def __init__(
         self, message: str, *, suggestions: Sequence[str] = (), hint: str | None = None
@@ -46,53 +53,57 @@ class NotFound(BotError):
         self.suggestions = list(suggestions)
 
 
+class Ambiguous(NotFound):
+    """Several names match about as well: ``suggestions`` are the ones to choose from."""
+
+
 class Invalid(BotError):
     """The input cannot be used as given (wrong type, too long, malformed)."""
 
-    title = "That input doesn't work"
+    title = N_("That input doesn't work")
 
 
 class Forbidden(BotError):
     """The caller may not do this."""
 
-    title = "Not allowed"
+    title = N_("Not allowed")
 
 
 class Conflict(BotError):
     """Someone else changed the thing first."""
 
-    title = "Changed meanwhile"
+    title = N_("Changed meanwhile")
 
 
 class NearDuplicate(Conflict):
     """What was typed is very close to an existing entry; saving needs a confirmation."""
 
-    title = "Possible duplicate"
+    title = N_("Possible duplicate")
 
     def __init__(self, message: str, *, key: str, text: str, score: float) -> None:
-        super().__init__(message, hint="Save it anyway only if it says something new.")
+        super().__init__(message, hint=N_("Save it anyway only if it says something new."))
         self.key = key
         self.text = text
         self.score = score
 
 
 class RateLimited(BotError):
-    title = "Slow down"
+    title = N_("Slow down")
 
 
-OVERDUE = "The database did not answer in time. This is temporary; try again shortly."
+OVERDUE = N_("The database did not answer in time. This is temporary; try again shortly.")
 
 
 class Unavailable(BotError):
     """The database did not answer in time or failed for a while (stopped, frozen, disk full,
     locked by another process). Temporary: what was typed is kept to submit again."""
 
-    title = "The database is not answering"
+    title = N_("The database is not answering")
 
     def __init__(self, message: str = "", *, hint: str | None = None) -> None:
         super().__init__(
             message
-            or "The database is not answering right now. This is temporary; try again shortly.",
+            or N_("The database is not answering right now. This is temporary; try again shortly."),
             hint=hint,
         )
 

@@ -22,6 +22,7 @@ from itertools import combinations
 from bot.core.answers import SearchAnswer, SearchHit
 from bot.core.documents import from_document
 from bot.core.errors import Invalid
+from bot.core.i18n import N_
 from bot.core.models import MODEL_BY_KIND, Document, Kind, Person, Quote
 from bot.core.ports import Store
 from bot.core.services import FactService
@@ -127,8 +128,10 @@ class SourceFinder:
         terms = claim_terms(words)
         if not terms:
             raise Invalid(
-                "That message has no words to look up: links, code, mentions and emoji are "
-                "left out, and so are words like “the” or “SCO” that every entry shares."
+                N_(
+                    "That message has no words to look up: links, code, mentions and emoji are "
+                    "left out, and so are words like “the” or “SCO” that every entry shares."
+                )
             )
         weights, rare = await self._weights(terms, guild_id)
         found = await self._candidates(weights, rare, guild_id, single=len(terms) == 1)

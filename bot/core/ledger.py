@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from bot.core.entries import EntryServiceBase, document_of
 from bot.core.errors import Invalid
+from bot.core.i18n import N_
 from bot.core.lookup import Candidate, best_matches
 from bot.core.models import Document, Kind
 from bot.core.moderation_answers import AuditPage, History
@@ -46,7 +47,7 @@ class LedgerService(EntryServiceBase):
     async def history(self, member: Member, ident: str) -> History:
         """Every version of a server entry (who, when, why), or for a curated entry what this
         server did with it (hidden, shown again)."""
-        guild = await self.permissions.require_moderator(member, "read entry histories")
+        guild = await self.permissions.require_moderator(member, N_("read entry histories"))
         ref, versions = await self.locate(guild, ident)
         hidden = None
         events = []
@@ -68,7 +69,7 @@ class LedgerService(EntryServiceBase):
 
     async def log(self, member: Member) -> AuditPage:
         """The server's audit log, newest first (the newest ``LOG_LIMIT`` lines)."""
-        guild = await self.permissions.require_moderator(member, "read the audit log")
+        guild = await self.permissions.require_moderator(member, N_("read the audit log"))
         records = await self.mods.audit_log(guild, limit=LOG_LIMIT)
         return AuditPage(records, await self.mods.count_audit(guild))
 
@@ -92,13 +93,13 @@ class LedgerService(EntryServiceBase):
     # -- the moderator role ------------------------------------------------------------------
 
     async def moderator_role(self, member: Member) -> int | None:
-        guild = self.permissions.require_manager(member, "see the moderator role")
+        guild = self.permissions.require_manager(member, N_("see the moderator role"))
         return await self.mods.moderator_role(guild)
 
     async def set_moderator_role(self, member: Member, role_id: int | None) -> int | None:
         """Make ``role_id`` the server's moderator role (None: only Manage Server moderates);
         only members with Manage Server may, so a moderator role cannot grant itself."""
-        guild = self.permissions.require_manager(member, "choose the moderator role")
+        guild = self.permissions.require_manager(member, N_("choose the moderator role"))
         detail = f"moderator role set to {role_id}" if role_id else "moderator role cleared"
         await self.mods.set_moderator_role(
             guild, role_id, self.audit(guild, member.actor, "config", detail=detail)
@@ -108,7 +109,7 @@ class LedgerService(EntryServiceBase):
     # -- export / import ---------------------------------------------------------------------
 
     async def export(self, member: Member) -> GuildExport:
-        guild = await self.permissions.require_moderator(member, "export this server's entries")
+        guild = await self.permissions.require_moderator(member, N_("export this server's entries"))
         return await self._with_usage(await self.mods.export_guild(guild, self.clock.now()))
 
     async def export_guild(self, guild_id: int) -> GuildExport:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.core.dates import plural_of
-from bot.core.errors import Invalid, NotFound
+from bot.core.errors import Ambiguous, Invalid, NotFound
+from bot.core.i18n import N_, _
 
 __all__ = [
     "ACCEPT_SCORE",
@@ -62,17 +63,49 @@ def normalise(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", stripped.casefold()).split())
 
 
+# What a name may name, as the messages below say it (``_(WHAT[what])``).
+WHAT = {
+    "country": N_("country"),
+    "person": N_("person"),
+    "topic": N_("topic"),
+    "source": N_("source"),
+}
+WHAT_PLURAL = {
+    "country": N_("countries"),
+    "person": N_("people"),
+    "topic": N_("topics"),
+    "source": N_("sources"),
+}
+
+
+def _what(what: str) -> str:
+    return _(WHAT[what]) if what in WHAT else what
+
+
 def check_name_input(text: str, what: str) -> str:
     """Reject input that cannot be a name before matching it, with a message saying why."""
     cleaned = text.strip()
+    shown = _what(what)
     if not cleaned:
-        raise Invalid(f"Please give a {what}.")
+        raise Invalid(_("Please give a {what}.").format(what=shown))
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise Invalid(f"That {what} is {len(cleaned)} characters long; names are at most 100.")
+        raise Invalid(
+            _("That {what} is {length} characters long; names are at most 100.").format(
+                what=shown, length=len(cleaned)
+            )
+        )
     if MENTION.search(cleaned):
-        raise Invalid(f"That looks like a Discord mention, not a {what}. Type the name instead.")
+        raise Invalid(
+            _("That looks like a Discord mention, not a {what}. Type the name instead.").format(
+                what=shown
+            )
+        )
     if not normalise(cleaned):
-        raise Invalid(f"“{cleaned[:40]}” has no letters or digits, so it can't be a {what}.")
+        raise Invalid(
+            _("“{text}” has no letters or digits, so it can't be a {what}.").format(
+                text=cleaned[:40], what=shown
+            )
+        )
     return cleaned
 
 
@@ -87,7 +120,9 @@ def best_matches(text: str, candidates: Sequence[Candidate], *, limit: int = 25)
     choices = [normalise(c.name) for c in candidates]
     scored = process.extract(query, choices, scorer=fuzz.WRatio, limit=len(choices))
     ranked: dict[str, Candidate] = {}
-    for _, score, index in sorted(scored, key=lambda r: (-_prefix_bonus(query, r[0], r[1]), r[2])):
+    for _choice, score, index in sorted(
+        scored, key=lambda r: (-_prefix_bonus(query, r[0], r[1]), r[2])
+    ):
         if score < SUGGEST_SCORE and not choices[index].startswith(query):
             continue
         ranked.setdefault(candidates[index].key, candidates[index])
@@ -127,8 +162,8 @@ def resolve(text: str, candidates: Sequence[Candidate], *, what: str) -> str:
     if len(by_words) == 1:
         return by_words.pop()
     if len(by_words) > 1:
-        raise NotFound(
-            f"Several {plural_of(what)} match “{cleaned}”.",
+        raise Ambiguous(
+            _("Several {what} match “{text}”.").format(what=_plural_what(what), text=cleaned),
             suggestions=_display(candidates, sorted(by_words)),
         )
 
@@ -145,11 +180,18 @@ def resolve(text: str, candidates: Sequence[Candidate], *, what: str) -> str:
         return close_keys[0]
     if len(close_keys) > 1:
         # Two names are about as close: ask rather than guess.
-        raise NotFound(
-            f"“{cleaned}” is close to several {plural_of(what)}.",
+        raise Ambiguous(
+            _("“{text}” is close to several {what}.").format(text=cleaned, what=_plural_what(what)),
             suggestions=_display(candidates, close_keys),
         )
     nearby = [candidates[r[2]].key for r in scored if r[1] >= DID_YOU_MEAN_SCORE]
     nearby += [c.key for c, n in zip(candidates, norms, strict=True) if n.startswith(query)]
     suggestions = _display(candidates, list(dict.fromkeys(nearby))[:3])
-    raise NotFound(f"No {what} called “{cleaned}” is recorded.", suggestions=suggestions)
+    raise NotFound(
+        _("No {what} called “{text}” is recorded.").format(what=_what(what), text=cleaned),
+        suggestions=suggestions,
+    )
+
+
+def _plural_what(what: str) -> str:
+    return _(WHAT_PLURAL[what]) if what in WHAT_PLURAL else plural_of(what)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bot.core.drafts import ENTRY_KINDS, Draft, build
 from bot.core.entries import EntryServiceBase, document_of, entry_of, reason_text
 from bot.core.errors import Conflict, Invalid, NearDuplicate
+from bot.core.i18n import N_, _
 from bot.core.ledger import LedgerService
 from bot.core.models import Fact, Kind, Person, Quote
 from bot.core.moderation_answers import EntryRef, Saved, Visibility
@@ -34,20 +35,23 @@ class ModerationService(EntryServiceBase):
     # -- add / edit --------------------------------------------------------------------------
 
     async def add(self, member: Member, draft: Draft, *, confirm: bool = False) -> Saved:
-        guild = await self.permissions.require_moderator(member, "add entries")
+        guild = await self.permissions.require_moderator(member, N_("add entries"))
         try:
             return await self.create(guild, draft, member.actor, action="add", confirm=confirm)
         except NearDuplicate:
             raise
         except Conflict:
             raise Conflict(
-                "Other moderators were saving entries at the same moment, so yours was not saved.",
-                hint="Nothing you typed is lost: submit it again below.",
+                N_(
+                    "Other moderators were saving entries at the same moment, so yours was not "
+                    "saved."
+                ),
+                hint=N_("Nothing you typed is lost: submit it again below."),
             ) from None
 
     async def edit_form(self, member: Member, ident: str) -> tuple[EntryRef, int, Draft]:
         """The entry's version in force, as a prefilled form."""
-        guild = await self.permissions.require_moderator(member, "edit entries")
+        guild = await self.permissions.require_moderator(member, N_("edit entries"))
         ref, versions = await self.locate(guild, ident)
         head = self._editable(ref, versions)
         entry = entry_of(head)
@@ -58,29 +62,48 @@ class ModerationService(EntryServiceBase):
     def _editable(ref: EntryRef, versions: list[EntryVersion]) -> EntryVersion:
         if ref.curated:
             raise Invalid(
-                f"{ref.key} is a curated entry, shared by every server, so it can't be edited "
-                "here.",
-                hint=f"Hide it here with `/entry retire {ref.key}` and add your own with "
-                "`/entry add`.",
+                _(
+                    "{key} is a curated entry, shared by every server, so it can't be edited here."
+                ).format(key=ref.key),
+                hint=_(
+                    "Hide it here with `/entry retire {key}` and add your own with `/entry add`."
+                ).format(key=ref.key),
             )
         if ref.kind not in ENTRY_KINDS:
-            raise Invalid(f"{ref.key} is a {ref.kind.value}; only facts and quotes have a form.")
+            raise Invalid(
+                _("{key} is a {kind}; only facts and quotes have a form.").format(
+                    key=ref.key, kind=ref.kind.value
+                )
+            )
         head = versions[-1]
         if head.status is EntryStatus.RETIRED:
             raise Invalid(
-                f"{ref.key} is retired.", hint=f"Restore it first: `/entry restore {ref.key}`."
+                _("{key} is retired.").format(key=ref.key),
+                hint=_("Restore it first: `/entry restore {key}`.").format(key=ref.key),
             )
         return head
 
     def _stale(self, ref: EntryRef, head: EntryVersion, expected: int) -> Conflict:
         text = str(head.data.get("text", ""))
         return Conflict(
-            f"{ref.key} changed while you were editing: you started from version {expected}, "
-            f"and {head.actor.name} saved version {head.version} at "
-            f"{head.at:%Y-%m-%d %H:%M} UTC ({head.action}). Nothing of yours was saved.\n"
-            f"Its text now: “{text[:600]}”",
-            hint=f"Your text is below. Run `/entry edit {ref.key}` again to apply it to the "
-            "current version.",
+            _(
+                "{key} changed while you were editing: you started from version {expected}, "
+                "and {who} saved version {version} at {when} UTC ({action}). Nothing of yours "
+                "was saved."
+            ).format(
+                key=ref.key,
+                expected=expected,
+                who=head.actor.name,
+                version=head.version,
+                when=f"{head.at:%Y-%m-%d %H:%M}",
+                action=head.action,
+            )
+            + "\n"
+            + _("Its text now: “{text}”").format(text=text[:600]),
+            hint=_(
+                "Your text is below. Run `/entry edit {key}` again to apply it to the current "
+                "version."
+            ).format(key=ref.key),
         )
 
     async def edit(
@@ -95,7 +118,7 @@ class ModerationService(EntryServiceBase):
     ) -> Saved:
         """Save ``draft`` as the next version, if the entry is still at version ``expected``
         (else ``Conflict`` with the text now in force: never a silent overwrite)."""
-        guild = await self.permissions.require_moderator(member, "edit entries")
+        guild = await self.permissions.require_moderator(member, N_("edit entries"))
         why = reason_text(reason, required=False)
         ref, versions = await self.locate(guild, ident)
         head = self._editable(ref, versions)
@@ -105,7 +128,7 @@ class ModerationService(EntryServiceBase):
         assert isinstance(base, Fact | Quote)
         built = await build(self.store, guild, draft, key=ref.key, base=base)
         if built.entry == base:
-            raise Invalid("The form is unchanged, so there is nothing to save.")
+            raise Invalid(N_("The form is unchanged, so there is nothing to save."))
         if not confirm:
             duplicate = await self.near_duplicate(guild, built.entry, exclude=ref.key)
             if duplicate is not None:
@@ -161,7 +184,7 @@ class ModerationService(EntryServiceBase):
 
     async def retire(self, member: Member, ident: str, reason: str) -> Visibility:
         """Retire a server entry (a new version, soft-deleted) or hide a curated one here."""
-        guild = await self.permissions.require_moderator(member, "retire entries")
+        guild = await self.permissions.require_moderator(member, N_("retire entries"))
         why = reason_text(reason, required=True)
         ref, versions = await self.locate(guild, ident)
         actor = member.actor
@@ -178,14 +201,15 @@ class ModerationService(EntryServiceBase):
                 await self.mods.hide(hidden, self.audit(guild, actor, "hide", ref, detail=why))
             except Conflict:
                 raise Invalid(
-                    f"{ref.key} is already hidden in this server.",
-                    hint=f"`/entry restore {ref.key}` shows it again.",
+                    _("{key} is already hidden in this server.").format(key=ref.key),
+                    hint=_("`/entry restore {key}` shows it again.").format(key=ref.key),
                 ) from None
             return Visibility(ref, False, why)
         head = versions[-1]
         if head.status is EntryStatus.RETIRED:
             raise Invalid(
-                f"{ref.key} is retired already.", hint=f"`/entry history {ref.key}` shows when."
+                _("{key} is retired already.").format(key=ref.key),
+                hint=_("`/entry history {key}` shows when.").format(key=ref.key),
             )
         new = head.model_copy(
             update={
@@ -220,42 +244,62 @@ class ModerationService(EntryServiceBase):
     ) -> Visibility | Saved:
         """Bring back a server entry's ``version`` (by default the last active one) as a new
         version, or show a hidden curated entry here again."""
-        guild = await self.permissions.require_moderator(member, "restore entries")
+        guild = await self.permissions.require_moderator(member, N_("restore entries"))
         why = reason_text(reason, required=False)
         ref, versions = await self.locate(guild, ident)
         actor = member.actor
         if ref.curated:
             if version is not None:
-                raise Invalid(f"{ref.key} is curated; it has no versions in this server.")
+                raise Invalid(
+                    _("{key} is curated; it has no versions in this server.").format(key=ref.key)
+                )
             try:
                 await self.mods.unhide(
                     guild, ref.kind, ref.key, self.audit(guild, actor, "unhide", ref, detail=why)
                 )
             except Conflict:
-                raise Invalid(f"{ref.key} is not hidden in this server.") from None
+                raise Invalid(
+                    _("{key} is not hidden in this server.").format(key=ref.key)
+                ) from None
             return Visibility(ref, True, why)
         head = versions[-1]
         if version is None:
             if head.status is EntryStatus.ACTIVE:
                 raise Invalid(
-                    f"{ref.key} is in force (version {head.version}).",
-                    hint=f"To go back, name a version: `/entry restore {ref.key} version:1`; "
-                    f"`/entry history {ref.key}` lists them.",
+                    _("{key} is in force (version {version}).").format(
+                        key=ref.key, version=head.version
+                    ),
+                    hint=_(
+                        "To go back, name a version: `/entry restore {key} version:1`; "
+                        "`/entry history {key}` lists them."
+                    ).format(key=ref.key),
                 )
             target = next(v for v in reversed(versions) if v.status is EntryStatus.ACTIVE)
         elif not 1 <= version <= head.version:
-            raise Invalid(f"{ref.key} has versions 1 to {head.version}; there is no {version}.")
+            raise Invalid(
+                _("{key} has versions 1 to {last}; there is no {version}.").format(
+                    key=ref.key, last=head.version, version=version
+                )
+            )
         else:
             target = versions[version - 1]
         if target.status is EntryStatus.RETIRED:  # a retired version holds its predecessor's data
             earlier = reversed(versions[: target.version])
             target = next(v for v in earlier if v.status is EntryStatus.ACTIVE)
         if head.status is EntryStatus.ACTIVE and target.data == head.data:
-            raise Invalid(f"Version {target.version} says exactly what is in force already.")
+            raise Invalid(
+                _("Version {version} says exactly what is in force already.").format(
+                    version=target.version
+                )
+            )
         try:
             entry = entry_of(target)
         except ValidationError as exc:
-            raise Invalid(f"Version {target.version} no longer validates: {exc}") from None
+            raise Invalid(
+                _("Version {version} no longer validates: {problem}").format(
+                    version=target.version, problem=exc
+                )
+            ) from None
         new = target.model_copy(
             update={
                 "version": head.version + 1,

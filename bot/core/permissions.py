@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.core.errors import Forbidden
+from bot.core.i18n import N_, _
 from bot.core.records import Actor
 
 __all__ = ["ADMINISTRATOR", "MANAGE_GUILD", "Member", "Permissions"]
 
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
-SUGGEST = "Anyone can propose an entry with `/suggest`; moderators review suggestions."
+SUGGEST = N_("Anyone can propose an entry with `/suggest`; moderators review suggestions.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ class Permissions:
     @staticmethod
     def server_of(member: Member) -> int:
         if member.guild_id is None:
-            raise Forbidden("This works only in a server, not in direct messages.")
+            raise Forbidden(N_("This works only in a server, not in direct messages."))
         return member.guild_id
 
     async def is_moderator(self, member: Member) -> bool:
@@ -93,11 +94,13 @@ class Permissions:
         if await self.is_moderator(member):
             return guild
         role = await self._roles.moderator_role(guild)
-        who = "members with Manage Server" + (
-            " or the server's moderator role" if role is not None else ""
+        who = (
+            _("members with Manage Server or the server's moderator role")
+            if role is not None
+            else _("members with Manage Server")
         )
         raise Forbidden(
-            f"Only moderators can {doing}: {who}.",
+            _("Only moderators can {doing}: {who}.").format(doing=_(doing), who=who),
             hint=hint,
         )
 
@@ -105,5 +108,7 @@ class Permissions:
         """The server id, or ``Forbidden`` unless the member has Manage Server."""
         guild = self.server_of(member)
         if not member.manages_server:
-            raise Forbidden(f"Only members with Manage Server can {doing}.")
+            raise Forbidden(
+                _("Only members with Manage Server can {doing}.").format(doing=_(doing))
+            )
         return guild

@@ -15,6 +15,7 @@ from bot.core.dataset import DatasetVersion
 from bot.core.dates import plural
 from bot.core.documents import from_document
 from bot.core.errors import NotFound
+from bot.core.i18n import _, name_in
 from bot.core.labels import short_label, short_role, source_label
 from bot.core.lookup import Candidate, best_matches, resolve
 from bot.core.models import Country, Kind, Person, Source
@@ -108,13 +109,17 @@ class ReadingBase:
             ]
             groups = []
             for status, noun in (
-                ("member", "Members"),
-                ("observer", "Observers"),
-                ("dialogue_partner", "Dialogue partners"),
+                ("member", _("Members: {names}.")),
+                ("observer", _("Observers: {names}.")),
+                ("dialogue_partner", _("Dialogue partners: {names}.")),
             ):
-                names = sorted(c.name for c in countries if c.status.value == status)
+                names = sorted(
+                    name_in(c.name, c.names, c.aliases)
+                    for c in countries
+                    if c.status.value == status
+                )
                 if names:
-                    groups.append(f"{noun}: {', '.join(names)}.")
+                    groups.append(noun.format(names=_(", ").join(names)))
             error.hint = " ".join(groups) or None
             raise
 
@@ -135,7 +140,9 @@ class ReadingBase:
         for key, name in await self._store.names(Kind.PERSON, guild_id):
             names.setdefault(key, name)  # the first name is the display name
         shown = [names[slug] for slug in counts if slug in names][:8]
-        return "People with quotes: " + ", ".join(shown) + "." if shown else ""
+        if not shown:
+            return ""
+        return _("People with quotes: {names}.").format(names=_(", ").join(shown))
 
     async def _resolve_person(self, text: str, guild_id: int | None) -> str:
         """A person's slug; an unknown name offers the people with quotes."""

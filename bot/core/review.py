@@ -12,6 +12,7 @@ from datetime import timedelta
 from bot.core.drafts import Built, Draft, build
 from bot.core.entries import EntryServiceBase, reason_text
 from bot.core.errors import Conflict, NotFound, RateLimited
+from bot.core.i18n import N_, _, ngettext
 from bot.core.models import MODEL_BY_KIND, Fact, Kind, Person, Quote
 from bot.core.moderation_answers import Decided, ReviewCard, Suggested
 from bot.core.permissions import Member
@@ -37,9 +38,14 @@ class ReviewService(EntryServiceBase):
         frees_at = times[-SUGGESTION_LIMIT] + SUGGESTION_WINDOW
         minutes = max(1, math.ceil((frees_at - now).total_seconds() / 60))
         raise RateLimited(
-            f"You have made {len(times)} suggestions in the last hour, the most allowed. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-            hint="Moderators review them with `/entry review`.",
+            _("You have made {count} suggestions in the last hour, the most allowed.").format(
+                count=len(times)
+            )
+            + " "
+            + _("Try again in {minutes}.").format(
+                minutes=ngettext("%(num)s minute", "%(num)s minutes", minutes)
+            ),
+            hint=N_("Moderators review them with `/entry review`."),
         )
 
     async def suggest(self, member: Member, draft: Draft, *, confirm: bool = False) -> Suggested:
@@ -77,7 +83,7 @@ class ReviewService(EntryServiceBase):
 
     async def card(self, member: Member, index: int = 0) -> ReviewCard | None:
         """The pending suggestion at ``index`` (clamped), oldest first; None when none wait."""
-        guild = await self.permissions.require_moderator(member, "review suggestions")
+        guild = await self.permissions.require_moderator(member, N_("review suggestions"))
         total = await self.mods.count_suggestions(guild)
         if not total:
             return None
@@ -90,7 +96,9 @@ class ReviewService(EntryServiceBase):
     async def _pending(self, guild: int, number: int) -> Suggestion:
         suggestion = await self.mods.suggestion(guild, number)
         if suggestion is None:
-            raise NotFound(f"There is no suggestion #{number} in this server.")
+            raise NotFound(
+                _("There is no suggestion #{number} in this server.").format(number=number)
+            )
         if suggestion.status is not SuggestionStatus.PENDING:
             who = suggestion.reviewer.name if suggestion.reviewer else "someone"
             raise Conflict(
@@ -114,7 +122,7 @@ class ReviewService(EntryServiceBase):
     async def approve(self, member: Member, number: int) -> Decided:
         """The suggestion becomes a server entry (its author credited); ``Conflict`` when
         another moderator decided it first."""
-        guild = await self.permissions.require_moderator(member, "approve suggestions")
+        guild = await self.permissions.require_moderator(member, N_("approve suggestions"))
         suggestion = await self._pending(guild, number)
         model = MODEL_BY_KIND[suggestion.kind]
         person = Person.model_validate(suggestion.new_person) if suggestion.new_person else None
@@ -127,7 +135,7 @@ class ReviewService(EntryServiceBase):
             return Built(entry, person)
 
         decided = self._decided(suggestion, SuggestionStatus.APPROVED, member.actor, "")
-        for _ in range(5):
+        for _attempt in range(5):
             try:
                 saved = await self.create(
                     guild,
@@ -144,10 +152,10 @@ class ReviewService(EntryServiceBase):
                 suggestion = await self._pending(guild, number)  # re-raises if decided
                 continue  # the key was taken meanwhile
             return Decided(decided.model_copy(update={"entry_key": saved.ref.key}), saved)
-        raise Conflict("Other moderators keep adding entries right now; try again.")
+        raise Conflict(N_("Other moderators keep adding entries right now; try again."))
 
     async def reject(self, member: Member, number: int, reason: str) -> Decided:
-        guild = await self.permissions.require_moderator(member, "reject suggestions")
+        guild = await self.permissions.require_moderator(member, N_("reject suggestions"))
         why = reason_text(reason, required=True)
         suggestion = await self._pending(guild, number)
         decided = self._decided(suggestion, SuggestionStatus.REJECTED, member.actor, why)

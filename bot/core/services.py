@@ -20,6 +20,7 @@ from bot.core.answers import (
 )
 from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
+from bot.core.i18n import N_, _
 from bot.core.lookup import MENTION, Candidate, check_name_input, resolve, search_terms
 from bot.core.models import (
     MODEL_BY_KIND,
@@ -69,14 +70,14 @@ class FactService(ReadingBase):
             case "quoteid":
                 doc = await self._store.get(Kind.QUOTE, ask.argument, guild_id)
                 if doc is None:
-                    raise NotFound("That quote is no longer recorded.")
+                    raise NotFound(N_("That quote is no longer recorded."))
                 return await self._one_quote(from_document(doc, Quote), guild_id)
             case "search":
                 return await self.search(ask.argument, guild_id)
             case "fact":
                 doc = await self._store.get(Kind.FACT, ask.argument, guild_id)
                 if doc is None:
-                    raise NotFound("That fact is no longer recorded.")
+                    raise NotFound(N_("That fact is no longer recorded."))
                 return await self._fact_answer(from_document(doc, Fact), None, guild_id)
             case "source":
                 return await self.source(argument, guild_id)
@@ -107,7 +108,11 @@ class FactService(ReadingBase):
         slug = await self._resolve_country(country, guild_id)
         doc = await self._store.get(Kind.COUNTRY, slug, guild_id)
         if doc is None:  # names and documents disagree: treat as not found, never guess
-            raise NotFound(f"No country called “{country.strip()}” is recorded.")
+            raise NotFound(
+                _("No {what} called “{text}” is recorded.").format(
+                    what=_("country"), text=country.strip()
+                )
+            )
         found = from_document(doc, Country)
         more: list[bool] = []
         link = ("country", slug)
@@ -147,13 +152,19 @@ class FactService(ReadingBase):
                 summits=summits, sources=await self._sources(summits), ask=Ask("summit")
             )
         if not 1990 <= year <= 2100:
-            raise Invalid(f"{year} is not a plausible summit year; the SCO dates from 2001.")
+            raise Invalid(
+                _("{year} is not a plausible summit year; the SCO dates from 2001.").format(
+                    year=year
+                )
+            )
         doc = await self._store.get(Kind.SUMMIT, str(year), guild_id)
         if doc is None:
             recorded = await self.summit_years(guild_id)
             raise NotFound(
-                f"Nothing is recorded about a summit in {year}.",
-                hint="Summits recorded: " + ", ".join(str(y) for y in recorded) + ".",
+                _("Nothing is recorded about a summit in {year}.").format(year=year),
+                hint=_("Summits recorded: {years}.").format(
+                    years=_(", ").join(str(y) for y in recorded)
+                ),
             )
         found = from_document(doc, Summit)
         more: list[bool] = []
@@ -181,20 +192,27 @@ class FactService(ReadingBase):
         if person is None or not person.strip():
             doc = await self._store.random(Kind.QUOTE, guild_id, seed=self._rng.random())
             if doc is None:
-                raise NotFound("No quotes are recorded yet.")
+                raise NotFound(N_("No quotes are recorded yet."))
             return await self._one_quote(from_document(doc, Quote), guild_id)
         slug = await self._resolve_person(person, guild_id)
         people = await self._people([slug], guild_id)
         if slug not in people:
-            raise NotFound(f"No person called “{person.strip()}” is recorded.")
+            raise NotFound(
+                _("No {what} called “{text}” is recorded.").format(
+                    what=_("person"), text=person.strip()
+                )
+            )
         more: list[bool] = []
         link = ("person", slug)
         quotes = await self._linked(Kind.QUOTE, Quote, link, guild_id, PERSON_QUOTES_SHOWN, more)
         quotes = [q for q in quotes if q.person == slug]
         if not quotes:
             raise NotFound(
-                f"The sources record no quotes from {people[slug].name}.",
-                hint=f"Try `/search {people[slug].name}` for what they say about them. "
+                _("The sources record no quotes from {name}.").format(name=people[slug].name),
+                hint=_("Try `/search {name}` for what they say about them.").format(
+                    name=people[slug].name
+                )
+                + " "
                 + await self._quoted_hint(guild_id),
             )
         return QuoteAnswer(
@@ -208,7 +226,7 @@ class FactService(ReadingBase):
     async def _one_quote(self, picked: Quote, guild_id: int | None) -> QuoteAnswer:
         speaker = await self._people([picked.person], guild_id)
         if picked.person not in speaker:
-            raise NotFound("That quote's speaker is missing from the store.")
+            raise NotFound(N_("That quote's speaker is missing from the store."))
         return QuoteAnswer(
             person=speaker[picked.person],
             quotes=[picked],
@@ -223,13 +241,17 @@ class FactService(ReadingBase):
         text = query.strip()
         if len(text) > MAX_QUERY_LENGTH:
             raise Invalid(
-                f"That search is {len(text)} characters long; keep it under {MAX_QUERY_LENGTH}."
+                _("That search is {length} characters long; keep it under {limit}.").format(
+                    length=len(text), limit=MAX_QUERY_LENGTH
+                )
             )
         if MENTION.search(text):
-            raise Invalid("Searches can't contain Discord mentions. Type the words instead.")
+            raise Invalid(N_("Searches can't contain Discord mentions. Type the words instead."))
         terms = search_terms(text)
         if not terms:
-            raise Invalid("Give at least one word or number to search for, e.g. `/search railway`.")
+            raise Invalid(
+                N_("Give at least one word or number to search for, e.g. `/search railway`.")
+            )
         page = await self._store.search(terms, guild_id, limit=SEARCH_LIMIT)
         hits = [_hit(d) for d in page.hits]
         speakers = await self._people(
@@ -259,13 +281,15 @@ class FactService(ReadingBase):
             try:
                 chosen = resolve(topic, names, what="topic")
             except NotFound as error:
-                error.hint = "Topics: " + ", ".join(t.replace("-", " ") for t in topics) + "."
+                error.hint = _("Topics: {topics}.").format(
+                    topics=_(", ").join(t.replace("-", " ") for t in topics)
+                )
                 raise
             link = ("topic", chosen)
         pick = self._rng.random() if seed is None else seed
         doc = await self._store.random(Kind.FACT, guild_id, link=link, seed=pick)
         if doc is None:
-            raise NotFound("No facts are recorded yet.")
+            raise NotFound(N_("No facts are recorded yet."))
         return await self._fact_answer(from_document(doc, Fact), chosen, guild_id)
 
     async def _fact_answer(
@@ -297,7 +321,9 @@ class FactService(ReadingBase):
         try:
             sid = resolve(source_id, candidates, what="source")
         except NotFound as error:
-            error.hint = "Sources: " + ", ".join(f"`/source {k}`" for k in all_sources) + "."
+            error.hint = _("Sources: {sources}.").format(
+                sources=_(", ").join(f"`/source {k}`" for k in all_sources)
+            )
             raise
         examples: list[Fact | Quote] = []
         for kind, model in ((Kind.FACT, Fact), (Kind.QUOTE, Quote)):

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.core.errors import NotFound
+from bot.core.i18n import N_
 from bot.core.permissions import Member, Permissions
 from bot.core.ports import Clock, UsageStore
 from bot.core.records import UsageCount
@@ -52,13 +53,13 @@ FLUSH_AT = 2000
 """Pending rows that make ``record`` flush at once."""
 MAX_PENDING = 20_000
 """Pending rows kept while the database fails; past that new counts are dropped (logged)."""
-GAP_KINDS = {
-    "search": "searches with no hits",
-    "country": "unknown countries",
-    "person": "unknown people",
-    "topic": "unknown topics",
-    "summit": "summit years not recorded",
-    "source": "unknown sources",
+GAP_KINDS = {  # translated where shown: bot.core.usage_render
+    "search": N_("searches with no hits"),
+    "country": N_("unknown countries"),
+    "person": N_("unknown people"),
+    "topic": N_("unknown topics"),
+    "summit": N_("summit years not recorded"),
+    "source": N_("unknown sources"),
 }
 
 
@@ -238,7 +239,7 @@ class Usage:
 
     async def stats(self, member: Member) -> ServerStats:
         """This server's use over the last 7 and 30 days (moderators only)."""
-        guild = await self.permissions.require_moderator(member, "see this server's usage")
+        guild = await self.permissions.require_moderator(member, N_("see this server's usage"))
         return await self.server_stats(guild)
 
     async def server_stats(self, guild_id: int) -> ServerStats:

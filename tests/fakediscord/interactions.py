@@ -402,12 +402,14 @@ class InteractionsMixin(FakeBase):
         *,
         user: Any = None,
         values: Sequence[Any] | None = None,
+        locale: str = "en-US",
         complete_deferred: bool = True,
         followups: int = 0,
         timeout: float | None = None,
     ) -> Reply:
         """Click a button (or choose ``values`` in a select menu) on ``message`` (a Reply, a
-        message dict or id). The message the bot shows afterwards is ``reply.message``."""
+        message dict or id) as a user whose Discord language is ``locale``. The message the
+        bot shows afterwards is ``reply.message``."""
         u = self._user(user)
         msg = self._message(message)
         comp = self._component(msg, custom_id, u)
@@ -425,6 +427,7 @@ class InteractionsMixin(FakeBase):
             user=u,
             guild=g,
             channel=ch,
+            locale=locale,
             message=msg,
             timeout=timeout,
         )

@@ -24,6 +24,7 @@ from bot.adapters.discord.facts_cog import FactsCog
 from bot.adapters.discord.findsources_cog import FindSourcesCog
 from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
+from bot.adapters.discord.locale import CatalogueTranslator, bind_interaction_language
 from bot.adapters.discord.observe import bind_interaction_logs
 from bot.adapters.discord.respond import NO_PINGS
 from bot.adapters.discord.review_views import ReviewButton
@@ -40,10 +41,17 @@ __all__ = ["FactBot", "ShardedFactBot", "command_schema_hash", "make_bot"]
 log = logging.getLogger(__name__)
 
 
-def command_schema_hash(tree: discord.app_commands.CommandTree[Any], guild: int | None) -> str:
-    """A hash of the command payload Discord would receive for ``guild`` (None: global)."""
+async def command_schema_hash(
+    tree: discord.app_commands.CommandTree[Any], guild: int | None
+) -> str:
+    """A hash of the command payload Discord would receive for ``guild`` (None: global),
+    with its translations (a changed catalogue is a changed schema)."""
     target = discord.Object(guild) if guild else None
-    schema = [cmd.to_dict(tree) for cmd in tree.get_commands(guild=target)]
+    translator = tree.translator
+    schema = [
+        await cmd.get_translated_payload(tree, translator) if translator else cmd.to_dict(tree)
+        for cmd in tree.get_commands(guild=target)
+    ]
     return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
 
 
@@ -76,6 +84,7 @@ class FactBot(commands.Bot):
         self.fact_tree.observer.usage = app.usage
         # Buttons and forms log with their interaction's fields, and are counted.
         bind_interaction_logs(self, app.metrics)
+        bind_interaction_language(self)  # each answer in its reader's language (bot.core.i18n)
         self.fact_tree.cooldowns = Cooldowns(
             app.settings.cooldown_rate, timedelta(seconds=app.settings.cooldown_seconds), app.clock
         )
@@ -87,6 +96,7 @@ class FactBot(commands.Bot):
         return self.tree
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogueTranslator())  # Russian and Chinese commands
         self.add_dynamic_items(AnswerButton, SectionMenu)  # answers' buttons, by custom id
         await self.add_cog(FactsCog(self.app.facts))
         await self.add_cog(FindSourcesCog(self, self.app.finder))
@@ -135,7 +145,7 @@ class FactBot(commands.Bot):
         path: Path = self.app.settings.command_hash_file
         key = f"{self.application_id}:{guild or 'global'}"
         known = await asyncio.to_thread(_read_hashes, path)
-        current = command_schema_hash(self.tree, guild)
+        current = await command_schema_hash(self.tree, guild)
         if not force and known.get(key) == current:
             log.info("command schema unchanged since the last sync (%s); not syncing", key)
             return False

@@ -12,6 +12,8 @@ import discord
 from bot.adapters.discord.installs import scope
 from bot.adapters.discord.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, edit_reply, send_reply
+from bot.adapters.discord.views import NOT_YOURS
+from bot.core.i18n import _
 from bot.core.observe import Outcome
 from bot.core.render import render, render_page_excerpts
 from bot.core.render.state import CUSTOM_ID_TEMPLATE, NAV_ACTIONS, ViewState, parse_custom_id
@@ -20,14 +22,13 @@ __all__ = ["AnswerButton", "SectionMenu", "view_of"]
 
 _BUTTONS = CUSTOM_ID_TEMPLATE.replace("[fpnlsx]", "[fpnlx]", 1)
 _MENU = CUSTOM_ID_TEMPLATE.replace("[fpnlsx]", "s", 1)
-NOT_YOURS = "Only the person who asked can turn these pages. Run the command yourself to browse."
 
 
 async def _owner_only(interaction: discord.Interaction[Any], state: ViewState) -> bool:
     if state.owner in (0, interaction.user.id):
         return True
     InteractionObserver.ended(Outcome.USER_ERROR, ran=False)
-    await interaction.response.send_message(NOT_YOURS, ephemeral=True, allowed_mentions=NO_PINGS)
+    await interaction.response.send_message(_(NOT_YOURS), ephemeral=True, allowed_mentions=NO_PINGS)
     return False
 
 

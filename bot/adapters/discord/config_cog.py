@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import send_reply
 from bot.core.errors import Invalid
+from bot.core.i18n import N_, _
 from bot.core.moderation import Moderation
 from bot.core.render.moderation import render_moderator_role
 
@@ -28,14 +29,16 @@ def refuse_role(role: discord.Role) -> None:
     given by hand)."""
     if role.is_default():
         raise Invalid(
-            "@everyone can't be the moderator role: every member of the server would moderate.",
-            hint="Create a role for your moderators and choose it here.",
+            N_("@everyone can't be the moderator role: every member of the server would moderate."),
+            hint=N_("Create a role for your moderators and choose it here."),
         )
     if role.managed:
         raise Invalid(
-            f"{role.name} is managed by a bot or an integration, so it can't be the moderator "
-            "role: Discord gives it to that bot or integration only, never to people.",
-            hint="Create a role for your moderators and choose it here.",
+            _(
+                "{role} is managed by a bot or an integration, so it can't be the moderator "
+                "role: Discord gives it to that bot or integration only, never to people."
+            ).format(role=role.name),
+            hint=N_("Create a role for your moderators and choose it here."),
         )
 
 

@@ -21,6 +21,7 @@ from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import send_reply
 from bot.core.digest import timezone_choices
 from bot.core.digest_service import DigestChannel, DigestService
+from bot.core.i18n import reading_in
 from bot.core.render.digest import render_digest, render_digest_status
 
 __all__ = ["REQUIRED_PERMISSIONS", "DigestCog", "missing_permissions"]
@@ -93,7 +94,11 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="A dai
     @app_commands.command(name="preview", description="Today's digest, shown only to you")
     async def preview(self, interaction: discord.Interaction[Any]) -> None:
         answer = await self.digests.preview(member_of(interaction))
-        await send_reply(interaction, render_digest(answer))
+        guild = interaction.guild
+        language = guild.preferred_locale if guild is not None else interaction.locale
+        with reading_in(language.value):  # as it will be posted: in the server's language
+            reply = render_digest(answer)
+        await send_reply(interaction, reply)
 
     # -- the servers this process holds ------------------------------------------------------
 

@@ -25,6 +25,7 @@ from bot.adapters.discord.respond import NO_PINGS, to_embeds
 from bot.adapters.discord.shards import holds
 from bot.core.digest import DueQueue
 from bot.core.digest_service import DigestService
+from bot.core.i18n import reading_in
 from bot.core.ports import DeliveryFailed
 
 __all__ = ["CLOSE_GRACE", "HISTORY_LIMIT", "RELOAD_EVERY", "ChannelPoster", "DigestScheduler"]
@@ -256,12 +257,18 @@ class DigestScheduler:
             for task in (sleeper, waker):
                 task.cancel()
 
+    def _language(self, guild_id: int) -> str | None:
+        guild = self.bot.get_guild(guild_id)
+        return guild.preferred_locale.value if guild is not None else None
+
     async def _post(self, guild_id: int) -> None:
         failed = False
         try:
             async with self._limit:
                 if self.held(guild_id):
-                    await self.digests.run(guild_id, self.poster)
+                    # The digest is written in the server's language (its "preferred locale").
+                    with reading_in(self._language(guild_id)):
+                        await self.digests.run(guild_id, self.poster)
         except Exception:
             failed = True
             log.exception(

@@ -22,6 +22,7 @@ from discord.app_commands.transformers import CommandParameter
 
 from bot.core.drafts import control_problem
 from bot.core.errors import Invalid
+from bot.core.i18n import N_, _
 
 __all__ = ["focused_option", "leaf_options", "refusal"]
 
@@ -91,7 +92,7 @@ def _value_problem(param: CommandParameter, value: Any, *, partial: bool) -> str
 
 def _command(tree: app_commands.CommandTree[Any], interaction: discord.Interaction[Any]) -> Any:
     data: Any = interaction.data or {}
-    path, _ = leaf_options(data)
+    path, _options = leaf_options(data)
     guild = discord.Object(interaction.guild_id) if interaction.guild_id else None
     command: Any = tree.get_command(str(data.get("name")), guild=guild) or tree.get_command(
         str(data.get("name"))
@@ -114,11 +115,11 @@ def refusal(
     command = _command(tree, interaction)
     if command is None:
         return None
-    _, options = leaf_options(data)
+    _path, options = leaf_options(data)
     autocomplete = interaction.type is discord.InteractionType.autocomplete
     focused = focused_option(options)
     if autocomplete and focused is None:
-        return Invalid("This autocomplete request names no option being typed.")
+        return Invalid(N_("This autocomplete request names no option being typed."))
     params = {p.display_name: p for p in command._params.values()}
     problems: list[str] = []
     seen: set[str] = set()
@@ -141,6 +142,8 @@ def refusal(
     if not problems:
         return None
     return Invalid(
-        "This command can't run with what was sent: " + "; ".join(problems[:5]) + ".",
-        hint="Pick the command again from Discord's list and fill in its options.",
+        _("This command can't run with what was sent: {problems}.").format(
+            problems="; ".join(problems[:5])
+        ),
+        hint=N_("Pick the command again from Discord's list and fill in its options."),
     )

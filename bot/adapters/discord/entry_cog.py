@@ -25,6 +25,7 @@ from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.adapters.discord.review_views import review_view
 from bot.core.drafts import Draft
+from bot.core.i18n import _
 from bot.core.models import Kind
 from bot.core.moderation import Moderation
 from bot.core.moderation_answers import EntryRef, Saved
@@ -65,14 +66,16 @@ class EntryCog(commands.Cog):
         async def save(member: Member, draft: Draft, confirm: bool) -> Reply:
             return render_saved(await self.moderation.entries.add(member, draft, confirm=confirm))
 
-        return FormSpec(f"Add a {kind.value}", kind, save, guild_id)
+        title = _("Add a fact") if kind is Kind.FACT else _("Add a quote")
+        return FormSpec(title, kind, save, guild_id)
 
     def _suggest_spec(self, kind: Kind, guild_id: int) -> FormSpec:
         async def save(member: Member, draft: Draft, confirm: bool) -> Reply:
             done = await self.moderation.review.suggest(member, draft, confirm=confirm)
             return render_suggested(done)
 
-        return FormSpec(f"Suggest a {kind.value}", kind, save, guild_id)
+        title = _("Suggest a fact") if kind is Kind.FACT else _("Suggest a quote")
+        return FormSpec(title, kind, save, guild_id)
 
     def _edit_spec(self, ref: EntryRef, version: int, reason: str, guild_id: int) -> FormSpec:
         async def save(member: Member, draft: Draft, confirm: bool) -> Reply:
@@ -86,7 +89,8 @@ class EntryCog(commands.Cog):
             )
             return render_saved(saved)
 
-        return FormSpec(f"Edit {ref.key} (version {version})", ref.kind, save, guild_id, ref)
+        title = _("Edit {key} (version {version})").format(key=ref.key, version=version)
+        return FormSpec(title, ref.kind, save, guild_id, ref)
 
     @entry.command(name="add", description="Add a sourced fact or quote to this server")
     @app_commands.describe(kind="fact or quote")
@@ -178,7 +182,9 @@ class EntryCog(commands.Cog):
         card = await self.moderation.review.card(member)
         if card is None:
             await interaction.response.send_message(
-                "No suggestions are waiting for review.", ephemeral=True, allowed_mentions=NO_PINGS
+                _("No suggestions are waiting for review."),
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
             )
             return
         view = review_view(card, card.suggestion.guild_id)

@@ -31,6 +31,7 @@ from bot.core.errors import (
     Unavailable,
     as_unavailable,
 )
+from bot.core.i18n import N_, _
 from bot.core.models import Kind
 from bot.core.moderation_answers import EntryRef
 from bot.core.observe import Outcome
@@ -56,36 +57,41 @@ log = logging.getLogger(__name__)
 FORM_REOPEN = "form:reopen"
 FORM_CONFIRM = "form:confirm"
 VIEW_TIMEOUT = 900.0
-_KEPT = "Nothing you typed is lost: it is below, and the button reopens the form with it."
+_KEPT = N_("Nothing you typed is lost: it is below, and the button reopens the form with it.")
 
 Handler = Callable[[Member, Draft, bool], Awaitable[Reply]]
 
 _INPUTS: dict[str, tuple[str, str, discord.TextStyle]] = {
     # name: (label <= 45, placeholder <= 100, style)
-    "text": ("Text", "One plain statement, as the source supports it", discord.TextStyle.long),
+    "text": (
+        N_("Text"),
+        N_("One plain statement, as the source supports it"),
+        discord.TextStyle.long,
+    ),
     "source": (
-        "Source: a source id or an https:// link",
-        "e.g. xinhua-grand-plan-2025 or https://example.org/page",
+        N_("Source: a source id or an https:// link"),
+        N_("e.g. xinhua-grand-plan-2025 or https://example.org/page"),
         discord.TextStyle.short,
     ),
     "excerpt": (
-        "Excerpt: the source's own words",
-        "Copy the sentence(s) of the source that support the text",
+        N_("Excerpt: the source's own words"),
+        N_("Copy the sentence(s) of the source that support the text"),
         discord.TextStyle.long,
     ),
     "links": (
-        "Links (optional)",
+        N_("Links (optional)"),
+        # The keys are the syntax the form reads (bot.core.drafts): never translated.
         "countries: belarus, china; summit: 2024; people: wang-yi; topics: trade",
         discord.TextStyle.short,
     ),
     "speaker": (
-        "Speaker: a known person or a new name",
-        "e.g. wang-yi, or the full name of someone new",
+        N_("Speaker: a known person or a new name"),
+        N_("e.g. wang-yi, or the full name of someone new"),
         discord.TextStyle.short,
     ),
     "quote_kind": (
-        "Direct or reported?",
-        "direct (their own words) or reported",
+        N_("Direct or reported?"),
+        N_("direct (their own words) or reported"),
         discord.TextStyle.short,
     ),
 }
@@ -131,10 +137,10 @@ async def refuse_elsewhere(
     elsewhere = interaction.guild_id != guild_id
     InteractionObserver.ended(Outcome.USER_ERROR, ran=False)
     text = (
-        f"This {what} belongs to another server; nothing was done here."
+        _("This {what} belongs to another server; nothing was done here.")
         if elsewhere
-        else f"This {what} belongs to whoever opened it."
-    )
+        else _("This {what} belongs to whoever opened it.")
+    ).format(what=_(what))
     await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
     return False
 
@@ -217,8 +223,9 @@ class EntryForm(discord.ui.Modal):
         self.inputs: dict[str, discord.ui.TextInput[EntryForm]] = {}
         for name, value in draft.fields():
             label, placeholder, style = _INPUTS[name]
+            placeholder = _(placeholder)[:100]
             field: discord.ui.TextInput[EntryForm] = discord.ui.TextInput(
-                label=label,
+                label=_(label)[:45],
                 style=style,
                 placeholder=placeholder,
                 default=value[: FIELD_LIMITS[name]] or None,
@@ -233,7 +240,7 @@ class EntryForm(discord.ui.Modal):
         return Draft.of(self.spec.kind, {name: f.value for name, f in self.inputs.items()})
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        return await refuse_elsewhere(interaction, self.spec.guild_id, self.owner_id, "form")
+        return await refuse_elsewhere(interaction, self.spec.guild_id, self.owner_id, N_("form"))
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         await submit(interaction, self.spec, self.draft(), confirm=False)
@@ -251,7 +258,7 @@ class _OwnedView(discord.ui.View):
         self.guild_id = guild_id
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, "button")
+        return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, N_("button"))
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
@@ -269,6 +276,7 @@ class DraftView(_OwnedView):
         bound = f"{spec.guild_id}:{spec.target}"
         self.reopen.custom_id = f"{FORM_REOPEN}:{bound}"
         self.confirm.custom_id = f"{FORM_CONFIRM}:{bound}"
+        self.reopen.label, self.confirm.label = _("Edit and resubmit"), _("Save anyway")
         if not duplicate:
             self.remove_item(self.confirm)
 

@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.adapters.discord.installs import everywhere, scope
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.findsources import SourceFinder
+from bot.core.i18n import _
 from bot.core.render import render
 
 __all__ = ["FIND_SOURCES", "POST", "POSTED", "FindSourcesCog", "PostButton"]
@@ -31,7 +32,7 @@ class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.esc
 
     def __init__(self) -> None:
         super().__init__(
-            discord.ui.Button(label="Post", style=discord.ButtonStyle.primary, custom_id=POST)
+            discord.ui.Button(label=_("Post"), style=discord.ButtonStyle.primary, custom_id=POST)
         )
 
     @classmethod
@@ -48,7 +49,9 @@ class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.esc
         embeds = interaction.message.embeds if interaction.message is not None else []
         if not embeds:
             await interaction.response.send_message(
-                "There is nothing to post here any more.", ephemeral=True, allowed_mentions=NO_PINGS
+                _("There is nothing to post here any more."),
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
             )
             return
         await interaction.response.edit_message(view=_posted())
@@ -59,7 +62,7 @@ def _posted() -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(
         discord.ui.Button(
-            label="Posted", style=discord.ButtonStyle.secondary, custom_id=POSTED, disabled=True
+            label=_("Posted"), style=discord.ButtonStyle.secondary, custom_id=POSTED, disabled=True
         )
     )
     return view

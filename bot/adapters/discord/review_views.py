@@ -22,6 +22,7 @@ from bot.adapters.discord.entry_views import VIEW_TIMEOUT, on_error, refuse_else
 from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import NO_PINGS, to_embeds
 from bot.core.errors import OVERDUE, Unavailable
+from bot.core.i18n import N_, _
 from bot.core.moderation import Moderation
 from bot.core.moderation_answers import Decided, ReviewCard
 from bot.core.render import Reply
@@ -45,10 +46,10 @@ REVIEW_REJECT = "review:reject"
 REVIEW_PREVIOUS = "review:previous"
 REVIEW_NEXT = "review:next"
 _BUTTONS = {
-    "approve": ("Approve", discord.ButtonStyle.success),
-    "reject": ("Reject", discord.ButtonStyle.danger),
-    "previous": ("Previous", discord.ButtonStyle.secondary),
-    "next": ("Next", discord.ButtonStyle.secondary),
+    "approve": (N_("Approve"), discord.ButtonStyle.success),
+    "reject": (N_("Reject"), discord.ButtonStyle.danger),
+    "previous": (N_("Previous"), discord.ButtonStyle.secondary),
+    "next": (N_("Next"), discord.ButtonStyle.secondary),
 }
 _TEMPLATE = re.compile(
     r"review:(?P<action>approve|reject|previous|next):(?P<guild>[0-9]{1,20}):"
@@ -86,7 +87,7 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEM
     def __init__(self, action: str, guild_id: int, number: int, index: int) -> None:
         label, style = _BUTTONS[action]
         custom_id = review_id(action, guild_id, number, index)
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        super().__init__(discord.ui.Button(label=_(label), style=style, custom_id=custom_id))
         self.action = action
         self.guild_id = guild_id
         self.number = number
@@ -183,16 +184,9 @@ async def notify(interaction: discord.Interaction[Any], decided: Decided) -> boo
 class RejectForm(discord.ui.Modal):
     """The reason for rejecting a suggestion; the suggester reads it."""
 
-    reason: discord.ui.TextInput[RejectForm] = discord.ui.TextInput(
-        label="Reason (the suggester reads it)",
-        style=discord.TextStyle.long,
-        max_length=300,
-        custom_id="reason",
-    )
-
     def __init__(self, guild_id: int, number: int, index: int, owner_id: int) -> None:
         super().__init__(
-            title=f"Reject suggestion #{number}"[:45],
+            title=_("Reject suggestion #{number}").format(number=number)[:45],
             custom_id=f"review:reason:{guild_id}:{number}:{uuid.uuid4().hex[:8]}",
             timeout=VIEW_TIMEOUT,
         )
@@ -200,9 +194,17 @@ class RejectForm(discord.ui.Modal):
         self.number = number
         self.index = index
         self.owner_id = owner_id
+        # Built per form, not on the class: its label is in the language of who opened it.
+        self.reason: discord.ui.TextInput[RejectForm] = discord.ui.TextInput(
+            label=_("Reason (the suggester reads it)")[:45],
+            style=discord.TextStyle.long,
+            max_length=300,
+            custom_id="reason",
+        )
+        self.add_item(self.reason)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, "form")
+        return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, N_("form"))
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         moderation = moderation_of(interaction)

@@ -17,6 +17,7 @@ from bot.adapters.discord.members import member_of
 from bot.adapters.discord.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.drafts import Draft
+from bot.core.i18n import _
 from bot.core.models import Kind
 from bot.core.moderation import Moderation
 from bot.core.observe import Outcome
@@ -54,10 +55,12 @@ class GapView(discord.ui.View):
         self.owner_id = owner_id
         select: discord.ui.Select[GapView] = discord.ui.Select(
             custom_id=GAP_SELECT,
-            placeholder="Suggest an entry answering one of these questions",
+            placeholder=_("Suggest an entry answering one of these questions"),
             options=[
                 discord.SelectOption(
-                    label=gap_label(gap)[:100], value=str(i), description=f"asked {gap.count}x"
+                    label=gap_label(gap)[:100],
+                    value=str(i),
+                    description=_("asked {count}×").format(count=gap.count),
                 )
                 for i, gap in enumerate(self.gaps)
             ],
@@ -71,7 +74,9 @@ class GapView(discord.ui.View):
             return True
         InteractionObserver.ended(Outcome.USER_ERROR, ran=False)
         await interaction.response.send_message(
-            "This menu belongs to whoever opened /stats.", ephemeral=True, allowed_mentions=NO_PINGS
+            _("This menu belongs to whoever opened /stats."),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
         return False
 
@@ -83,7 +88,7 @@ class GapView(discord.ui.View):
             return render_suggested(await moderation.review.suggest(member, draft, confirm=confirm))
 
         assert self.guild_id is not None  # /stats answers in a server only
-        spec = FormSpec("Suggest a fact", Kind.FACT, save, self.guild_id)  # bound to its server
+        spec = FormSpec(_("Suggest a fact"), Kind.FACT, save, self.guild_id)  # bound to its server
         await interaction.response.send_modal(EntryForm(spec, _draft(gap), interaction.user.id))
 
 

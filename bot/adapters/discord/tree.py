@@ -26,6 +26,7 @@ from bot.core.errors import (
     Unavailable,
     as_unavailable,
 )
+from bot.core.i18n import N_, _
 from bot.core.observe import Outcome
 from bot.core.render import Reply, render_apology, render_error
 
@@ -41,15 +42,21 @@ def _as_bot_error(error: app_commands.AppCommandError) -> BotError | None:
     if isinstance(error, app_commands.CommandInvokeError):
         return as_unavailable(error.original)  # the database failed for now
     if isinstance(error, app_commands.TransformerError):
-        return Invalid(f"“{str(error.value)[:60]}” is not a valid {error.type.name.lower()} here.")
+        return Invalid(
+            _("“{value}” is not a valid {kind} here.").format(
+                value=str(error.value)[:60], kind=error.type.name.lower()
+            )
+        )
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
-        return Forbidden(str(error) or "You don't have permission to use this command.")
+        return Forbidden(str(error) or N_("You don't have permission to use this command."))
     if isinstance(error, app_commands.CommandNotFound):
         return Invalid(
-            "That command no longer exists here; Discord may still be updating its list."
+            N_("That command no longer exists here; Discord may still be updating its list.")
         )
     if isinstance(error, app_commands.CommandSignatureMismatch):
-        return Invalid("This command changed since Discord last synced it; try again in a minute.")
+        return Invalid(
+            N_("This command changed since Discord last synced it; try again in a minute.")
+        )
     return None
 
 
@@ -141,7 +148,7 @@ class FactTree(app_commands.CommandTree[Any]):
             if interaction.type is discord.InteractionType.application_command:
                 self.observer.ended(Outcome.USER_ERROR, ran=False)
                 await interaction.response.send_message(
-                    "I'm restarting; please try again in a moment.", ephemeral=True
+                    _("I'm restarting; please try again in a moment."), ephemeral=True
                 )
             return False
         refused = refusal(self, interaction)  # a payload Discord's client wouldn't send

@@ -9,10 +9,15 @@ import discord
 
 from bot.adapters.discord.observe import InteractionObserver
 from bot.adapters.discord.payload import NO_PINGS, to_embeds
+from bot.core.i18n import N_, _
 from bot.core.observe import Outcome
 from bot.core.render import PAGER_NEXT, PAGER_PREVIOUS, Reply
 
-__all__ = ["Pager"]
+__all__ = ["NOT_YOURS", "Pager"]
+
+NOT_YOURS = N_(
+    "Only the person who asked can turn these pages. Run the command yourself to browse."
+)
 
 
 class Pager(discord.ui.View):
@@ -25,6 +30,7 @@ class Pager(discord.ui.View):
         self.owner_id = owner_id
         self.page = 0
         self.message: discord.Message | discord.InteractionMessage | None = None
+        self.previous.label, self.next.label = _("Previous"), _("Next")  # the reader's language
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -38,7 +44,7 @@ class Pager(discord.ui.View):
             return True
         InteractionObserver.ended(Outcome.USER_ERROR, ran=False)
         await interaction.response.send_message(
-            "Only the person who asked can turn these pages. Run the command yourself to browse.",
+            _(NOT_YOURS),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )

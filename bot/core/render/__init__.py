@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.errors import BotError, NotFound
+from bot.core.i18n import N_, _
 from bot.core.render import findsources as _findsources  # noqa: F401  (registers its renderer)
 from bot.core.render import listing  # noqa: F401  (registers the renderers it defines)
 from bot.core.render import timeline as _timeline  # noqa: F401  (registers its renderer)
@@ -33,18 +34,18 @@ __all__ = [
 ]
 
 
-ADD_HINT = "Moderators can add a sourced entry with `/entry add`."
+ADD_HINT = N_("Moderators can add a sourced entry with `/entry add`.")
 
 
 def render_error(error: BotError, *, moderator: bool = False) -> Reply:
     """A typed error as a short ephemeral message with suggestions where they help; a "not
     found" tells a ``moderator`` (only) that they can add an entry."""
-    lines = [inert(error.message)]
+    lines = [inert(_(error.message))]
     fields = []
     if isinstance(error, NotFound) and error.suggestions:
         fields.append(
             {
-                "name": "Did you mean",
+                "name": _("Did you mean"),
                 "value": truncate(
                     ", ".join(inert(s) for s in error.suggestions[:25]), LIMITS.field_value
                 ),
@@ -52,11 +53,11 @@ def render_error(error: BotError, *, moderator: bool = False) -> Reply:
             }
         )
     if error.hint:
-        lines.append(error.hint)
+        lines.append(_(error.hint))
     if moderator and isinstance(error, NotFound):
-        lines.append(ADD_HINT)
+        lines.append(_(ADD_HINT))
     embed: dict[str, Any] = {
-        "title": error.title,
+        "title": _(error.title),
         "description": truncate("\n".join(lines), LIMITS.description),
         "color": ERROR_RED,
     }
@@ -70,10 +71,10 @@ def render_error(error: BotError, *, moderator: bool = False) -> Reply:
 
 def render_apology(error_id: str) -> Reply:
     """What a user sees when something unexpected broke: short, with an id to report."""
-    text = (
-        f"Sorry, something went wrong on my side. It has been logged as `{error_id}`; "
+    text = _(
+        "Sorry, something went wrong on my side. It has been logged as `{error_id}`; "
         "please mention that id if you report it."
-    )
+    ).format(error_id=error_id)
     return Reply(
         [{"content": text, "embeds": [], "allowed_mentions": ALLOWED_MENTIONS_NONE}], ephemeral=True
     )
@@ -88,7 +89,7 @@ def render_page_excerpts(answer: object, section: str, page: int) -> Reply:
     index = reply.section_index(section)
     current = reply.sections[index] if reply.sections else None
     if current is None or not current.excerpts:
-        return render_error(NotFound("This answer states nothing with an excerpt behind it."))
+        return render_error(NotFound(_("This answer states nothing with an excerpt behind it.")))
     page = max(0, min(page, len(current.excerpts) - 1))
     title = current.pages[page]["embeds"][0].get("title", "")
     sources = getattr(answer, "sources", {})

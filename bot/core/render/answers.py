@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core.answers import CountryAnswer, MembershipAnswer, QuoteAnswer, SummitAnswer
 from bot.core.dates import day, plural, sourced_dates
+from bot.core.i18n import _, name_in
 from bot.core.models import Country, CountryStatus, Person, Quote, QuoteKind, SizeClaim, Summit
 from bot.core.render.embeds import Reply, inert
 from bot.core.render.items import (
@@ -16,6 +17,7 @@ from bot.core.render.items import (
     fact_entry,
     highlight_entries,
     one_each,
+    person_name,
     quote_entry,
     short_role,
     short_text,
@@ -60,7 +62,7 @@ def sources_section(cited: Sequence[str], answer_sources: dict[str, Any]) -> Sec
             continue
         label = inert(source_label(source, source_id))
         entries.append(Entry(f"{label}: `/source {source_id}`"))
-    return Section("r", "Sources", entries, lead="The documents this answer cites.")
+    return Section("r", _("Sources"), entries, lead=_("The documents this answer cites."))
 
 
 def _cited(entries: Sequence[Entry]) -> list[str]:
@@ -77,18 +79,18 @@ def _sections(
 ) -> list[Section]:
     """Overview (lead and the best items), then one section per kind, then Sources."""
     merged = one_each([*first, *facts, *quotes])
-    fact_items = [e for e in merged if not (e.quote or e.group == REPORTED)]
-    quote_items = [e for e in merged if e.quote or e.group == REPORTED]
+    fact_items = [e for e in merged if not (e.quote or e.group == _(REPORTED))]
+    quote_items = [e for e in merged if e.quote or e.group == _(REPORTED)]
     quote_items = [e for e in quote_items if e.quote] + [e for e in quote_items if not e.quote]
     best = [*fact_items[: OVERVIEW_ITEMS - 1], *quote_items[:1]] if quote_items else fact_items
     sections: list[Section] = []
     if len(fact_items) > OVERVIEW_ITEMS - 1 or (fact_items and quote_items):
-        sections.append(Section("f", "Facts", fact_items, noun="fact"))
+        sections.append(Section("f", _("Facts"), fact_items, noun="fact"))
     if len(quote_items) > 1 or (quote_items and fact_items):
-        sections.append(Section("q", "Quotes", quote_items, noun="quote"))
+        sections.append(Section("q", _("Quotes"), quote_items, noun="quote"))
     sections += extra
     shown = best[:OVERVIEW_ITEMS] if sections else best
-    sections.insert(0, Section("o", "Overview", shown, lead=lead, one_page=len(sections) > 0))
+    sections.insert(0, Section("o", _("Overview"), shown, lead=lead, one_page=len(sections) > 0))
     cited = _cited(merged)
     if cited and len(sections) > 1:
         sections.append(sources_section(cited, sources))
@@ -98,14 +100,22 @@ def _sections(
 def _status(country: Country) -> str:
     if country.status is CountryStatus.MEMBER:
         if country.founding_member:
-            year = f" ({country.joined_year})" if country.joined_year else ""
-            return f"a founding member state of the SCO{year}"
+            if country.joined_year:
+                return _("a founding member state of the SCO ({year})").format(
+                    year=country.joined_year
+                )
+            return _("a founding member state of the SCO")
         if country.joined_year:
-            return f"a member state of the SCO since {country.joined_year}"
-        return "a member state of the SCO (the sources give no year it joined)"
+            return _("a member state of the SCO since {year}").format(year=country.joined_year)
+        return _("a member state of the SCO (the sources give no year it joined)")
     if country.status is CountryStatus.OBSERVER:
-        return "an observer state of the SCO"
-    return "a dialogue partner of the SCO"
+        return _("an observer state of the SCO")
+    return _("a dialogue partner of the SCO")
+
+
+def country_name(country: Country) -> str:
+    """The country's name in the reader's language where the store records one."""
+    return name_in(country.name, country.names, country.aliases)
 
 
 def summit_place(summit: Summit) -> str:
@@ -115,32 +125,34 @@ def summit_place(summit: Summit) -> str:
 
 
 @render.register
-def _(answer: CountryAnswer) -> Reply:
+def _render_countryanswer(answer: CountryAnswer) -> Reply:
     c = answer.country
-    lead = f"**{inert(c.name)}** is {_status(c)}."
+    lead = _("**{country}** is {status}.").format(country=inert(country_name(c)), status=_status(c))
     if answer.summits:
         held = ", ".join(
             f"{s.year} {inert(s.city)}" if s.city else str(s.year) for s in answer.summits
         )
-        lead += f"\nSummits it is linked to: {held}."
+        lead += "\n" + _("Summits it is linked to: {summits}.").format(summits=held)
         inferred = [
             s.city for s in answer.summits if s.country_inferred and s.country == c.slug and s.city
         ]
         if inferred:  # the host country read from the city: said as such
-            lead += f" The sources name {inert(_and(inferred))} as the host city, not the country."
+            lead += " " + _("The sources name {cities} as the host city, not the country.").format(
+                cities=inert(_and(inferred))
+            )
     joined = Entry(inert(c.membership), *_cites_of(c))
     facts = [fact_entry(f) for f in answer.facts]
     quotes = [quote_entry(q, answer.speakers.get(q.person), answer.sources) for q in answer.quotes]
     summits = [summit_line(s) for s in answer.summits]
-    extra = [Section("s", "Summits", summits, noun="summit")] if summits else []
+    extra = [Section("s", _("Summits"), summits, noun="summit")] if summits else []
     sections = _sections(lead, facts, quotes, answer.sources, extra, first=[joined])
     return build_reply(
-        c.name,
+        country_name(c),
         sections,
         sources=answer.sources,
         color=SCO_BLUE,
         ask=answer.ask,
-        hint="/member for all members",
+        hint=_("/member for all members"),
     )
 
 
@@ -162,11 +174,13 @@ def summit_line(summit: Summit, limit: int = 110) -> Entry:
 
 
 def _and(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("{first} and {last}").format(first=_(", ").join(names[:-1]), last=names[-1])
 
 
 def _names(countries: Sequence[Country]) -> str:
-    return _and([c.name for c in countries])
+    return _and([country_name(c) for c in countries])
 
 
 def _members_line(members: Sequence[Country]) -> str:
@@ -174,14 +188,20 @@ def _members_line(members: Sequence[Country]) -> str:
     later = [c for c in members if not c.founding_member]
     parts = []
     if founders:
-        parts.append(f"{_names(founders)} (founders, {founders[0].joined_year or 2001})")
+        parts.append(
+            _("{names} (founders, {year})").format(
+                names=_names(founders), year=founders[0].joined_year or 2001
+            )
+        )
     dated = [c for c in later if c.joined_year]
     undated = [c for c in later if not c.joined_year]
     if undated:
-        parts.append(f"{_names(undated)} (joined later; the sources give no year)")
+        parts.append(
+            _("{names} (joined later; the sources give no year)").format(names=_names(undated))
+        )
     for c in dated:
-        parts.append(f"{c.name} ({c.joined_year})")
-    return "; ".join(parts)
+        parts.append(f"{country_name(c)} ({c.joined_year})")
+    return _("; ").join(parts)
 
 
 def _breakdown(size: SizeClaim) -> str:
@@ -194,17 +214,19 @@ def _breakdown(size: SizeClaim) -> str:
     ):
         if count:
             bits.append(plural(count, noun))
-    return ", ".join(bits)
+    return _(", ").join(bits)
 
 
 def _joined(country: Country) -> str:
     if country.founding_member:
-        return f"founding member, {country.joined_year or 2001}"
+        return _("founding member, {year}").format(year=country.joined_year or 2001)
+    if country.status is CountryStatus.OBSERVER:
+        return _("observer state of the SCO")
     if country.status is not CountryStatus.MEMBER:
-        return _status(country).removeprefix("an ").removeprefix("a ")
+        return _("dialogue partner of the SCO")
     if country.joined_year:
-        return f"joined {country.joined_year}"
-    return "joined later; the sources give no year"
+        return _("joined {year}").format(year=country.joined_year)
+    return _("joined later; the sources give no year")
 
 
 def _size_date(size: SizeClaim) -> str:
@@ -218,7 +240,9 @@ def _size_entry(sizes: Sequence[SizeClaim]) -> Entry | None:
     if not totals:
         return None
     newest = totals[0]
-    text = f"{newest.total} countries counting its partners, {_size_date(newest)}"
+    text = _("{total} countries counting its partners, {date}").format(
+        total=newest.total, date=_size_date(newest)
+    )
     if _breakdown(newest):
         text += f" ({_breakdown(newest)})"
     same_day = [s for s in totals[1:] if s.as_of == newest.as_of and s.total != newest.total]
@@ -228,10 +252,12 @@ def _size_entry(sizes: Sequence[SizeClaim]) -> Entry | None:
         other = same_day[0]
         used.append(other)
         counted = f" ({_breakdown(other)})" if _breakdown(other) else ""
-        text += f"; an earlier report that day gave {other.total}{counted}."
+        text += _("; an earlier report that day gave {total}{counted}.").format(
+            total=other.total, counted=counted
+        )
     elif older is not None:
         used.append(older)
-        text += f" ({older.total} on {day(older.as_of)})."
+        text += " " + _("({total} on {date}).").format(total=older.total, date=day(older.as_of))
     else:
         text += "."
     ids = tuple(dict.fromkeys(c.source for s in used for c in s.citations))
@@ -240,32 +266,35 @@ def _size_entry(sizes: Sequence[SizeClaim]) -> Entry | None:
 
 
 @render.register
-def _(answer: MembershipAnswer) -> Reply:
+def _render_membershipanswer(answer: MembershipAnswer) -> Reply:
     members = [c for c in answer.members if c.status is CountryStatus.MEMBER]
     others = [c for c in answer.members if c.status is not CountryStatus.MEMBER]
-    lead = f"**{plural(len(members), 'member state')}:** {inert(_members_line(members))}."
+    lead = _("**{count}:** {members}.").format(
+        count=plural(len(members), "member state"), members=inert(_members_line(members))
+    )
     if others:
-        lead += f"\nAlso recorded: {inert(_names(others))}."
+        lead += "\n" + _("Also recorded: {names}.").format(names=inert(_names(others)))
     first = [e for e in [_size_entry(answer.sizes)] if e is not None]
     member_items = [
-        Entry(f"**{inert(c.name)}**: {inert(_joined(c))}", *_cites_of(c)) for c in answer.members
+        Entry(f"**{inert(country_name(c))}**: {inert(_joined(c))}", *_cites_of(c))
+        for c in answer.members
     ]
     size_items = [
         Entry(f"**{inert(_size_date(s))}**: {inert(s.text)}", *_cites_of(s)) for s in answer.sizes
     ]
-    sections = [Section("o", "Overview", first, lead=lead)]
-    sections.append(Section("m", "Members", member_items, noun="country"))
+    sections = [Section("o", _("Overview"), first, lead=lead)]
+    sections.append(Section("m", _("Members"), member_items, noun="country"))
     if size_items:
-        sections.append(Section("z", "Size claims", size_items, noun="claim"))
+        sections.append(Section("z", _("Size claims"), size_items, noun="claim"))
     cited = _cited([*first, *member_items, *size_items])
     sections.append(sources_section(cited, answer.sources))
     return build_reply(
-        "SCO membership",
+        _("SCO membership"),
         sections,
         sources=answer.sources,
         color=SCO_BLUE,
         ask=answer.ask,
-        hint="/member <country> for one country",
+        hint=_("/member <country> for one country"),
     )
 
 
@@ -275,22 +304,31 @@ def _ordinal(n: int) -> str:
 
 
 def summit_title(s: Summit) -> str:
-    return f"{s.year} {s.city} summit" if s.city else f"{s.year}: {s.name}"
+    if s.city:
+        return _("{year} {city} summit").format(year=s.year, city=s.city)
+    return f"{s.year}: {s.name}"
 
 
 @render.register
-def _(answer: SummitAnswer) -> Reply:
+def _render_summitanswer(answer: SummitAnswer) -> Reply:
     s = answer.summit
-    what = (
-        f"The {_ordinal(s.ordinal)} meeting of the SCO Council of Heads of State"
-        if s.ordinal
-        else "An SCO summit"
-    )
-    where = f" in {inert(s.city)}" if s.city else ""
+    if s.ordinal and s.city:
+        # TRANSLATORS: {nth} is the English ordinal (25th); {n} is the number alone (25).
+        meeting = _("The {nth} meeting of the SCO Council of Heads of State in {city}")
+        what = meeting.format(nth=_ordinal(s.ordinal), n=s.ordinal, city=inert(s.city))
+    elif s.ordinal:
+        # TRANSLATORS: {nth} is the English ordinal (25th); {n} is the number alone (25).
+        meeting = _("The {nth} meeting of the SCO Council of Heads of State")
+        what = meeting.format(nth=_ordinal(s.ordinal), n=s.ordinal)
+    elif s.city:
+        what = _("An SCO summit in {city}").format(city=inert(s.city))
+    else:
+        what = _("An SCO summit")
     when = sourced_dates(s.dates)
-    lead = f"{what}{where}, " + (
-        f"{inert(when)}." if when else f"{s.year}; the sources give no exact dates."
-    )
+    if when:
+        lead = _("{what}, {when}.").format(what=what, when=inert(when))
+    else:
+        lead = _("{what}, {year}; the sources give no exact dates.").format(what=what, year=s.year)
     facts = [fact_entry(f) for f in answer.facts]
     quotes = [quote_entry(q, answer.speakers.get(q.person), answer.sources) for q in answer.quotes]
     sections = _sections(lead, facts, quotes, answer.sources, first=highlight_entries(s))
@@ -300,7 +338,7 @@ def _(answer: SummitAnswer) -> Reply:
         sources=answer.sources,
         color=SCO_BLUE,
         ask=answer.ask,
-        hint="/summit for every summit",
+        hint=_("/summit for every summit"),
     )
 
 
@@ -311,39 +349,39 @@ def _quote_counts(quotes: Sequence[Quote]) -> str:
         parts.append(plural(direct, "direct quote"))
     if len(quotes) - direct:
         parts.append(plural(len(quotes) - direct, "reported statement"))
-    return " and ".join(parts)
+    return _(" and ").join(parts)
 
 
 @render.register
-def _(answer: QuoteAnswer) -> Reply:
+def _render_quoteanswer(answer: QuoteAnswer) -> Reply:
     p = answer.person
     role = inert(short_role(p, answer.sources))
     quotes = [quote_entry(q, p, answer.sources, name=False) for q in answer.quotes]
     if answer.random_pick:
-        lead = f"**{inert(p.name)}**, {role}" + ("" if role.endswith("…") else ".")
-        sections = [Section("o", "Overview", quotes, lead=lead)]
+        lead = f"**{inert(person_name(p))}**, {role}" + ("" if role.endswith("…") else ".")
+        sections = [Section("o", _("Overview"), quotes, lead=lead)]
         return build_reply(
-            f"A quote from {p.name}",
+            _("A quote from {name}").format(name=person_name(p)),
             sections,
             sources=answer.sources,
             color=QUOTE_GOLD,
             ask=answer.ask,
-            hint=f"/quote {p.slug} for more",
+            hint=_("/quote {slug} for more").format(slug=p.slug),
         )
-    lead = (
-        f"**{inert(p.name)}**, {role.removesuffix('…')}: {_quote_counts(answer.quotes)} recorded."
+    lead = _("**{name}**, {role}: {counts} recorded.").format(
+        name=inert(person_name(p)), role=role.removesuffix("…"), counts=_quote_counts(answer.quotes)
     )
     merged = one_each(quotes)
     ordered = [e for e in merged if e.quote] + [e for e in merged if not e.quote]
     more = len(ordered) > 2
     sections = [
-        Section("o", "Overview", ordered[:2] if more else ordered, lead=lead, one_page=more)
+        Section("o", _("Overview"), ordered[:2] if more else ordered, lead=lead, one_page=more)
     ]
     if more:
-        sections.append(Section("q", "Quotes", ordered, noun="quote"))
+        sections.append(Section("q", _("Quotes"), ordered, noun="quote"))
         sections.append(sources_section(_cited(ordered), answer.sources))
     return build_reply(
-        f"Quotes: {p.name}",
+        _("Quotes: {name}").format(name=person_name(p)),
         sections,
         sources=answer.sources,
         color=QUOTE_GOLD,
@@ -353,4 +391,4 @@ def _(answer: QuoteAnswer) -> Reply:
 
 
 def person_label(person: Person, sources: Any) -> str:
-    return f"{person.name} ({short_role(person, sources)})"
+    return f"{person_name(person)} ({short_role(person, sources)})"

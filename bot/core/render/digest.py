@@ -14,6 +14,7 @@ from typing import Any
 from bot.core.answers import Ask
 from bot.core.digest import digest_marker
 from bot.core.digest_answers import DigestAnswer, DigestStatus
+from bot.core.i18n import ENGLISH, _, current, localised_long_day
 from bot.core.render.answers import SCO_BLUE
 from bot.core.render.embeds import ALLOWED_MENTIONS_NONE, LIMITS, Reply, inert, truncate
 from bot.core.render.items import fact_entry, quote_entry
@@ -23,7 +24,10 @@ __all__ = ["long_date", "render_digest", "render_digest_status", "timestamp"]
 
 
 def long_date(day: date) -> str:
-    """``Monday 31 March 2025``."""
+    """``Monday 31 March 2025`` (Babel's full date in Russian and Chinese)."""
+    localised = localised_long_day(day)
+    if localised is not None:
+        return localised
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
@@ -38,15 +42,15 @@ def render_digest(answer: DigestAnswer) -> Reply:
     entries = [fact_entry(answer.fact)]
     if answer.quote is not None:
         entries.append(quote_entry(answer.quote, answer.speaker, answer.sources))
-    section = Section("o", "Fact", entries, one_page=True)  # the quote only if it fits
-    title = f"Fact of the day · {long_date(answer.day)}"
+    section = Section("o", _("Fact"), entries, one_page=True)  # the quote only if it fits
+    title = _("Fact of the day · {date}").format(date=long_date(answer.day))
     ask = Ask("fact", answer.fact.id)
     reply = build_reply(title, [section], sources=answer.sources, color=SCO_BLUE, ask=ask)
     page = reply.view(0, 0)  # the Excerpts button: anyone may press it, any day later
     embed = dict(page["embeds"][0])
     footer = f"{digest_marker(answer.day)} · SCO Fact Bot"
     if answer.preview:
-        footer = f"Preview · {footer}"
+        footer = _("Preview") + f" · {footer}"
     embed["footer"] = {"text": truncate(footer, LIMITS.footer)}
     message = {
         "content": None,
@@ -59,6 +63,8 @@ def render_digest(answer: DigestAnswer) -> Reply:
 
 def _local(moment: datetime, status: DigestStatus) -> str:
     local = moment.astimezone(status.subscription.schedule.zone)
+    if current().code != ENGLISH:
+        return f"{long_date(local.date())}, {local:%H:%M} {local.tzname()}"
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
 
 
@@ -68,16 +74,27 @@ def _post_line(status: DigestStatus) -> str:
     lines = []
     if sent is not None and sent.message_id is not None:
         link = f"https://discord.com/channels/{sub.guild_id}/{sent.channel_id}/{sent.message_id}"
-        lines.append(f"{long_date(sent.day)}: [the digest]({link}) (fact `{sent.key}`)")
+        lines.append(
+            _("{date}: [the digest]({link}) (fact `{key}`)").format(
+                date=long_date(sent.day), link=link, key=sent.key
+            )
+        )
     elif sent is not None:
-        lines.append(f"{long_date(sent.day)} (fact `{sent.key}`)")
+        lines.append(_("{date} (fact `{key}`)").format(date=long_date(sent.day), key=sent.key))
     else:
-        lines.append("None yet.")
+        lines.append(_("None yet."))
     if latest is not None and latest.outcome == "failed" and latest != sent:
-        lines.append(f"{long_date(latest.day)}: not posted. {inert(latest.detail or '')}")
+        detail = latest.detail or ""  # a fixed reason is translated; Discord's words are not
+        lines.append(
+            _("{date}: not posted. {detail}").format(
+                date=long_date(latest.day), detail=inert(_(detail))
+            )
+        )
     elif latest is not None and latest.outcome is None:
         lines.append(
-            f"{long_date(latest.day)}: being posted (claimed {timestamp(latest.claimed_at, 'R')})."
+            _("{date}: being posted (claimed {when}).").format(
+                date=long_date(latest.day), when=timestamp(latest.claimed_at, "R")
+            )
         )
     return "\n".join(lines)
 
@@ -87,20 +104,22 @@ def render_digest_status(status: DigestStatus) -> Reply:
     sub = status.subscription
     at = sub.schedule.at
     if status.stopped:
-        title, desc = "Daily digest stopped", "No more daily facts will be posted here."
+        title, desc = _("Daily digest stopped"), _("No more daily facts will be posted here.")
     elif sub.paused is not None:
-        title = "Daily digest paused"
-        when = timestamp(sub.paused_at, "R") if sub.paused_at is not None else "recently"
+        title = _("Daily digest paused")
+        when = timestamp(sub.paused_at, "R") if sub.paused_at is not None else _("recently")
         desc = (
-            f"**Paused {when}:** {inert(sub.paused)}\n"
-            "Fix that, then run `/digest set` again to resume."
+            _("**Paused {when}:** {why}").format(when=when, why=inert(_(sub.paused)))
+            + "\n"
+            + _("Fix that, then run `/digest set` again to resume.")
         )
     else:
-        title, desc = "Daily digest", "One sourced fact a day, in this server's rotation."
+        title = _("Daily digest")
+        desc = _("One sourced fact a day, in this server's rotation.")
     fields: list[dict[str, Any]] = [
-        {"name": "Channel", "value": f"<#{sub.channel_id}>", "inline": True},
+        {"name": _("Channel"), "value": f"<#{sub.channel_id}>", "inline": True},
         {
-            "name": "Time",
+            "name": _("Time"),
             "value": f"{at:%H:%M} {inert(sub.schedule.timezone)}",
             "inline": True,
         },
@@ -109,13 +128,13 @@ def render_digest_status(status: DigestStatus) -> Reply:
         due = max(status.next.due, status.now)
         fields.append(
             {
-                "name": "Next post",
+                "name": _("Next post"),
                 "value": f"{_local(due, status)}\n{timestamp(due)} ({timestamp(due, 'R')})",
                 "inline": False,
             }
         )
     last = truncate(_post_line(status), LIMITS.field_value)
-    fields.append({"name": "Last post", "value": last, "inline": False})
+    fields.append({"name": _("Last post"), "value": last, "inline": False})
     embed = {
         "title": title,
         "description": truncate(desc, LIMITS.description),

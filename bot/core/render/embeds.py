@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.answers import Ask
 from bot.core.dates import day, plural
+from bot.core.i18n import _
 from bot.core.labels import source_label
 from bot.core.models import Citation, Provenance, Source, is_url
 from bot.core.render.state import SectionPages, answer_components
@@ -92,7 +93,7 @@ def citations_text(citations: Sequence[Citation], sources: dict[str, Source], bu
     used = 0
     cited = list(dict.fromkeys(c.source for c in citations))  # one line per source
     for index, source_id in enumerate(cited):
-        line = "Source: " + cite_line(sources.get(source_id), source_id)
+        line = _("Source: {label}").format(label=cite_line(sources.get(source_id), source_id))
         rest = len(cited) - index - 1
         reserve = len(f"\n+{plural(rest, 'more source')}") if rest else 0
         if used + len(line) + 1 + reserve > budget:
@@ -108,11 +109,13 @@ def provenance_line(added: Provenance | None) -> str:
     if added is None:
         return ""
     who, when = inert(added.added_by), day(added.added_at)
-    line = f"➕ Added by this server's moderators: {who}, {when}"
+    line = "➕ " + _("Added by this server's moderators: {who}, {when}").format(who=who, when=when)
     if added.suggested_by:
-        line += f" (suggested by {inert(added.suggested_by)})"
+        line += " " + _("(suggested by {who})").format(who=inert(added.suggested_by))
     if added.changed_by and added.changed_at:
-        line += f"; version {added.version} by {inert(added.changed_by)}, {day(added.changed_at)}"
+        line += _("; version {version} by {who}, {when}").format(
+            version=added.version, who=inert(added.changed_by), when=day(added.changed_at)
+        )
     return line
 
 
@@ -243,7 +246,8 @@ def paginate(
         page_footer = (
             footer
             if count == 1
-            else f"Page {number} of {count}" + (f" · {footer}" if footer else "")
+            else _("Page {number} of {count}").format(number=number, count=count)
+            + (f" · {footer}" if footer else "")
         )
         desc = description if number == 1 else ""
         embed = _embed(page_title, desc, fields, color, page_footer)
@@ -268,7 +272,7 @@ def pager_components(page: int, count: int) -> list[dict[str, Any]]:
                 {
                     "type": 2,
                     "style": 2,
-                    "label": "Previous",
+                    "label": _("Previous"),
                     "custom_id": PAGER_PREVIOUS,
                     "disabled": page == 0,
                 },
@@ -282,7 +286,7 @@ def pager_components(page: int, count: int) -> list[dict[str, Any]]:
                 {
                     "type": 2,
                     "style": 2,
-                    "label": "Next",
+                    "label": _("Next"),
                     "custom_id": PAGER_NEXT,
                     "disabled": page >= count - 1,
                 },

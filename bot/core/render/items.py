@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
+from bot.core.i18n import N_, _, name_in
 from bot.core.labels import house_dates, short_role, short_text
 from bot.core.models import Citation, Fact, Person, Quote, QuoteKind, Source, Summit
 from bot.core.render.embeds import inert, provenance_line
@@ -24,7 +25,7 @@ __all__ = [
     "short_text",
 ]
 
-REPORTED = "Reported (not their exact words)"
+REPORTED = N_("Reported (not their exact words)")  # the group heading, translated by _()
 # Two statements are one item when their words (in any order) agree this much, or this less
 # strict figure when they also rest on the same excerpt. Read off the curated summits: a
 # highlight and the fact restating it score 80-97; different claims citing one long excerpt
@@ -58,7 +59,7 @@ def quote_entry(
     """A direct quote as a block quote with "— Name, role, occasion"; a reported statement
     under "Reported (not their exact words)", its ``lead`` before the verbatim fragment."""
     ids, excerpts = _cites(quote.citations)
-    who = speaker.name if speaker else quote.person.replace("-", " ").title()
+    who = person_name(speaker) if speaker else quote.person.replace("-", " ").title()
     occasion = short_text(house_dates(quote.context), 80) if quote.context else ""
     named = occasion.startswith(who)  # "Xi Jinping's speech at …" names the speaker already
     parts = [who] if name and not named else []
@@ -74,7 +75,7 @@ def quote_entry(
     lead = f"{quote.lead} " if quote.lead else ""
     tail = ("— " + inert(", ".join(p for p in parts if p)) if parts else "") + _added(quote)
     text = inert(lead) + "…" * (not lead and quote.text[:1].islower()) + inert(quote.text)
-    return Entry(text, ids, excerpts, tail=tail.strip(), group=REPORTED)
+    return Entry(text, ids, excerpts, tail=tail.strip(), group=_(REPORTED))
 
 
 def highlight_entries(summit: Summit) -> list[Entry]:
@@ -119,7 +120,7 @@ def one_each(entries: Sequence[Entry]) -> list[Entry]:
         hits = process.extract(
             sorted_words, words, scorer=fuzz.ratio, score_cutoff=SAME_EXCERPT_TEXT, limit=None
         )
-        for _, score, slot in sorted(hits, key=lambda hit: hit[2]):  # the earliest first
+        for _match, score, slot in sorted(hits, key=lambda hit: hit[2]):  # the earliest first
             earlier = kept[slot]
             if score >= SAME_TEXT or _shares_excerpt(earlier, entry):
                 kept[slot] = Entry(
@@ -135,3 +136,8 @@ def one_each(entries: Sequence[Entry]) -> list[Entry]:
             kept.append(entry)
             words.append(sorted_words)
     return kept
+
+
+def person_name(person: Person) -> str:
+    """The person's name in the reader's language where an alias of the store gives one."""
+    return name_in(person.name, None, person.aliases)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from bot.core.i18n import current
 from bot.core.render.answers import render
 from bot.core.render.embeds import Reply
 
@@ -22,10 +23,10 @@ class RenderedReplies:
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._kept: OrderedDict[int, tuple[object, Reply]] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, str], tuple[object, Reply]] = OrderedDict()
 
     def __call__(self, answer: object) -> Reply:
-        key = id(answer)
+        key = (id(answer), current().code)  # one reply per language it was read in
         kept = self._kept.get(key)
         if kept is not None and kept[0] is answer:
             self._kept.move_to_end(key)

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.answers import Ask
 from bot.core.dates import plural
+from bot.core.i18n import _
 from bot.core.models import Source
 from bot.core.render.embeds import (
     ALLOWED_MENTIONS_NONE,
@@ -117,7 +118,7 @@ def _embed(
     if cited:
         embed["fields"] = [
             {
-                "name": "Sources",
+                "name": _("Sources"),
                 "value": truncate(sources_block(cited, sources), LIMITS.field_value),
                 "inline": False,
             }
@@ -155,7 +156,8 @@ def _section_pages(
     excerpts: list[list[tuple[str, str]]] = []
     for number, page in enumerate(laid, start=1):
         if len(laid) > 1:
-            footer = " · ".join(p for p in (f"Page {number}/{len(laid)}", counted) if p)
+            page_of = _("Page {number}/{count}").format(number=number, count=len(laid))
+            footer = " · ".join(p for p in (page_of, counted) if p)
         else:
             footer = hint or counted
         lead = section.lead if number == 1 else ""
@@ -213,7 +215,8 @@ def render_excerpts(
             if len(value) + len(quoted) + 2 > LIMITS.field_value and value:
                 fields.append({"name": name, "value": value, "inline": False})
                 used += len(name) + len(value)
-                name, value = truncate(f"{name} (continued)", LIMITS.field_name), ""
+                name = truncate(_("{source} (continued)").format(source=name), LIMITS.field_name)
+                value = ""
             if used + len(name) + len(value) + len(quoted) > 5600 or len(fields) >= 24:
                 left += 1
                 continue
@@ -221,11 +224,13 @@ def render_excerpts(
         if value:
             fields.append({"name": name, "value": value, "inline": False})
             used += len(name) + len(value)
-    desc = "The exact words of the sources behind the items on that page."
+    desc = _("The exact words of the sources behind the items on that page.")
     if left:
-        desc += f" {plural(left, 'more excerpt')} did not fit; `/source` lists the documents."
+        desc += " " + _("{count} did not fit; `/source` lists the documents.").format(
+            count=plural(left, "more excerpt")
+        )
     embed = {
-        "title": truncate(f"Excerpts · {title}", LIMITS.title),
+        "title": truncate(_("Excerpts · {title}").format(title=title), LIMITS.title),
         "description": desc,
         "color": color,
         "fields": fields,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.answers import Ask
+from bot.core.i18n import _
 
 __all__ = [
     "CUSTOM_ID_TEMPLATE",
@@ -86,7 +87,7 @@ def answer_components(
                     {
                         "type": 3,
                         "custom_id": ViewState("s", current.key, 0, owner, ask).custom_id(),
-                        "placeholder": "Show a section",
+                        "placeholder": _("Show a section"),
                         "options": [
                             {"label": s.label[:100], "value": s.key, "default": i == section}
                             for i, s in enumerate(sections)
@@ -100,9 +101,9 @@ def answer_components(
     buttons: list[dict[str, Any]] = []
     count = len(current.pages)
     if count > 1:
-        targets = [("p", "Previous", page - 1), ("n", "Next", page + 1)]
+        targets = [("p", _("Previous"), page - 1), ("n", _("Next"), page + 1)]
         if count >= FIRST_LAST_FROM:
-            targets = [("f", "First", 0), *targets, ("l", "Last", count - 1)]
+            targets = [("f", _("First"), 0), *targets, ("l", _("Last"), count - 1)]
         for action, label, target in targets:
             buttons.append(
                 {
@@ -120,7 +121,7 @@ def answer_components(
             {
                 "type": 2,
                 "style": 1,
-                "label": "Excerpts",
+                "label": _("Excerpts"),
                 "custom_id": ViewState("x", current.key, page, 0, ask).custom_id(),
             }
         )
