@@ -31,10 +31,11 @@ for a fresh, empty store of it (and ``curated_store`` to fill one from a templat
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import functools
 import logging
 import os
-import pickle
 import shutil
 import sqlite3
 import sys
@@ -125,7 +126,7 @@ def _root_logger_left_as_found() -> Iterator[None]:
 # -- the curated data, read once ------------------------------------------------------------
 
 _read_catalog = curated.load_catalog
-_catalogs: dict[tuple[Any, ...], bytes] = {}
+_catalogs: dict[tuple[Any, ...], curated.Catalog] = {}
 
 
 def _catalog_key(data_dir: Path) -> tuple[Any, ...]:
@@ -136,14 +137,36 @@ def _catalog_key(data_dir: Path) -> tuple[Any, ...]:
 
 def _cached_load_catalog(data_dir: Path = curated.DEFAULT_DATA_DIR) -> curated.Catalog:
     """``load_catalog``, read and validated once per session for each state of a folder's files
-    (a test that writes its own data folder gets it read again); each caller gets its own copy,
-    unpickled (a quarter of ``copy.deepcopy``'s time, and every app a test builds takes one)."""
+    (a test that writes its own data folder gets it read again). Each caller gets lists of its
+    own holding the same entries: they are frozen models, so sharing them is safe, and
+    ``_cached_to_document`` then finds them already described."""
     key = _catalog_key(data_dir)
     if key not in _catalogs:
-        # An error is raised, never cached.
-        _catalogs[key] = pickle.dumps(_read_catalog(data_dir), pickle.HIGHEST_PROTOCOL)
-    catalog: curated.Catalog = pickle.loads(_catalogs[key])
-    return catalog
+        _catalogs[key] = _read_catalog(data_dir)  # an error is raised, never cached
+    read = _catalogs[key]
+    return dataclasses.replace(
+        read, **{f.name: copy.copy(getattr(read, f.name)) for f in dataclasses.fields(read)}
+    )
+
+
+_to_document = curated.to_document  # type: ignore[attr-defined]
+_described: dict[int, tuple[Any, Document]] = {}
+
+
+def _cached_to_document(entry: Any, guild_id: int = 0) -> Document:
+    """``to_document`` for the curated catalog, once per (frozen) entry object: every app a
+    test builds describes the same few hundred entries for its curated load (``Document`` is
+    frozen too). Keyed by identity, with the entry kept, so an id is never reused."""
+    if guild_id:
+        return _to_document(entry, guild_id)
+    cached = _described.get(id(entry))
+    if cached is None or cached[0] is not entry:
+        cached = (entry, _to_document(entry))
+        _described[id(entry)] = cached
+    return cached[1]
+
+
+curated.to_document = _cached_to_document  # type: ignore[attr-defined]
 
 
 # The YAML is most of the time an app takes to start (``build_app``), so every module of the
