@@ -19,10 +19,12 @@ Tiers (markers registered in pyproject.toml; select with ``-m unit``, ``-m backe
 * ``unit``: everything else (pure core, rendering, data, docs, the console).
 
 Speed: the curated ``data/`` is read and validated once per session (``load_catalog`` is
-cached by the files' sizes and times), and loaded once per session per backend into a
-template: a SQLite file, copied for each test (``sqlite-file``) or copied into the test's
-in-memory database (``sqlite-memory``), and a PostgreSQL schema whose rows are copied into the
-test's new schema. Each test still gets its own store; only the loading is shared.
+cached by the files' sizes and times; each caller gets lists of its own holding the same
+frozen entries, and their documents are described once), and loaded once per session per
+backend into a template: a SQLite file, copied for each test (``sqlite-file``) or copied into
+the test's in-memory database (``sqlite-memory``), and a PostgreSQL schema whose rows are
+copied into the test's new schema (by one script, worked out once per template). Each test
+still gets its own store; only the loading is shared.
 
 To add a backend, append its name to ``BACKENDS`` and teach ``backend_url`` to make a URL
 for a fresh, empty store of it (and ``curated_store`` to fill one from a template).
