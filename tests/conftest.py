@@ -19,10 +19,12 @@ Tiers (markers registered in pyproject.toml; select with ``-m unit``, ``-m backe
 * ``unit``: everything else (pure core, rendering, data, docs, the console).
 
 Speed: the curated ``data/`` is read and validated once per session (``load_catalog`` is
-cached by the files' sizes and times), and loaded once per session per backend into a
-template: a SQLite file, copied for each test (``sqlite-file``) or copied into the test's
-in-memory database (``sqlite-memory``), and a PostgreSQL schema whose rows are copied into the
-test's new schema. Each test still gets its own store; only the loading is shared.
+cached by the files' sizes and times; each caller gets lists of its own holding the same
+frozen entries, and their documents are described once), and loaded once per session per
+backend into a template: a SQLite file, copied for each test (``sqlite-file``) or copied into
+the test's in-memory database (``sqlite-memory``), and a PostgreSQL schema whose rows are
+copied into the test's new schema (by one script, worked out once per template). Each test
+still gets its own store; only the loading is shared.
 
 To add a backend, append its name to ``BACKENDS`` and teach ``backend_url`` to make a URL
 for a fresh, empty store of it (and ``curated_store`` to fill one from a template).
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import functools
 import logging
 import os
@@ -136,11 +139,36 @@ def _catalog_key(data_dir: Path) -> tuple[Any, ...]:
 
 def _cached_load_catalog(data_dir: Path = curated.DEFAULT_DATA_DIR) -> curated.Catalog:
     """``load_catalog``, read and validated once per session for each state of a folder's files
-    (a test that writes its own data folder gets it read again); each caller gets its own copy."""
+    (a test that writes its own data folder gets it read again). Each caller gets lists of its
+    own holding the same entries: they are frozen models, so sharing them is safe, and
+    ``_cached_to_document`` then finds them already described."""
     key = _catalog_key(data_dir)
     if key not in _catalogs:
         _catalogs[key] = _read_catalog(data_dir)  # an error is raised, never cached
-    return copy.deepcopy(_catalogs[key])
+    read = _catalogs[key]
+    return dataclasses.replace(
+        read, **{f.name: copy.copy(getattr(read, f.name)) for f in dataclasses.fields(read)}
+    )
+
+
+_to_document = curated.to_document  # type: ignore[attr-defined]
+_described: dict[int, tuple[Any, Document]] = {}
+
+
+def _cached_to_document(entry: Any, guild_id: int = 0) -> Document:
+    """``to_document`` for the curated catalog, once per (frozen) entry object: every app a
+    test builds describes the same few hundred entries for its curated load (``Document`` is
+    frozen too). Keyed by identity, with the entry kept, so an id is never reused."""
+    if guild_id:
+        return _to_document(entry, guild_id)
+    cached = _described.get(id(entry))
+    if cached is None or cached[0] is not entry:
+        cached = (entry, _to_document(entry))
+        _described[id(entry)] = cached
+    return cached[1]
+
+
+curated.to_document = _cached_to_document  # type: ignore[attr-defined]
 
 
 # The YAML is most of the time an app takes to start (``build_app``), so every module of the
@@ -296,38 +324,57 @@ def postgres_template() -> Iterator[str]:
         _run_apart(_drop_schema(built))
 
 
-async def _copy_postgres_schema(store: Store, template: str) -> None:
-    """Copy every row of ``template``'s tables into the store's (migrated, empty) schema, as
-    they are: triggers and foreign keys are off while copying (``session_replication_role``),
-    generated columns are left to PostgreSQL, identity sequences continue where the
-    template's stand."""
-    pool = store.pool  # type: ignore[attr-defined]
-    target: str = store.schema  # type: ignore[attr-defined]
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SET LOCAL session_replication_role = replica")
-        tables = await conn.fetch(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 "
-            "AND table_type = 'BASE TABLE' AND table_name <> 'schema_version'",
+_copy_scripts: dict[str, str] = {}
+
+
+async def _copy_script(conn: Any, template: str) -> str:
+    """The statements that copy ``template``'s rows into the current ``{target}`` schema, worked
+    out once per template from the catalog (the template is never written after it is built):
+    one INSERT per non-empty table, naming every column but the generated ones, and a
+    ``setval`` for each identity sequence the template has used."""
+    if template not in _copy_scripts:
+        columns = await conn.fetch(
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+            "AND NOT a.attisdropped AND a.attgenerated = '' AND c.relname <> 'schema_version' "
+            "ORDER BY c.relname, a.attnum",
             template,
         )
-        for (table,) in tables:
-            columns = await conn.fetch(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 "
-                "AND table_name = $2 AND is_generated = 'NEVER' ORDER BY ordinal_position",
-                template,
-                table,
-            )
-            cols = ", ".join(f'"{name}"' for (name,) in columns)
-            await conn.execute(
-                f'INSERT INTO "{target}"."{table}" ({cols}) OVERRIDING SYSTEM VALUE '
-                f'SELECT {cols} FROM "{template}"."{table}"'
-            )
+        tables: dict[str, list[str]] = {}
+        for table, column in columns:
+            tables.setdefault(table, []).append(f'"{column}"')
+        statements = []
+        for table, cols in tables.items():
+            if await conn.fetchval(f'SELECT EXISTS (SELECT FROM "{template}"."{table}")'):
+                names = ", ".join(cols)
+                statements.append(
+                    f'INSERT INTO "{{target}}"."{table}" ({names}) OVERRIDING SYSTEM VALUE '
+                    f'SELECT {names} FROM "{template}"."{table}"'
+                )
         sequences = await conn.fetch(
             "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = $1", template
         )
-        for name, last in sequences:
-            if last is not None:
-                await conn.execute(f'SELECT setval(\'"{target}"."{name}"\', {int(last)})')
+        statements += [
+            f'SELECT setval(\'"{{target}}"."{name}"\', {int(last)})'
+            for name, last in sequences
+            if last is not None
+        ]
+        _copy_scripts[template] = ";\n".join(statements)
+    return _copy_scripts[template]
+
+
+async def _copy_postgres_schema(store: Store, template: str) -> None:
+    """Copy every row of ``template``'s tables into the store's (migrated, empty) schema, as
+    they are, in one round trip: triggers and foreign keys are off while copying
+    (``session_replication_role``), generated columns are left to PostgreSQL, identity
+    sequences continue where the template's stand."""
+    pool = store.pool  # type: ignore[attr-defined]
+    target: str = store.schema  # type: ignore[attr-defined]
+    async with pool.acquire() as conn, conn.transaction():
+        script = await _copy_script(conn, template)
+        replica = "SET LOCAL session_replication_role = replica"
+        await conn.execute(";\n".join([replica, script.replace("{target}", target)]))
 
 
 @pytest.fixture

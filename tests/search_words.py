@@ -4,6 +4,7 @@ syntax: ``NEAR(``, ``AND``, ``*``, quotes and SQL are words or nothing."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -13,10 +14,12 @@ from bot.core.models import Document
 _WORD = re.compile(r"\w+")
 
 
-def words(text: str) -> set[str]:
+@functools.cache
+def words(text: str) -> frozenset[str]:
+    """Cached: each test asks it of the same documents' text for every query."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return set(_WORD.findall(plain))
+    return frozenset(_WORD.findall(plain))
 
 
 def expected_hits(docs: Iterable[Document], query: str) -> set[tuple[str, str]]:

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -250,8 +251,40 @@ def _cli(
     )
 
 
-def test_cli_ask_json_prints_one_payload_line(tmp_path: Path) -> None:
-    done = _cli("ask", "--json", "/summit 2024", tmp=tmp_path)
+CLI = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sqlite_template: Path,
+) -> CLI:
+    """``_cli`` in this process: ``bot.__main__.main`` with the same environment, folder and
+    standard input, its exit code and output returned as ``_cli`` returns them, on a copy of
+    the session's curated template. A process of its own costs a second of imports each time;
+    the tests that need one (the exit status, the interactive console, a first run on an
+    empty database) start one."""
+    from bot.__main__ import main
+
+    shutil.copyfile(sqlite_template, tmp_path / "cli.db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DISCORD_TOKEN", "")
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["bot", *args], code, out, err)
+
+    return run
+
+
+def test_cli_ask_json_prints_one_payload_line(cli: CLI) -> None:
+    done = cli("ask", "--json", "/summit 2024")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) == 1
@@ -259,23 +292,23 @@ def test_cli_ask_json_prints_one_payload_line(tmp_path: Path) -> None:
     assert set(payload) >= {"content", "embeds", "ephemeral", "components", "allowed_mentions"}
 
 
-def test_cli_ask_prints_the_first_page_and_all_of_them_with_all(tmp_path: Path) -> None:
+def test_cli_ask_prints_the_first_page_and_all_of_them_with_all(cli: CLI) -> None:
     pages = [
         json.loads(line)
-        for line in _cli("ask", "--json", "--all", "/summit 2025", tmp=tmp_path).stdout.splitlines()
+        for line in cli("ask", "--json", "--all", "/summit 2025").stdout.splitlines()
     ]
     assert len(pages) > 1, "the test needs an answer of several pages"
-    first = _cli("ask", "--json", "/summit 2025", tmp=tmp_path).stdout.splitlines()
+    first = cli("ask", "--json", "/summit 2025").stdout.splitlines()
     assert [json.loads(line) for line in first] == pages[:1]  # --json alone: unchanged
-    text = _cli("ask", "/summit 2025", tmp=tmp_path).stdout
+    text = cli("ask", "/summit 2025").stdout
     assert text.startswith(format_page(pages[0]))
     assert f"Page 1 of {len(pages)}" in text and "ask --all '/summit 2025'" in text
-    every = _cli("ask", "--all", "/summit 2025", tmp=tmp_path).stdout
+    every = cli("ask", "--all", "/summit 2025").stdout
     assert every.strip() == "\n\n".join(format_page(page) for page in pages)
 
 
-def test_cli_batch_answers_every_line_and_exits_zero(tmp_path: Path) -> None:
-    done = _cli("ask", "--json", stdin="/summit twenty\n/member belarus\n/nope\n", tmp=tmp_path)
+def test_cli_batch_answers_every_line_and_exits_zero(cli: CLI) -> None:
+    done = cli("ask", "--json", stdin="/summit twenty\n/member belarus\n/nope\n")
     assert done.returncode == 0, done.stderr
     payloads = [json.loads(line) for line in done.stdout.splitlines()]
     assert [p["ephemeral"] for p in payloads] == [True, False, True]
