@@ -137,8 +137,11 @@ class CachedStore:
     async def changed(self, guild: int | str) -> None:
         """Record a write to ``guild`` (0: curated, ``"*"``: anything) and tell the other
         processes. With PostgreSQL, wait (up to ``ECHO_WAIT``) until the notice comes back to
-        this process too: by then the server has sent it to every listener, so a change is in
-        the other processes' answers by the time the write returns."""
+        this process too: by then the server has committed it to every listener's queue. Each
+        listener's connection delivers it on its own, though, so another process may hear of
+        it some milliseconds after this one's write has returned: the promise is that a change
+        is in every process's answers within a second, not at the instant the write returns
+        (nothing short of an acknowledgement from every process could promise that)."""
         self._bump(guild)
         self._sent += 1
         number = str(self._sent)
