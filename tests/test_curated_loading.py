@@ -24,11 +24,14 @@ from bot.store.curated import (
     load_catalog,
     load_documents,
 )
+from bot.store.snapshot import Snapshot
 
 GENERATED = 2000
 # A generated fact's document (links to curated countries, topics, people and a source)
 # measured 8.1 KB while each document had Link objects of its own, 2.9 KB since.
 BYTES_PER_DOCUMENT = 4000
+# The same held by the snapshot as JSON: 1.2 KB (2.9 KB as models).
+SNAPSHOT_BYTES_PER_DOCUMENT = 2000
 
 
 def test_the_documents_are_the_catalogs() -> None:
@@ -127,3 +130,22 @@ def test_a_large_data_directory_costs_its_documents_and_little_more(tmp_path: Pa
     assert documents[-1].key == f"generated-{GENERATED - 1}"
     assert held / GENERATED < BYTES_PER_DOCUMENT, f"{held / GENERATED:.0f} bytes a document"
     assert peak < held * 1.5, f"peak {peak / 2**20:.1f} MB, held {held / 2**20:.1f} MB"
+
+
+def test_the_snapshot_holds_a_document_in_less_than_its_model(tmp_path: Path) -> None:
+    """What the in-memory store keeps per document once the load's documents are gone."""
+    data = _generated_data_dir(tmp_path / "data", GENERATED)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        documents = load_documents(data)
+        count = len(documents)
+        snapshot = Snapshot.build(documents)
+        last = documents[-1]
+        del documents
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert snapshot.docs[(last.kind, last.key)] == last
+    assert held / count < SNAPSHOT_BYTES_PER_DOCUMENT, f"{held / count:.0f} bytes a document"
