@@ -30,7 +30,7 @@ from bot.store import (
     open_cached_store,
     usage_store,
 )
-from bot.store.curated import load_documents
+from bot.store.curated import iter_documents
 from bot.store.dataset import dataset_of
 
 __all__ = ["App", "build_app"]
@@ -104,14 +104,13 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
         settings.database_url, statement_timeout=settings.database_timeout
     )
     try:
-        # As ``load_curated`` does, keeping the documents to checksum them (the dataset version).
-        documents = load_documents(settings.data_dir)
-        loaded = await store.sync_curated(documents)
+        # The documents made one at a time, and read back from the snapshot (CachedStore).
+        loaded = await store.sync_curated(iter_documents(settings.data_dir))
+        documents = store.curated_documents()
         dataset = dataset_of(settings.data_dir, documents)
-        large = len(documents) >= LARGE_LOAD
-        del documents  # the snapshot holds its own copy; this frame lives as long as the bot
-        if large:
+        if len(documents) >= LARGE_LOAD:
             _give_back_freed_memory()
+        del documents
         time_calls(store, metrics)  # after loading: the curated sync is not a request's cost
         # Answers computed once per version of what the server sees (bot.core.answer_cache);
         # CountedFacts still counts what each command showed, on every call.

@@ -43,6 +43,7 @@ __all__ = [
     "SERVER_KEY",
     "Catalog",
     "CatalogError",
+    "iter_documents",
     "load_catalog",
     "load_curated",
     "load_documents",
@@ -160,14 +161,20 @@ def load_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> Catalog:
 def load_documents(data_dir: Path = DEFAULT_DATA_DIR) -> list[Document]:
     """``load_catalog(data_dir).documents()``, holding one entry's parse and model at a time
     rather than every file's: what a large data directory costs is then its documents."""
+    return list(iter_documents(data_dir))
+
+
+def iter_documents(data_dir: Path = DEFAULT_DATA_DIR) -> Iterator[Document]:
+    """``load_documents``, one document at a time (the sources, read and checked first)."""
     sources, _ = _read_sources(data_dir)
-    documents = [to_document(source) for source in sources]
     known = {source.id for source in sources}
+    for source in sources:
+        yield to_document(source)
+    del sources
     for _, name, model in ENTRY_FILES:
         for entry in _read_entries(data_dir / name, model):
             _check_curated(entry, known)
-            documents.append(to_document(entry))
-    return documents
+            yield to_document(entry)
 
 
 ENTRY_FILES: tuple[tuple[str, str, type[BaseModel]], ...] = (

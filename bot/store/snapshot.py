@@ -17,10 +17,11 @@ import builtins
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from bot.core.models import Document, Kind
 
-__all__ = ["Ident", "LinkRef", "Packed", "Snapshot", "View"]
+__all__ = ["Documents", "Ident", "LinkRef", "Packed", "Snapshot", "View"]
 
 Ident = tuple[Kind, str]
 LinkRef = tuple[str, str] | None
@@ -58,6 +59,34 @@ class Packed(Mapping[Ident, Document]):
         return len(self._rows)
 
 
+class Documents(Sequence[Document]):
+    """The documents of a ``Packed`` in the order they came, each made when read."""
+
+    __slots__ = ("_idents", "_packed")
+
+    def __init__(self, packed: Packed) -> None:
+        self._packed = packed
+        self._idents = list(packed)
+
+    def __len__(self) -> int:
+        return len(self._idents)
+
+    @overload
+    def __getitem__(self, index: int) -> Document: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Document]: ...
+
+    def __getitem__(self, index: int | slice) -> Document | Sequence[Document]:
+        if isinstance(index, slice):
+            return [self._packed[ident] for ident in self._idents[index]]
+        return self._packed[self._idents[index]]
+
+    def __iter__(self) -> Iterator[Document]:
+        packed = self._packed
+        return (packed[ident] for ident in self._idents)
+
+
 _load = Document.model_validate_json
 _dump = Document.__pydantic_serializer__.to_json
 
@@ -74,28 +103,25 @@ class Snapshot:
 
     @classmethod
     def build(cls, documents: Iterable[Document]) -> Snapshot:
-        """The snapshot of ``documents`` (the last of two with one kind and key wins), read
-        once: an iterable that makes each document as it goes is never held whole."""
+        """The snapshot of ``documents``, each read once and not kept: made one at a time
+        (``bot.store.curated.iter_documents``), they are never all in memory as models.
+        Two with one kind and key are refused, as the backends' ``sync_curated`` does."""
         rows: dict[Ident, bytes] = {}
-        links: dict[Ident, tuple[tuple[str, str], ...]] = {}
+        keys: dict[Kind, Keys] = {}
+        linked: dict[tuple[str, str], dict[Kind, Keys]] = {}
         names_of: dict[Ident, tuple[str, ...]] = {}
         for doc in documents:
-            ident = (doc.kind, sys.intern(doc.key))
-            rows[ident] = _dump(doc)
-            links[ident] = tuple(dict.fromkeys((link.kind, link.key) for link in doc.links))
-            if doc.names:
-                names_of[ident] = doc.names
-            elif ident in names_of:
-                del names_of[ident]
-        keys: dict[Kind, Keys] = {}
-        for kind, key in rows:
+            kind, key = doc.kind, sys.intern(doc.key)
+            if (kind, key) in rows:
+                raise ValueError(f"duplicate curated document {kind}/{key}")
+            rows[(kind, key)] = _dump(doc)
             keys.setdefault(kind, []).append(key)
+            for ref in dict.fromkeys((link.kind, link.key) for link in doc.links):
+                linked.setdefault(ref, {}).setdefault(kind, []).append(key)
+            if doc.names:
+                names_of[(kind, key)] = doc.names
         for kind_keys in keys.values():
             kind_keys.sort()
-        linked: dict[tuple[str, str], dict[Kind, Keys]] = {}
-        for (kind, key), refs in links.items():
-            for ref in refs:
-                linked.setdefault(ref, {}).setdefault(kind, []).append(key)
         for by_kind in linked.values():
             for keys_of_kind in by_kind.values():
                 keys_of_kind.sort()
@@ -109,6 +135,10 @@ class Snapshot:
         for values in link_keys.values():
             values.sort()
         return cls(Packed(rows), keys, linked, names, link_keys)
+
+    def documents(self) -> Documents:
+        """Every document, in the order they came, each made when read."""
+        return Documents(self.docs)
 
     def scope_keys(self, kind: Kind, link: LinkRef) -> Keys:
         """Sorted keys of the curated documents of ``kind`` (linked to ``link``)."""
