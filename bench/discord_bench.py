@@ -286,6 +286,11 @@ HEADER = (
 )
 
 
+def _load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages: how far the wall-clock figures moved."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 # --- the store ------------------------------------------------------------------------------
 
 
@@ -352,7 +357,7 @@ async def main(args: argparse.Namespace) -> None:
                 f"store: {url.split('?')[0].split('@')[-1]}, curated + {args.facts} facts; "
                 f"speed extra {'off' if args.no_speed else 'on'}; "
                 f"burst {args.burst}; {args.rate:.0f}/s for {args.seconds:.0f} s; "
-                f"{os.cpu_count()} CPUs (shared)"
+                f"{os.cpu_count()} CPUs (shared), load average {_load_average()}"
             )
             print(HEADER, flush=True)
             rows: list[Row] = []
@@ -374,7 +379,8 @@ async def main(args: argparse.Namespace) -> None:
                 print(f"(the bot started in {time.perf_counter() - started:.1f} s)", flush=True)
                 rows += await measure(load, pid, commands, args)
         null = rows[0] if not args.skip_null else None
-        print("\n" + HEADER)
+        print(f"\nload average at the end: {_load_average()}")
+        print(HEADER)
         for row in rows:
             print(format_row(row, null))
         if load.timeouts:

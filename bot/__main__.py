@@ -134,10 +134,10 @@ async def _store_load(settings: Settings) -> int:
 
 async def _store_verify(settings: Settings) -> int:
     from bot.store import open_store
-    from bot.store.curated import load_catalog
+    from bot.store.curated import load_documents
     from bot.store.dataset import verify_store
 
-    documents = load_catalog(settings.data_dir).documents()
+    documents = load_documents(settings.data_dir)
     store = await open_store(settings.database_url)
     try:
         result = await verify_store(store, settings.data_dir, documents)

@@ -6,7 +6,8 @@ and to the link graph (links), so every backend indexes the same things.
 
 from __future__ import annotations
 
-from typing import TypeVar
+import sys
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -23,6 +24,7 @@ from bot.core.models import (
     Source,
     Summit,
     is_url,
+    link,
 )
 
 __all__ = ["from_document", "key_of", "kind_of", "to_document"]
@@ -51,7 +53,7 @@ def key_of(entry: BaseModel) -> str:
 def _citation_links(entry: BaseModel) -> list[Link]:
     # A link cited by a server's entry is not a source document: nothing to link to.
     citations = getattr(entry, "citations", [])
-    return [Link(kind="source", key=c.source) for c in citations if not is_url(c.source)]
+    return [link("source", c.source) for c in citations if not is_url(c.source)]
 
 
 def to_document(entry: BaseModel, guild_id: int = 0) -> Document:
@@ -73,29 +75,29 @@ def to_document(entry: BaseModel, guild_id: int = 0) -> Document:
             names = [str(entry.year), entry.name] + ([entry.city] if entry.city else [])
             body = " ".join([entry.city or "", entry.dates or "", *entry.highlights])
             if entry.country:
-                links.append(Link(kind="country", key=entry.country))
-            links += [Link(kind="person", key=p) for p in entry.people]
+                links.append(link("country", entry.country))
+            links += [link("person", p) for p in entry.people]
         case Person():
             title = entry.name
             names = [entry.name, entry.slug, *entry.aliases]
             body = entry.role
             if entry.country:
-                links.append(Link(kind="country", key=entry.country))
+                links.append(link("country", entry.country))
         case Quote():
             title = entry.text[:120]
             body = " ".join(x for x in (entry.text, entry.context) if x)
-            links.append(Link(kind="person", key=entry.person))
-            links += [Link(kind="country", key=c) for c in entry.countries]
-            links += [Link(kind="topic", key=t) for t in entry.topics]
+            links.append(link("person", entry.person))
+            links += [link("country", c) for c in entry.countries]
+            links += [link("topic", t) for t in entry.topics]
             if entry.summit is not None:
-                links.append(Link(kind="summit", key=str(entry.summit)))
+                links.append(link("summit", str(entry.summit)))
         case Fact():
             title = entry.text[:120]
             body = entry.text
-            links += [Link(kind="country", key=c) for c in entry.countries]
-            links += [Link(kind="summit", key=str(y)) for y in entry.summits]
-            links += [Link(kind="person", key=p) for p in entry.people]
-            links += [Link(kind="topic", key=t) for t in entry.topics]
+            links += [link("country", c) for c in entry.countries]
+            links += [link("summit", str(y)) for y in entry.summits]
+            links += [link("person", p) for p in entry.people]
+            links += [link("topic", t) for t in entry.topics]
         case SizeClaim():
             title = f"Size on {entry.as_of.isoformat()}"
             body = entry.text
@@ -104,7 +106,7 @@ def to_document(entry: BaseModel, guild_id: int = 0) -> Document:
     # Excerpts are searchable too: a reader may remember the source's wording.
     excerpts = " ".join(c.excerpt for c in getattr(entry, "citations", []))
     unique_links = tuple(dict.fromkeys(links))
-    data = entry.model_dump(mode="json")
+    data = {name: _shared(value) for name, value in entry.model_dump(mode="json").items()}
     if data.get("added", ...) is None:
         del data["added"]  # curated entries: stored exactly as before provenance existed
     return Document(
@@ -117,6 +119,23 @@ def to_document(entry: BaseModel, guild_id: int = 0) -> Document:
         links=unique_links,
         names=tuple(dict.fromkeys(n for n in names if n)),
     )
+
+
+def _shared(value: Any) -> Any:
+    """``value`` with the strings inside its lists interned: the slugs and source ids that
+    thousands of entries repeat (their countries, topics, people, the sources they cite) are
+    then one string each in memory, not one per entry."""
+    if isinstance(value, list):
+        return [_shared(item) for item in value]
+    if isinstance(value, dict):
+        return {name: _shared(item) for name, item in value.items()}
+    if isinstance(value, str) and len(value) <= SHARED_LENGTH:
+        return sys.intern(value)
+    return value
+
+
+SHARED_LENGTH = 64
+"""Strings up to this long inside lists are interned (slugs, ids); longer ones are prose."""
 
 
 def from_document(doc: Document, model: type[M]) -> M:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from bot.core.models import Document, Kind, Link
+from bot.core.models import Document, Kind, link
 
 __all__ = [
     "DOCUMENT_AREA",
@@ -95,7 +95,7 @@ def row_document(row: Row) -> Document:
         data=row["data"],
         title=row["title"],
         body=row["body"],
-        links=tuple(Link(kind=kind, key=key) for kind, key in row["links"]),
+        links=tuple(link(kind, key) for kind, key in row["links"]),
         names=tuple(row["names"]),
     )
 

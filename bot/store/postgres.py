@@ -29,7 +29,8 @@ from typing import Any
 
 import asyncpg
 
-from bot.core.models import Document, Kind, Link
+from bot.core.models import Document, Kind
+from bot.core.models import link as shared_link
 from bot.core.ports import SearchPage
 from bot.store.common import SEARCH_COUNT_CAP, content_hash, normalise_name, search_terms
 from bot.store.common import scope as _scope
@@ -235,7 +236,7 @@ class PostgresStore(SqlDocumentStore):
             data=json.loads(data),
             title=title,
             body=body,
-            links=tuple(Link(kind=k, key=v) for k, v in zip(link_kinds, link_keys, strict=True)),
+            links=tuple(shared_link(k, v) for k, v in zip(link_kinds, link_keys, strict=True)),
             names=tuple(names),
         )
 

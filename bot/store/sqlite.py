@@ -26,7 +26,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.models import Document, Kind, Link
+from bot.core.models import Document, Kind
+from bot.core.models import link as shared_link
 from bot.core.ports import SearchPage
 from bot.store.common import SEARCH_COUNT_CAP, TITLE_WEIGHT, content_hash, normalise_name
 from bot.store.common import scope as _scope
@@ -200,7 +201,7 @@ class SqliteStore(SqlDocumentStore):
             data=json.loads(data),
             title=title,
             body=body,
-            links=tuple(Link(kind=k, key=v) for k, v in json.loads(links)),
+            links=tuple(shared_link(k, v) for k, v in json.loads(links)),
             names=tuple(json.loads(names)),
         )
 

@@ -1,0 +1,151 @@
+"""Loading the curated data directory: the same documents, at a fraction of the memory.
+
+``load_documents`` reads each YAML list one entry at a time and keeps only the documents;
+these tests hold it to ``load_catalog(...).documents()`` and ``yaml.safe_load``, and hold the
+memory a large data directory costs to a bound per document.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import shutil
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.models import Citation, Fact
+from bot.store.curated import (
+    DEFAULT_DATA_DIR,
+    CatalogError,
+    load_catalog,
+    load_documents,
+)
+from bot.store.snapshot import Snapshot
+
+GENERATED = 2000
+# A generated fact's document (links to curated countries, topics, people and a source)
+# measured 8.1 KB while each document had Link objects of its own, 2.9 KB since.
+BYTES_PER_DOCUMENT = 4000
+# The same held by the snapshot as JSON: 1.2 KB (2.9 KB as models).
+SNAPSHOT_BYTES_PER_DOCUMENT = 2000
+
+
+def test_the_documents_are_the_catalogs() -> None:
+    assert load_documents() == load_catalog().documents()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- {id: a, n: 1}\n- {id: b, n: [1, 2.5, true, null, 2024-06-01]}\n",
+        "- &first {id: a, tags: [x, y]}\n- {id: b, copy: *first}\n",  # an alias across entries
+        "- id: a\n  text: |\n    two\n    lines\n- id: b\n",
+        "[]\n",
+        "---\n- {id: a}\n...\n",
+    ],
+)
+def test_entries_are_what_yaml_reads(tmp_path: Path, text: str) -> None:
+    from bot.store.curated import _read_items
+
+    path = tmp_path / "facts.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert list(_read_items(path)) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id: a\n", "expected a list of entries"),
+        ("- {id: a}\n---\n- {id: b}\n", "expected a single YAML document"),
+    ],
+)
+def test_a_file_that_is_not_one_list_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    from bot.store.curated import _read_items
+
+    path = tmp_path / "facts.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match=message):
+        list(_read_items(path))
+
+
+@pytest.mark.parametrize("text", ["", "---\n", "# nothing yet\n"])
+def test_an_empty_file_has_no_entries(tmp_path: Path, text: str) -> None:
+    from bot.store.curated import _read_items
+
+    path = tmp_path / "facts.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert list(_read_items(path)) == []
+
+
+def test_a_bad_entry_is_named(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    (data / "facts.yaml").write_text("- {id: ok-one}\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"facts.yaml entry 0 \(ok-one\)"):
+        load_documents(data)
+
+
+def _generated_data_dir(target: Path, count: int) -> Path:
+    """``data/`` with ``count`` more facts, each citing a curated source and linking to
+    curated countries, topics and summits, written as JSON (which is YAML too)."""
+    shutil.copytree(DEFAULT_DATA_DIR, target)
+    catalog = load_catalog()
+    rng = random.Random(7)
+    source = catalog.facts[0].citations[0]
+    countries = [c.slug for c in catalog.countries]
+    summits = [s.year for s in catalog.summits]
+    topics = sorted({t for f in catalog.facts for t in f.topics})
+    facts = [f.model_dump(mode="json", exclude_none=True) for f in catalog.facts]
+    for n in range(count):
+        fact = Fact(
+            id=f"generated-{n}",
+            text=f"Generated statement number {n} about {rng.choice(countries)}.",
+            citations=[Citation(source=source.source, excerpt=source.excerpt)],
+            countries=rng.sample(countries, 2),
+            summits=[rng.choice(summits)],
+            topics=rng.sample(topics, 2),
+        )
+        facts.append(fact.model_dump(mode="json", exclude_none=True))
+    (target / "facts.yaml").write_text(json.dumps(facts, indent=0), encoding="utf-8")
+    return target
+
+
+def test_a_large_data_directory_costs_its_documents_and_little_more(tmp_path: Path) -> None:
+    """The memory held after the load, and at its peak, per generated document: the parse
+    of the whole file (``yaml.load`` composed every node first) is never held at once."""
+    data = _generated_data_dir(tmp_path / "data", GENERATED)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        documents = load_documents(data)
+        gc.collect()
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(documents) == len(load_catalog().documents()) + GENERATED
+    assert documents[-1].key == f"generated-{GENERATED - 1}"
+    assert held / GENERATED < BYTES_PER_DOCUMENT, f"{held / GENERATED:.0f} bytes a document"
+    assert peak < held * 1.5, f"peak {peak / 2**20:.1f} MB, held {held / 2**20:.1f} MB"
+
+
+def test_the_snapshot_holds_a_document_in_less_than_its_model(tmp_path: Path) -> None:
+    """What the in-memory store keeps per document once the load's documents are gone."""
+    data = _generated_data_dir(tmp_path / "data", GENERATED)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        documents = load_documents(data)
+        count = len(documents)
+        snapshot = Snapshot.build(documents)
+        last = documents[-1]
+        del documents
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert snapshot.docs[(last.kind, last.key)] == last
+    assert held / count < SNAPSHOT_BYTES_PER_DOCUMENT, f"{held / count:.0f} bytes a document"
