@@ -10,6 +10,7 @@ suggestions and ``ledger`` for history, the audit log and export.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -21,8 +22,17 @@ from bot.core.models import Fact, Kind, Person, Quote
 from bot.core.moderation_answers import EntryRef, Saved, Visibility
 from bot.core.permissions import Member, Permissions
 from bot.core.ports import Clock, EntryChange, ModerationStore, Store
-from bot.core.records import EntryStatus, EntryVersion, HiddenEntry
+from bot.core.records import (
+    EntryStatus,
+    EntryVersion,
+    HiddenEntry,
+    Suggestion,
+    SuggestionStatus,
+)
 from bot.core.review import ReviewService
+
+if TYPE_CHECKING:
+    from bot.core.corrections import CorrectionService
 
 __all__ = ["Moderation", "ModerationService"]
 
@@ -92,9 +102,11 @@ class ModerationService(EntryServiceBase):
         *,
         reason: str = "",
         confirm: bool = False,
+        decided: Suggestion | None = None,
     ) -> Saved:
         """Save ``draft`` as the next version, if the entry is still at version ``expected``
-        (else ``Conflict`` with the text now in force: never a silent overwrite)."""
+        (else ``Conflict`` with the text now in force: never a silent overwrite); ``decided``
+        (an approved correction) leaves the review queue in the same transaction."""
         guild = await self.permissions.require_moderator(member, "edit entries")
         why = reason_text(reason, required=False)
         ref, versions = await self.locate(guild, ident)
@@ -149,10 +161,18 @@ class ModerationService(EntryServiceBase):
             versions=tuple(versions_out),
             put=tuple(d for d in put if d is not None),
             audit=tuple(audit),
+            decided=decided,
         )
         try:
             await self.mods.commit(change)
         except Conflict:
+            if decided is not None:
+                current = await self.mods.suggestion(guild, decided.number)
+                if current is None or current.status is not SuggestionStatus.PENDING:
+                    raise Conflict(
+                        f"#{decided.number} was decided by someone else meanwhile; "
+                        "nothing was saved."
+                    ) from None
             now = await self.mods.versions(guild, ref.kind, ref.key)
             raise self._stale(ref, now[-1], expected) from None
         return Saved(ref, new, built.entry, built.new_person)
@@ -289,16 +309,20 @@ class Moderation:
     entries: ModerationService
     review: ReviewService
     ledger: LedgerService
+    corrections: CorrectionService
 
     @classmethod
     def build(cls, store: Store, moderation: ModerationStore, *, clock: Clock) -> Moderation:
         """``clock``: the one clock of the app (``bot.app``), which stamps every version, audit
         line and decision."""
+        from bot.core.corrections import CorrectionService  # it builds on ModerationService
+
         permissions = Permissions(moderation)
         args = (store, moderation)
-        return cls(
-            permissions,
-            ModerationService(*args, permissions=permissions, clock=clock),
-            ReviewService(*args, permissions=permissions, clock=clock),
-            LedgerService(*args, permissions=permissions, clock=clock),
+        entries = ModerationService(*args, permissions=permissions, clock=clock)
+        review = ReviewService(*args, permissions=permissions, clock=clock)
+        corrections = CorrectionService(
+            *args, review=review, entries=entries, permissions=permissions, clock=clock
         )
+        ledger = LedgerService(*args, permissions=permissions, clock=clock)
+        return cls(permissions, entries, review, ledger, corrections)

@@ -37,7 +37,8 @@ class ReviewService(EntryServiceBase):
         frees_at = times[-SUGGESTION_LIMIT] + SUGGESTION_WINDOW
         minutes = max(1, math.ceil((frees_at - now).total_seconds() / 60))
         raise RateLimited(
-            f"You have made {len(times)} suggestions in the last hour, the most allowed. "
+            f"You have sent {len(times)} suggestions and error reports in the last hour, the most "
+            "allowed. "
             f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
             hint="Moderators review them with `/entry review`.",
         )
@@ -87,10 +88,11 @@ class ReviewService(EntryServiceBase):
             return await self.card(member, 0) if index else None
         return ReviewCard(found[0], index, total)
 
-    async def _pending(self, guild: int, number: int) -> Suggestion:
+    async def pending(self, guild: int, number: int) -> Suggestion:
+        """Suggestion or correction ``number``, still waiting; else ``NotFound``/``Conflict``."""
         suggestion = await self.mods.suggestion(guild, number)
         if suggestion is None:
-            raise NotFound(f"There is no suggestion #{number} in this server.")
+            raise NotFound(f"There is nothing numbered #{number} in this server's review queue.")
         if suggestion.status is not SuggestionStatus.PENDING:
             who = suggestion.reviewer.name if suggestion.reviewer else "someone"
             raise Conflict(
@@ -99,7 +101,7 @@ class ReviewService(EntryServiceBase):
             )
         return suggestion
 
-    def _decided(
+    def decided(
         self, suggestion: Suggestion, status: SuggestionStatus, reviewer: Actor, reason: str
     ) -> Suggestion:
         return suggestion.model_copy(
@@ -115,7 +117,7 @@ class ReviewService(EntryServiceBase):
         """The suggestion becomes a server entry (its author credited); ``Conflict`` when
         another moderator decided it first."""
         guild = await self.permissions.require_moderator(member, "approve suggestions")
-        suggestion = await self._pending(guild, number)
+        suggestion = await self.pending(guild, number)
         model = MODEL_BY_KIND[suggestion.kind]
         person = Person.model_validate(suggestion.new_person) if suggestion.new_person else None
         if person is not None and await self.store.get(Kind.PERSON, person.slug, guild):
@@ -126,7 +128,7 @@ class ReviewService(EntryServiceBase):
             assert isinstance(entry, Fact | Quote)
             return Built(entry, person)
 
-        decided = self._decided(suggestion, SuggestionStatus.APPROVED, member.actor, "")
+        decided = self.decided(suggestion, SuggestionStatus.APPROVED, member.actor, "")
         for _ in range(5):
             try:
                 saved = await self.create(
@@ -141,7 +143,7 @@ class ReviewService(EntryServiceBase):
                     decided=lambda key: decided.model_copy(update={"entry_key": key}),
                 )
             except Conflict:
-                suggestion = await self._pending(guild, number)  # re-raises if decided
+                suggestion = await self.pending(guild, number)  # re-raises if decided
                 continue  # the key was taken meanwhile
             return Decided(decided.model_copy(update={"entry_key": saved.ref.key}), saved)
         raise Conflict("Other moderators keep adding entries right now; try again.")
@@ -149,12 +151,12 @@ class ReviewService(EntryServiceBase):
     async def reject(self, member: Member, number: int, reason: str) -> Decided:
         guild = await self.permissions.require_moderator(member, "reject suggestions")
         why = reason_text(reason, required=True)
-        suggestion = await self._pending(guild, number)
-        decided = self._decided(suggestion, SuggestionStatus.REJECTED, member.actor, why)
+        suggestion = await self.pending(guild, number)
+        decided = self.decided(suggestion, SuggestionStatus.REJECTED, member.actor, why)
         audit = self.audit(guild, member.actor, "reject", detail=f"suggestion #{number}: {why}")
         try:
             await self.mods.commit(EntryChange(audit=(audit,), decided=decided))
         except Conflict:
-            await self._pending(guild, number)  # says who decided it
+            await self.pending(guild, number)  # says who decided it
             raise
         return Decided(decided, None)

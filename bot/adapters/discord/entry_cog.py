@@ -178,7 +178,9 @@ class EntryCog(commands.Cog):
         card = await self.moderation.review.card(member)
         if card is None:
             await interaction.response.send_message(
-                "No suggestions are waiting for review.", ephemeral=True, allowed_mentions=NO_PINGS
+                "No suggestions or error reports are waiting for review.",
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
             )
             return
         view = review_view(card, card.suggestion.guild_id)

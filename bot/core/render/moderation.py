@@ -21,6 +21,11 @@ from bot.core.moderation_answers import (
 from bot.core.records import AuditRecord, EntryVersion, Suggestion
 from bot.core.render import render_error
 from bot.core.render.answers import ERROR_RED, QUOTE_GOLD, SCO_BLUE
+from bot.core.render.corrections import (
+    render_correction_card,
+    render_correction_decided,
+    render_correction_notice,
+)
 from bot.core.render.embeds import (
     ALLOWED_MENTIONS_NONE,
     LIMITS,
@@ -193,6 +198,8 @@ def _suggestion_body(s: Suggestion) -> tuple[str, str]:
 
 def render_review(card: ReviewCard) -> Reply:
     s = card.suggestion
+    if s.is_correction:
+        return render_correction_card(card)
     body, cited = _suggestion_body(s)
     desc = (
         f"Suggestion #{s.number} ({card.index + 1} of {card.total} waiting), a {s.kind.value} by "
@@ -206,6 +213,8 @@ def render_review(card: ReviewCard) -> Reply:
 
 def render_decided(decided: Decided, *, notified: bool | None = None) -> Reply:
     s = decided.suggestion
+    if s.is_correction:
+        return render_correction_decided(decided, notified=notified)
     if decided.saved is not None:
         desc = f"Suggestion #{s.number} approved: it is entry `{decided.saved.ref.key}` now."
     else:
@@ -220,6 +229,8 @@ def render_decided(decided: Decided, *, notified: bool | None = None) -> Reply:
 def render_notice(decided: Decided, server: str) -> Reply:
     """The direct message telling a suggester the outcome."""
     s = decided.suggestion
+    if s.is_correction:
+        return render_correction_notice(decided, server)
     if decided.saved is not None:
         text = (
             f"Your suggestion #{s.number} in {inert(server)} was approved: it is entry "

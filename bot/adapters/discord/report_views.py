@@ -1,0 +1,151 @@
+""" "Report an error": the answers' button and the form it opens.
+
+The button is a ``DynamicItem`` like the answers' other buttons (its custom id carries the
+question, section and page, so it works after a restart and for anyone who reads the answer).
+Pressed in a server where the bot is installed, it asks the answer again, lists the facts and
+quotes of that page and opens a form (a ``discord.ui.Modal``): which entry (a select menu inside
+a ``ui.Label``), what is wrong, and optionally a source link or excerpt. The form is bound to
+the server and the person it was opened for. Outside such a server (DMs, group DMs, servers
+where only the reader installed the bot) there are no moderators to send it to, and the button
+says so privately.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import discord
+
+from bot.adapters.discord.deadline import Overdue, answer_in_time
+from bot.adapters.discord.entry_views import VIEW_TIMEOUT, on_error, refuse_elsewhere
+from bot.adapters.discord.installs import scope
+from bot.adapters.discord.members import member_of
+from bot.adapters.discord.respond import NO_PINGS, send_reply
+from bot.core.corrections import MAX_EVIDENCE, MAX_PROBLEM, MIN_PROBLEM
+from bot.core.errors import OVERDUE, NotFound, Unavailable
+from bot.core.render import page_refs, render_error
+from bot.core.render.corrections import REPORT_ELSEWHERE, render_reported
+from bot.core.render.state import CUSTOM_ID_TEMPLATE, ViewState, parse_custom_id
+
+__all__ = ["MAX_CHOICES", "ReportButton", "ReportForm"]
+
+_TEMPLATE = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "r", 1)
+MAX_CHOICES = 25  # options in one select menu
+
+
+class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(_TEMPLATE)):
+    """Opens the report form for the facts and quotes of the page it stands under."""
+
+    def __init__(self, item: discord.ui.Button[Any], state: ViewState) -> None:
+        super().__init__(item)
+        self.state = state
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ReportButton:
+        assert isinstance(item, discord.ui.Button)
+        state = parse_custom_id(match.group(0))
+        assert state is not None
+        return cls(item, state)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        from bot.adapters.discord.tree import answer_error  # the tree imports the components
+
+        try:
+            guild = scope(interaction)
+            if guild is None:
+                await interaction.response.send_message(
+                    REPORT_ELSEWHERE, ephemeral=True, allowed_mentions=NO_PINGS
+                )
+                return
+            answer = await interaction.client.app.facts.answer(self.state.ask, guild)
+            refs = page_refs(answer, self.state.section, self.state.page)
+            if not refs:
+                problem = NotFound("That page shows no fact or quote any more, so none to report.")
+                await send_reply(interaction, render_error(problem))
+                return
+            form = ReportForm(guild, refs[:MAX_CHOICES], interaction.user.id)
+            await interaction.response.send_modal(form)
+        except Exception as error:
+            await answer_error(interaction, error)
+
+
+class ReportForm(discord.ui.Modal):
+    """Which entry, what is wrong, and an optional source link or excerpt."""
+
+    def __init__(self, guild_id: int, refs: list[tuple[str, str, str]], owner_id: int) -> None:
+        super().__init__(
+            title="Report an error",
+            custom_id=f"report:{guild_id}:{uuid.uuid4().hex[:8]}",
+            timeout=VIEW_TIMEOUT,
+        )
+        self.guild_id = guild_id
+        self.owner_id = owner_id
+        options = [
+            discord.SelectOption(
+                label=_label(text),
+                value=f"{kind}:{key}"[:100],
+                description=f"{kind} {key}"[:100],
+                default=len(refs) == 1,
+            )
+            for kind, key, text in refs
+        ]
+        self.entry: discord.ui.Select[ReportForm] = discord.ui.Select(
+            custom_id="entry", options=options, min_values=1, max_values=1, required=True
+        )
+        self.problem: discord.ui.TextInput[ReportForm] = discord.ui.TextInput(
+            custom_id="problem",
+            style=discord.TextStyle.long,
+            placeholder="e.g. The summit was in 2019, not 2018; the source says so.",
+            min_length=MIN_PROBLEM,
+            max_length=MAX_PROBLEM,
+        )
+        self.evidence: discord.ui.TextInput[ReportForm] = discord.ui.TextInput(
+            custom_id="evidence",
+            style=discord.TextStyle.long,
+            placeholder="https://… or the source's own words",
+            required=False,
+            max_length=MAX_EVIDENCE,
+        )
+        self.add_item(discord.ui.Label(text="Which entry is wrong?", component=self.entry))
+        self.add_item(discord.ui.Label(text="What is wrong?", component=self.problem))
+        self.add_item(
+            discord.ui.Label(
+                text="Source link or excerpt (optional)",
+                description="Where the right information can be read",
+                component=self.evidence,
+            )
+        )
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, "form")
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        kind, _, key = (self.entry.values[0] if self.entry.values else ":").partition(":")
+        corrections = interaction.client.app.moderation.corrections
+        try:
+            async with answer_in_time(interaction):
+                result = await corrections.report(
+                    member_of(interaction), kind, key, self.problem.value, self.evidence.value
+                )
+        except Overdue:
+            raise Unavailable(OVERDUE) from None
+        await send_reply(interaction, render_reported(result))
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        await on_error(interaction, error, f"report form {self.custom_id}")
+
+
+def _label(text: str) -> str:
+    """A select option's label (at most 100 characters) from an entry's text."""
+    text = text or "(no text)"
+    return text if len(text) <= 100 else text[:99].rstrip() + "…"
