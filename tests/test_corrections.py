@@ -10,6 +10,9 @@ from dataclasses import replace
 
 import pytest
 
+from bot.__main__ import main
+from bot.app import build_app
+from bot.core.answers import Ask
 from bot.core.corrections import CorrectionEdit
 from bot.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from bot.core.models import Kind
@@ -19,8 +22,10 @@ from bot.core.permissions import MANAGE_GUILD, Member
 from bot.core.ports import Store
 from bot.core.records import SuggestionStatus
 from bot.core.render.corrections import render_reports
+from bot.core.render.state import REPORT_LABEL, SectionPages, answer_components, parse_custom_id
 from bot.core.review import SUGGESTION_LIMIT
 from bot.core.services import FactService
+from bot.settings import Settings
 from tests.test_moderation import ALICE, FACT, GUILD, MEMBER, OTHER, Clock
 
 CURATED = "membership-six-founding-members"
@@ -106,9 +111,7 @@ async def test_reports_and_suggestions_share_one_limit_counted_in_the_write(
     mod: Moderation, clock: Clock
 ) -> None:
     await mod.review.suggest(MEMBER, FACT)
-    tries = [
-        mod.corrections.report(MEMBER, "fact", CURATED, f"{PROBLEM} ({n})") for n in range(8)
-    ]
+    tries = [mod.corrections.report(MEMBER, "fact", CURATED, f"{PROBLEM} ({n})") for n in range(8)]
     results = await asyncio.gather(*tries, return_exceptions=True)
     passed = [r for r in results if not isinstance(r, BaseException)]
     assert len(passed) == SUGGESTION_LIMIT - 1
@@ -185,9 +188,7 @@ async def test_an_edit_that_lost_its_correction_to_another_moderator_saves_nothi
     assert len(versions) == 1
 
 
-async def test_a_rejected_correction_changes_nothing(
-    mod: Moderation, curated_store: Store
-) -> None:
+async def test_a_rejected_correction_changes_nothing(mod: Moderation, curated_store: Store) -> None:
     filed = await mod.corrections.report(MEMBER, "fact", CURATED, PROBLEM)
     decided = await mod.review.reject(ALICE, filed.suggestion.number, "The source says six.")
     assert decided.suggestion.status is SuggestionStatus.REJECTED
@@ -216,3 +217,44 @@ async def test_the_export_carries_corrections(mod: Moderation) -> None:
     await mod.corrections.report(MEMBER, "fact", CURATED, PROBLEM)
     export = await mod.ledger.export_guild(GUILD)
     assert [(s.corrects, s.curated) for s in export.suggestions] == [(CURATED, True)]
+
+
+def test_store_reports_prints_the_curated_corrections(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    assert main(["store", "reports"]) == 0
+    assert "No corrections of curated entries" in capsys.readouterr().out
+
+    async def report() -> None:
+        async with build_app(settings) as app:
+            await app.moderation.corrections.report(MEMBER, "fact", CURATED, PROBLEM)
+
+    asyncio.run(report())
+    assert main(["store", "reports", "--limit", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1 correction(s) of curated entries, newest first:")
+    assert f"fact {CURATED}  server {GUILD} (#1, pending)" in out and PROBLEM in out
+
+
+def test_the_button_keeps_rows_within_five_and_takes_its_own_row_when_needed() -> None:
+    page: dict[str, object] = {"content": None, "embeds": []}
+    excerpts = [("a-source", "Its words.")]
+    refs = [("fact", "f1", "A fact.")]
+
+    def rows(pages: int, with_refs: bool) -> list[list[str]]:
+        section = SectionPages(
+            "f", "Facts", [page] * pages, [excerpts] * pages, [refs if with_refs else []] * pages
+        )
+        built = answer_components([section], 0, 1 % pages, 42, Ask("search", "long " * 40))
+        return [[c["label"] for c in row["components"]] for row in built]
+
+    assert rows(5, True) == [["First", "Previous", "Next", "Last", "Excerpts"], [REPORT_LABEL]]
+    assert rows(2, True) == [["Previous", "Next", "Excerpts", REPORT_LABEL]]
+    assert rows(1, True) == [["Excerpts", REPORT_LABEL]]
+    assert rows(1, False) == [["Excerpts"]]
+    section = SectionPages("f", "Facts", [page], [excerpts], [refs])
+    (row,) = answer_components([section], 0, 0, 42, Ask("search", "long " * 40))
+    report = parse_custom_id(row["components"][-1]["custom_id"])
+    assert report is not None and report.action == "r" and report.owner == 0  # anyone
+    assert len(row["components"][-1]["custom_id"]) <= 100

@@ -26,10 +26,11 @@ __all__ = [
 ]
 
 MAX_CUSTOM_ID = 100
+MAX_ARGUMENT = 80
 NAV_ACTIONS = "fpnl"
 CUSTOM_ID_TEMPLATE = (
     r"sco:(?P<action>[fpnlsxr]):(?P<section>[a-z]):(?P<page>\d{1,3}):(?P<owner>\d{1,20}):"
-    r"(?P<command>[a-z]{1,8}):(?P<argument>[^:]{0,80})"
+    r"(?P<command>[a-z]{1,8}):(?P<argument>[^:]{0,80})"  # MAX_ARGUMENT
 )
 _PATTERN = re.compile(CUSTOM_ID_TEMPLATE)
 FIRST_LAST_FROM = 4  # First/Last buttons when a section has more than three pages
@@ -47,7 +48,7 @@ class ViewState:
 
     def custom_id(self) -> str:
         head = f"sco:{self.action}:{self.section}:{self.page}:{self.owner}:{self.ask.command}:"
-        room = MAX_CUSTOM_ID - len(head)
+        room = min(MAX_CUSTOM_ID - len(head), MAX_ARGUMENT)  # what the template reads back
         argument = self.ask.argument.replace(":", " ")[:room].rstrip()
         return head + argument
 
