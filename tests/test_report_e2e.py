@@ -16,7 +16,7 @@ from bot.adapters.discord.review_views import REVIEW_APPROVE, REVIEW_REJECT
 from bot.app import App
 from bot.core.render.corrections import REPORT_ELSEWHERE
 from bot.core.render.state import REPORT_LABEL
-from tests.fakediscord import FakeDiscord, FakeGuild
+from tests.fakediscord import FakeDiscord, FakeGuild, InvocationError
 from tests.fakediscord.reply import Reply
 from tests.test_moderation_e2e import FACT, _add, _id, _text
 
@@ -164,6 +164,10 @@ async def test_approving_a_correction_of_a_server_entry_opens_its_edit_form(
     fixed = FACT["text"].replace("Astana", "Minsk")
     done = await fake.submit_modal(form, {"text": fixed})
     assert "Correction #1 approved: `s1` is at version 2" in _text(done)
+    await fake.wait_for(
+        lambda: any("corrected fact `s1`" in str(m.get("content")) for m in fake.messages.values()),
+        "the reporter's DM",
+    )
     assert "Minsk" in _text(await fake.invoke("search", {"query": "zebra council"}))
     history = await fake.invoke("entry history", {"id": "s1"}, user=fake.owner)
     assert "Why: correction \\#1" in _text(history)  # inert() escapes the #
@@ -204,3 +208,12 @@ async def test_outside_an_installed_server_the_button_says_where_reports_go(
     there = await fake.invoke("search", QUERY, guild=foreign)
     told_there = await fake.press(there, _report_id(there))
     assert told_there.modal is None and REPORT_ELSEWHERE in str(told_there.callback)
+
+
+async def test_the_form_takes_only_an_entry_it_offers(fake: FakeDiscord) -> None:
+    answer = await fake.invoke("search", QUERY)
+    opened = await fake.press(answer, _report_id(answer))
+    with pytest.raises(InvocationError, match="offers no"):
+        await fake.submit_modal(opened, {"entry": "fact:s999", "problem": PROBLEM})
+    with pytest.raises(InvocationError, match="length 5 outside"):
+        await fake.submit_modal(opened, {"entry": CURATED, "problem": "wrong"})
