@@ -217,3 +217,17 @@ async def test_the_form_takes_only_an_entry_it_offers(fake: FakeDiscord) -> None
         await fake.submit_modal(opened, {"entry": "fact:s999", "problem": PROBLEM})
     with pytest.raises(InvocationError, match="length 5 outside"):
         await fake.submit_modal(opened, {"entry": CURATED, "problem": "wrong"})
+
+
+async def test_the_find_sources_answer_has_the_button_too(fake: FakeDiscord) -> None:
+    here, _ = _guilds(fake)
+    said = fake.post_user_message(here.channel("general"), "Did SCO trade reach 890 billion?")
+    private = await fake.message_command("Find sources", said["id"])
+    assert private.ephemeral
+    opened = await fake.press(private, _report_id(private))
+    offered = [o["value"] for o in _select(opened.modal)["options"]]  # type: ignore[arg-type]
+    assert offered and all(v.startswith(("fact:", "quote:")) for v in offered)
+    filed = await fake.submit_modal(opened, {"entry": offered[0], "problem": PROBLEM})
+    assert "report #1" in _text(filed)
+    card = await fake.invoke("entry review", user=fake.owner)
+    assert "Correction #1" in _text(card) and offered[0].split(":")[1] in _text(card)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -27,9 +28,9 @@ from bot.core.corrections import MAX_EVIDENCE, MAX_PROBLEM, MIN_PROBLEM
 from bot.core.errors import OVERDUE, NotFound, Unavailable
 from bot.core.render import page_refs, render_error
 from bot.core.render.corrections import REPORT_ELSEWHERE, render_reported
-from bot.core.render.state import CUSTOM_ID_TEMPLATE, ViewState, parse_custom_id
+from bot.core.render.state import CUSTOM_ID_TEMPLATE, REPORT_LABEL, ViewState, parse_custom_id
 
-__all__ = ["MAX_CHOICES", "ReportButton", "ReportForm"]
+__all__ = ["MAX_CHOICES", "PageReportButton", "ReportButton", "ReportForm", "open_form"]
 
 _TEMPLATE = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "r", 1)
 MAX_CHOICES = 25  # options in one select menu
@@ -56,25 +57,60 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.c
         return cls(item, state)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        from bot.adapters.discord.tree import answer_error  # the tree imports the components
-
-        try:
-            guild = scope(interaction)
-            if guild is None:
-                await interaction.response.send_message(
-                    REPORT_ELSEWHERE, ephemeral=True, allowed_mentions=NO_PINGS
-                )
-                return
+        async def refs(guild: int) -> list[tuple[str, str, str]]:
             answer = await interaction.client.app.facts.answer(self.state.ask, guild)
-            refs = page_refs(answer, self.state.section, self.state.page)
-            if not refs:
-                problem = NotFound("That page shows no fact or quote any more, so none to report.")
-                await send_reply(interaction, render_error(problem))
-                return
-            form = ReportForm(guild, refs[:MAX_CHOICES], interaction.user.id)
-            await interaction.response.send_modal(form)
-        except Exception as error:
-            await answer_error(interaction, error)
+            return page_refs(answer, self.state.section, self.state.page)
+
+        await open_form(interaction, refs)
+
+
+class PageReportButton(discord.ui.Button[Any]):
+    """Report an error under an answer that cannot be asked again from a custom id (Find
+    sources: the message it read is not in the id). The page's entries are held in memory by
+    the answer's view, for as long as that view lives (``VIEW_TIMEOUT``); the answer is a
+    private one, read at once."""
+
+    def __init__(self, refs: list[tuple[str, str, str]]) -> None:
+        super().__init__(
+            label=REPORT_LABEL,
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"report:page:{uuid.uuid4().hex[:12]}",
+        )
+        self.refs = refs
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def refs(guild: int) -> list[tuple[str, str, str]]:
+            del guild  # the entries were read for this server when the answer was made
+            return self.refs
+
+        await open_form(interaction, refs)
+
+
+async def open_form(
+    interaction: discord.Interaction[Any],
+    refs_of: Callable[[int], Awaitable[list[tuple[str, str, str]]]],
+) -> None:
+    """Open the report form for the entries ``refs_of`` gives for this server, or say
+    privately why not (outside a server that installed the bot; nothing left to report)."""
+    from bot.adapters.discord.tree import answer_error  # the tree imports the components
+
+    try:
+        guild = scope(interaction)
+        if guild is None:
+            await interaction.response.send_message(
+                REPORT_ELSEWHERE, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        refs = await refs_of(guild)
+        if not refs:
+            problem = NotFound("That page shows no fact or quote any more, so none to report.")
+            await send_reply(interaction, render_error(problem))
+            return
+        await interaction.response.send_modal(
+            ReportForm(guild, refs[:MAX_CHOICES], interaction.user.id)
+        )
+    except Exception as error:
+        await answer_error(interaction, error)
 
 
 class ReportForm(discord.ui.Modal):
