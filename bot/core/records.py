@@ -84,7 +84,7 @@ class AuditRecord(_Record):
     guild_id: int
     at: datetime
     actor: Actor
-    action: str  # add edit retire restore hide unhide suggest approve reject config import
+    action: str  # add edit retire restore hide unhide suggest report approve reject config import
     kind: Kind | None = None
     key: str | None = None
     version: int | None = None

@@ -226,7 +226,7 @@ class RejectForm(discord.ui.Modal):
 
     def __init__(self, guild_id: int, number: int, index: int, owner_id: int) -> None:
         super().__init__(
-            title=f"Reject suggestion #{number}"[:45],
+            title=f"Reject #{number} of the review queue"[:45],
             custom_id=f"review:reason:{guild_id}:{number}:{uuid.uuid4().hex[:8]}",
             timeout=VIEW_TIMEOUT,
         )
