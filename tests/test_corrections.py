@@ -97,7 +97,7 @@ async def test_a_bad_report_is_refused_saying_why(
 async def test_reports_are_taken_in_a_server_only_and_of_entries_it_shows(
     mod: Moderation,
 ) -> None:
-    with pytest.raises(Forbidden, match="in a server only"):
+    with pytest.raises(Forbidden, match="only in a server"):
         await mod.corrections.report(Member.of(3, "Carol", None), "fact", CURATED, PROBLEM)
     await mod.entries.add(ALICE, FACT)
     with pytest.raises(NotFound):  # another server's entry

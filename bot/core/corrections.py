@@ -17,13 +17,13 @@ Rejecting is the same as for a suggestion (``ReviewService.reject``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.core.drafts import ENTRY_KINDS, Draft, control_problem
 from bot.core.entries import EntryServiceBase
 from bot.core.errors import Conflict, Invalid, NotFound, RateLimited
 from bot.core.models import Kind
-from bot.core.moderation import ModerationService
-from bot.core.moderation_answers import Decided, EditForm, EntryRef, Suggested
+from bot.core.moderation_answers import Decided, EditForm, EntryRef, Saved, Suggested
 from bot.core.permissions import Member, Permissions
 from bot.core.ports import Clock, EntryChange, ModerationStore, Quota, Store
 from bot.core.records import HiddenEntry, Suggestion, SuggestionStatus
@@ -35,12 +35,32 @@ __all__ = [
     "MIN_PROBLEM",
     "CorrectionEdit",
     "CorrectionService",
+    "EntryEditor",
     "report_text",
 ]
 
 MIN_PROBLEM = 10
 MAX_PROBLEM = 1000
 MAX_EVIDENCE = 500
+
+
+class EntryEditor(Protocol):
+    """What a correction needs of ``moderation.ModerationService``: its edit form and edit
+    (named here, so that ``moderation``, which builds this service, is not imported back)."""
+
+    async def edit_form(self, member: Member, ident: str) -> tuple[EntryRef, int, Draft]: ...
+
+    async def edit(
+        self,
+        member: Member,
+        ident: str,
+        expected: int,
+        draft: Draft,
+        *,
+        reason: str = "",
+        confirm: bool = False,
+        decided: Suggestion | None = None,
+    ) -> Saved: ...
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,7 @@ class CorrectionService(EntryServiceBase):
         *,
         clock: Clock,
         review: ReviewService,
-        entries: ModerationService,
+        entries: EntryEditor,
         permissions: Permissions | None = None,
     ) -> None:
         super().__init__(store, moderation, permissions=permissions, clock=clock)

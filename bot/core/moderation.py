@@ -10,10 +10,10 @@ suggestions and ``ledger`` for history, the audit log and export.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from bot.core.corrections import CorrectionService
 from bot.core.drafts import ENTRY_KINDS, Draft, build
 from bot.core.entries import EntryServiceBase, document_of, entry_of, reason_text
 from bot.core.errors import Conflict, Invalid, NearDuplicate
@@ -30,9 +30,6 @@ from bot.core.records import (
     SuggestionStatus,
 )
 from bot.core.review import ReviewService
-
-if TYPE_CHECKING:
-    from bot.core.corrections import CorrectionService
 
 __all__ = ["Moderation", "ModerationService"]
 
@@ -315,8 +312,6 @@ class Moderation:
     def build(cls, store: Store, moderation: ModerationStore, *, clock: Clock) -> Moderation:
         """``clock``: the one clock of the app (``bot.app``), which stamps every version, audit
         line and decision."""
-        from bot.core.corrections import CorrectionService  # it builds on ModerationService
-
         permissions = Permissions(moderation)
         args = (store, moderation)
         entries = ModerationService(*args, permissions=permissions, clock=clock)

@@ -172,7 +172,9 @@ class EntryCog(commands.Cog):
 
     # -- review / export ---------------------------------------------------------------------
 
-    @entry.command(name="review", description="Approve or reject members' suggestions")
+    @entry.command(
+        name="review", description="Approve or reject members' suggestions and error reports"
+    )
     async def review(self, interaction: discord.Interaction[Any]) -> None:
         member = member_of(interaction)
         card = await self.moderation.review.card(member)
