@@ -92,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     gaps.add_argument("--days", type=int, default=90, help="how far back (default: 90)")
     gaps.add_argument("--limit", type=int, default=50, help="how many (default: 50)")
+    reports = store_sub.add_parser(
+        "reports",
+        help="list the errors readers reported in curated entries, across servers, newest first",
+        description="Every correction of a curated entry filed with an answer's Report an error "
+        "button, in every server: the entry, what is wrong, the source given, the reporter's "
+        "server and the date, and whether its moderators approved it (and hid the entry there).",
+    )
+    reports.add_argument("--limit", type=int, default=500, help="how many (default: 500)")
     return parser
 
 
@@ -228,6 +236,15 @@ async def _store_gaps(settings: Settings, days: int, limit: int) -> int:
     return 0
 
 
+async def _store_reports(settings: Settings, limit: int) -> int:
+    from bot.core.render.corrections import render_reports
+
+    async with build_app(settings) as app:
+        found = await app.moderation.corrections.curated_reports(limit=max(1, limit))
+    sys.stdout.write(render_reports(found))
+    return 0
+
+
 def _settings() -> Settings | None:
     """The settings, or None after saying on stderr which ones are wrong (no traceback)."""
     from pydantic import ValidationError
@@ -282,6 +299,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_store_export(settings, args.guild, args.output))
     if args.command == "store" and args.store_command == "gaps":
         return asyncio.run(_store_gaps(settings, args.days, args.limit))
+    if args.command == "store" and args.store_command == "reports":
+        return asyncio.run(_store_reports(settings, args.limit))
     if args.command == "store" and args.store_command == "import":
         return asyncio.run(_store_import(settings, args.file))
     if args.command == "store":

@@ -34,7 +34,8 @@ DUE = datetime(2025, 6, 10, 8, 0, tzinfo=UTC)
 
 def _fact_of(message: dict[str, Any]) -> str:
     """The fact a posted digest shows: its Excerpts button re-asks for it by id."""
-    (button,) = [c for row in message["components"] for c in row["components"]]
+    buttons = [c for row in message["components"] for c in row["components"]]
+    (button,) = [b for b in buttons if b["label"] == "Excerpts"]  # beside Report an error
     state = parse_custom_id(button["custom_id"])
     assert state is not None and state.ask.command == "fact"
     return state.ask.argument

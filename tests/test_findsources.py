@@ -74,7 +74,7 @@ async def test_find_sources_answers_privately_and_post_shares_it(fake: FakeDisco
     embed = reply.embeds[0]
     assert embed["title"] == "Find sources"
     assert "890 billion" in embed["description"] and embed["fields"][-1]["name"] == "Sources"
-    assert reply.custom_ids == [POST]
+    assert reply.custom_ids[0] == POST and reply.custom_ids[1].startswith("report:page:")
     assert reply.callback["data"]["allowed_mentions"] == {"parse": []}
     before = len(fake.channel_messages[general.id])
 

@@ -50,6 +50,12 @@ MODERATOR_USE_CASES: dict[str, UseCase] = {
     "/entry review": lambda app, who: app.moderation.review.card(who),
     "review button: approve": lambda app, who: app.moderation.review.approve(who, 1),
     "review form: reject": lambda app, who: app.moderation.review.reject(who, 1, "no"),
+    "review button: approve (correction)": lambda app, who: app.moderation.corrections.approve(
+        who, 1
+    ),
+    "correction form: save": lambda app, who: app.moderation.corrections.apply(
+        who, 1, 1, OTHER_FACT
+    ),
     "/stats": lambda app, who: app.usage.stats(who),
     "/digest set": lambda app, who: app.digests.set(
         who, DigestChannel(5), "09:00", "Europe/London"

@@ -334,7 +334,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "entry review",
-        "Approve or reject members' suggestions",
+        "Approve or reject members' suggestions and error reports",
         access=Access.MODERATOR,
         server_only=True,
     ),

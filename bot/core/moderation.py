@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from bot.core.corrections import CorrectionService
 from bot.core.drafts import ENTRY_KINDS, Draft, build
 from bot.core.entries import EntryServiceBase, document_of, entry_of, reason_text
 from bot.core.errors import Conflict, Invalid, NearDuplicate
@@ -22,7 +23,13 @@ from bot.core.models import Fact, Kind, Person, Quote
 from bot.core.moderation_answers import EntryRef, Saved, Visibility
 from bot.core.permissions import Member, Permissions
 from bot.core.ports import Clock, EntryChange, ModerationStore, Store
-from bot.core.records import EntryStatus, EntryVersion, HiddenEntry
+from bot.core.records import (
+    EntryStatus,
+    EntryVersion,
+    HiddenEntry,
+    Suggestion,
+    SuggestionStatus,
+)
 from bot.core.review import ReviewService
 
 __all__ = ["Moderation", "ModerationService"]
@@ -115,9 +122,11 @@ class ModerationService(EntryServiceBase):
         *,
         reason: str = "",
         confirm: bool = False,
+        decided: Suggestion | None = None,
     ) -> Saved:
         """Save ``draft`` as the next version, if the entry is still at version ``expected``
-        (else ``Conflict`` with the text now in force: never a silent overwrite)."""
+        (else ``Conflict`` with the text now in force: never a silent overwrite); ``decided``
+        (an approved correction) leaves the review queue in the same transaction."""
         guild = await self.permissions.require_moderator(member, N_("edit entries"))
         why = reason_text(reason, required=False)
         ref, versions = await self.locate(guild, ident)
@@ -172,10 +181,18 @@ class ModerationService(EntryServiceBase):
             versions=tuple(versions_out),
             put=tuple(d for d in put if d is not None),
             audit=tuple(audit),
+            decided=decided,
         )
         try:
             await self.mods.commit(change)
         except Conflict:
+            if decided is not None:
+                current = await self.mods.suggestion(guild, decided.number)
+                if current is None or current.status is not SuggestionStatus.PENDING:
+                    raise Conflict(
+                        f"#{decided.number} was decided by someone else meanwhile; "
+                        "nothing was saved."
+                    ) from None
             now = await self.mods.versions(guild, ref.kind, ref.key)
             raise self._stale(ref, now[-1], expected) from None
         return Saved(ref, new, built.entry, built.new_person)
@@ -333,6 +350,7 @@ class Moderation:
     entries: ModerationService
     review: ReviewService
     ledger: LedgerService
+    corrections: CorrectionService
 
     @classmethod
     def build(cls, store: Store, moderation: ModerationStore, *, clock: Clock) -> Moderation:
@@ -340,9 +358,10 @@ class Moderation:
         line and decision."""
         permissions = Permissions(moderation)
         args = (store, moderation)
-        return cls(
-            permissions,
-            ModerationService(*args, permissions=permissions, clock=clock),
-            ReviewService(*args, permissions=permissions, clock=clock),
-            LedgerService(*args, permissions=permissions, clock=clock),
+        entries = ModerationService(*args, permissions=permissions, clock=clock)
+        review = ReviewService(*args, permissions=permissions, clock=clock)
+        corrections = CorrectionService(
+            *args, review=review, entries=entries, permissions=permissions, clock=clock
         )
+        ledger = LedgerService(*args, permissions=permissions, clock=clock)
+        return cls(permissions, entries, review, ledger, corrections)

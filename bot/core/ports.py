@@ -225,8 +225,12 @@ class ModerationStore(Protocol):
 
     async def hidden(self, guild_id: int) -> builtins.list[HiddenEntry]: ...
 
-    async def hide(self, entry: HiddenEntry, audit: AuditRecord) -> None:
-        """Hide a curated entry from one server; ``Conflict`` if it is hidden already."""
+    async def hide(
+        self, entry: HiddenEntry, audit: AuditRecord, *, decided: Suggestion | None = None
+    ) -> None:
+        """Hide a curated entry from one server; ``Conflict`` if it is hidden already. With
+        ``decided``, a correction leaves the queue in the same transaction (``Conflict``, and
+        nothing hidden, if it already left)."""
         ...
 
     async def unhide(self, guild_id: int, kind: Kind, key: str, audit: AuditRecord) -> None:
@@ -265,6 +269,11 @@ class ModerationStore(Protocol):
     ) -> builtins.list[datetime]:
         """When ``user_id`` suggested something in this server after ``since``, oldest first
         (for the rate limit)."""
+        ...
+
+    async def curated_reports(self, *, limit: int = 500) -> builtins.list[Suggestion]:
+        """Corrections of curated entries in every server, newest first (for the
+        maintainers: ``python -m bot store reports``)."""
         ...
 
     async def audit_log(

@@ -84,7 +84,7 @@ class AuditRecord(_Record):
     guild_id: int
     at: datetime
     actor: Actor
-    action: str  # add edit retire restore hide unhide suggest approve reject config import
+    action: str  # add edit retire restore hide unhide suggest report approve reject config import
     kind: Kind | None = None
     key: str | None = None
     version: int | None = None
@@ -98,7 +98,13 @@ class SuggestionStatus(StrEnum):
 
 
 class Suggestion(_Record):
-    """A member's proposed entry, numbered per server (``#1``, ``#2``...)."""
+    """A member's proposed entry, or their correction of one, numbered per server (``#1``,
+    ``#2``...) in one review queue.
+
+    A correction ("Report an error") names the entry it corrects (``kind`` and ``corrects``,
+    its key; ``curated`` when it is a curated entry) and ``data`` holds ``problem`` (what is
+    wrong), ``evidence`` (an optional link or excerpt) and ``text`` (the entry's text when it
+    was reported)."""
 
     guild_id: int
     number: int = Field(ge=1)
@@ -113,6 +119,12 @@ class Suggestion(_Record):
     decided_at: datetime | None = None
     reason: str = ""
     entry_key: str | None = None
+    corrects: str | None = None
+    curated: bool = False
+
+    @property
+    def is_correction(self) -> bool:
+        return self.corrects is not None
 
 
 class HiddenEntry(_Record):

@@ -38,9 +38,10 @@ class ReviewService(EntryServiceBase):
         frees_at = times[-SUGGESTION_LIMIT] + SUGGESTION_WINDOW
         minutes = max(1, math.ceil((frees_at - now).total_seconds() / 60))
         raise RateLimited(
-            _("You have made {count} suggestions in the last hour, the most allowed.").format(
-                count=len(times)
-            )
+            _(
+                "You have sent {count} suggestions and error reports in the last hour, "
+                "the most allowed."
+            ).format(count=len(times))
             + " "
             + _("Try again in {minutes}.").format(
                 minutes=ngettext("%(num)s minute", "%(num)s minutes", minutes)
@@ -93,11 +94,14 @@ class ReviewService(EntryServiceBase):
             return await self.card(member, 0) if index else None
         return ReviewCard(found[0], index, total)
 
-    async def _pending(self, guild: int, number: int) -> Suggestion:
+    async def pending(self, guild: int, number: int) -> Suggestion:
+        """Suggestion or correction ``number``, still waiting; else ``NotFound``/``Conflict``."""
         suggestion = await self.mods.suggestion(guild, number)
         if suggestion is None:
             raise NotFound(
-                _("There is no suggestion #{number} in this server.").format(number=number)
+                _("There is nothing numbered #{number} in this server's review queue.").format(
+                    number=number
+                )
             )
         if suggestion.status is not SuggestionStatus.PENDING:
             who = suggestion.reviewer.name if suggestion.reviewer else "someone"
@@ -107,7 +111,7 @@ class ReviewService(EntryServiceBase):
             )
         return suggestion
 
-    def _decided(
+    def decided(
         self, suggestion: Suggestion, status: SuggestionStatus, reviewer: Actor, reason: str
     ) -> Suggestion:
         return suggestion.model_copy(
@@ -123,7 +127,7 @@ class ReviewService(EntryServiceBase):
         """The suggestion becomes a server entry (its author credited); ``Conflict`` when
         another moderator decided it first."""
         guild = await self.permissions.require_moderator(member, N_("approve suggestions"))
-        suggestion = await self._pending(guild, number)
+        suggestion = await self.pending(guild, number)
         model = MODEL_BY_KIND[suggestion.kind]
         person = Person.model_validate(suggestion.new_person) if suggestion.new_person else None
         if person is not None and await self.store.get(Kind.PERSON, person.slug, guild):
@@ -134,7 +138,7 @@ class ReviewService(EntryServiceBase):
             assert isinstance(entry, Fact | Quote)
             return Built(entry, person)
 
-        decided = self._decided(suggestion, SuggestionStatus.APPROVED, member.actor, "")
+        decided = self.decided(suggestion, SuggestionStatus.APPROVED, member.actor, "")
         for _attempt in range(5):
             try:
                 saved = await self.create(
@@ -149,7 +153,7 @@ class ReviewService(EntryServiceBase):
                     decided=lambda key: decided.model_copy(update={"entry_key": key}),
                 )
             except Conflict:
-                suggestion = await self._pending(guild, number)  # re-raises if decided
+                suggestion = await self.pending(guild, number)  # re-raises if decided
                 continue  # the key was taken meanwhile
             return Decided(decided.model_copy(update={"entry_key": saved.ref.key}), saved)
         raise Conflict(N_("Other moderators keep adding entries right now; try again."))
@@ -157,12 +161,12 @@ class ReviewService(EntryServiceBase):
     async def reject(self, member: Member, number: int, reason: str) -> Decided:
         guild = await self.permissions.require_moderator(member, N_("reject suggestions"))
         why = reason_text(reason, required=True)
-        suggestion = await self._pending(guild, number)
-        decided = self._decided(suggestion, SuggestionStatus.REJECTED, member.actor, why)
+        suggestion = await self.pending(guild, number)
+        decided = self.decided(suggestion, SuggestionStatus.REJECTED, member.actor, why)
         audit = self.audit(guild, member.actor, "reject", detail=f"suggestion #{number}: {why}")
         try:
             await self.mods.commit(EntryChange(audit=(audit,), decided=decided))
         except Conflict:
-            await self._pending(guild, number)  # says who decided it
+            await self.pending(guild, number)  # says who decided it
             raise
         return Decided(decided, None)

@@ -68,9 +68,11 @@ class VersionedModeration:
         finally:
             await self.cache.changed(guild_id)
 
-    async def hide(self, entry: HiddenEntry, audit: AuditRecord) -> None:
+    async def hide(
+        self, entry: HiddenEntry, audit: AuditRecord, *, decided: Suggestion | None = None
+    ) -> None:
         try:
-            await self.inner.hide(entry, audit)
+            await self.inner.hide(entry, audit, decided=decided)
         finally:
             await self.cache.changed(entry.guild_id)
 
@@ -141,6 +143,9 @@ class VersionedModeration:
         self, guild_id: int, user_id: int, since: datetime
     ) -> builtins.list[datetime]:
         return await self.inner.suggestion_times(guild_id, user_id, since)
+
+    async def curated_reports(self, *, limit: int = 500) -> builtins.list[Suggestion]:
+        return await self.inner.curated_reports(limit=limit)
 
     async def audit_log(
         self,

@@ -219,8 +219,12 @@ class SqlModerationStore:
             )
         return [hidden_of(row) for row in rows]
 
-    async def hide(self, entry: HiddenEntry, audit: AuditRecord) -> None:
+    async def hide(
+        self, entry: HiddenEntry, audit: AuditRecord, *, decided: Suggestion | None = None
+    ) -> None:
         async with self._db.write() as conn:
+            if decided is not None:
+                await self._decide(conn, decided)
             added = await conn.execute(
                 _insert("hidden_entries", HIDDEN_COLUMNS) + " ON CONFLICT DO NOTHING",
                 *hidden_params(entry, self._db.stamp),
@@ -322,6 +326,15 @@ class SqlModerationStore:
                 self._db.stamp(since),
             )
         return [moment_of(at) for (at,) in rows]
+
+    async def curated_reports(self, *, limit: int = 500) -> builtins.list[Suggestion]:
+        async with self._db.read() as conn:  # ``curated``: 0/1 on SQLite, a boolean elsewhere
+            rows = await conn.fetch(
+                f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE curated "
+                "ORDER BY at DESC, guild_id, number DESC LIMIT $1",
+                limit,
+            )
+        return [suggestion_of(row) for row in rows]
 
     # -- the audit log -----------------------------------------------------------------------
 

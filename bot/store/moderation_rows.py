@@ -48,7 +48,7 @@ VERSION_COLUMNS = (
 HIDDEN_COLUMNS = "guild_id, kind, key, actor_id, actor_name, reason, at"
 SUGGESTION_COLUMNS = (
     "guild_id, number, kind, data, new_person, author_id, author_name, at, duplicate_of, "
-    "status, reviewer_id, reviewer_name, decided_at, reason, entry_key"
+    "status, reviewer_id, reviewer_name, decided_at, reason, entry_key, corrects, curated"
 )
 AUDIT_COLUMNS = "guild_id, at, actor_id, actor_name, action, kind, key, version, detail"
 
@@ -134,12 +134,15 @@ def suggestion_params(s: Suggestion, stamp: Stamp) -> tuple[Any, ...]:
         stamp(s.decided_at) if s.decided_at else None,
         s.reason,
         s.entry_key,
+        s.corrects,
+        s.curated,
     )
 
 
 def suggestion_of(row: Row) -> Suggestion:
     guild, number, kind, data, new_person, author_id, author_name, at = row[:8]
-    duplicate_of, status, reviewer_id, reviewer_name, decided_at, reason, entry_key = row[8:]
+    duplicate_of, status, reviewer_id, reviewer_name, decided_at, reason, entry_key = row[8:15]
+    corrects, curated = row[15:17]
     return Suggestion(
         guild_id=guild,
         number=number,
@@ -154,6 +157,8 @@ def suggestion_of(row: Row) -> Suggestion:
         decided_at=moment_of(decided_at) if decided_at else None,
         reason=reason,
         entry_key=entry_key,
+        corrects=corrects,
+        curated=bool(curated),
     )
 
 

@@ -323,9 +323,27 @@ def _fill_modal(components: list[JSON], values: dict[str, Any], counter: list[in
                 raise InvocationError(f"{custom_id!r}: length {len(value)} outside [{low}, {high}]")
             out.append({"type": 4, "id": cid, "custom_id": custom_id, "value": value})
         elif "custom_id" in comp:
-            chosen = values.pop(comp["custom_id"], [])
+            default = [o["value"] for o in comp.get("options", []) if o.get("default")]
+            chosen = values.pop(comp["custom_id"], default)
             chosen = list(chosen) if isinstance(chosen, list | tuple) else [chosen]
+            _check_select(comp, [str(v) for v in chosen])
             out.append({"type": kind, "id": cid, "custom_id": comp["custom_id"], "values": chosen})
         else:
             out.append({"type": kind, "id": cid})
     return out
+
+
+def _check_select(comp: JSON, chosen: list[str]) -> None:
+    """What Discord's client lets a user pick in a modal's select menu: between ``min_values``
+    and ``max_values`` options (none only when it is not required), each one it offers."""
+    custom_id = comp["custom_id"]
+    if not chosen and comp.get("required", True):
+        raise InvocationError(f"select {custom_id!r} is required")
+    low, high = comp.get("min_values", 1), comp.get("max_values", 1)
+    if chosen and not low <= len(chosen) <= high:
+        raise InvocationError(f"select {custom_id!r}: {len(chosen)} values outside [{low}, {high}]")
+    if comp["type"] == 3:  # a string select offers its options; the others resolve ids
+        offered = {o["value"] for o in comp.get("options", [])}
+        strays = [v for v in chosen if v not in offered]
+        if strays:
+            raise InvocationError(f"select {custom_id!r} offers no {strays}")

@@ -26,6 +26,7 @@ from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.locale import CatalogueTranslator, bind_interaction_language
 from bot.adapters.discord.observe import bind_interaction_logs
+from bot.adapters.discord.report_views import ReportButton
 from bot.adapters.discord.respond import NO_PINGS
 from bot.adapters.discord.review_views import ReviewButton
 from bot.adapters.discord.stats_cog import StatsCog
@@ -97,7 +98,7 @@ class FactBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogueTranslator())  # Russian and Chinese commands
-        self.add_dynamic_items(AnswerButton, SectionMenu)  # answers' buttons, by custom id
+        self.add_dynamic_items(AnswerButton, SectionMenu, ReportButton)  # by custom id
         await self.add_cog(FactsCog(self.app.facts))
         await self.add_cog(FindSourcesCog(self, self.app.finder))
         await self.add_cog(TimelineCog(self.app.timeline))

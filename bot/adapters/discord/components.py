@@ -11,6 +11,7 @@ import discord
 
 from bot.adapters.discord.installs import scope
 from bot.adapters.discord.observe import InteractionObserver
+from bot.adapters.discord.report_views import ReportButton
 from bot.adapters.discord.respond import NO_PINGS, edit_reply, send_reply
 from bot.adapters.discord.views import NOT_YOURS
 from bot.core.i18n import _
@@ -20,8 +21,8 @@ from bot.core.render.state import CUSTOM_ID_TEMPLATE, NAV_ACTIONS, ViewState, pa
 
 __all__ = ["AnswerButton", "SectionMenu", "view_of"]
 
-_BUTTONS = CUSTOM_ID_TEMPLATE.replace("[fpnlsx]", "[fpnlx]", 1)
-_MENU = CUSTOM_ID_TEMPLATE.replace("[fpnlsx]", "s", 1)
+_BUTTONS = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "[fpnlx]", 1)
+_MENU = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "s", 1)
 
 
 async def _owner_only(interaction: discord.Interaction[Any], state: ViewState) -> bool:
@@ -139,5 +140,6 @@ def view_of(components: list[dict[str, Any]]) -> discord.ui.View | None:
                     disabled=spec.get("disabled", False),
                     row=row,
                 )
-                view.add_item(AnswerButton(button, state))
+                kind = ReportButton if state.action == "r" else AnswerButton
+                view.add_item(kind(button, state))
     return view

@@ -176,13 +176,15 @@ class EntryCog(commands.Cog):
 
     # -- review / export ---------------------------------------------------------------------
 
-    @entry.command(name="review", description="Approve or reject members' suggestions")
+    @entry.command(
+        name="review", description="Approve or reject members' suggestions and error reports"
+    )
     async def review(self, interaction: discord.Interaction[Any]) -> None:
         member = member_of(interaction)
         card = await self.moderation.review.card(member)
         if card is None:
             await interaction.response.send_message(
-                _("No suggestions are waiting for review."),
+                _("No suggestions or error reports are waiting for review."),
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )

@@ -14,7 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.discord.entry_views import VIEW_TIMEOUT
 from bot.adapters.discord.installs import everywhere, scope
+from bot.adapters.discord.report_views import PageReportButton
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.findsources import SourceFinder
 from bot.core.i18n import _
@@ -94,4 +96,8 @@ class FindSourcesCog(commands.Cog):
         # One page (the usual case: five matches at most) gets Post; a longer answer keeps its
         # Previous/Next buttons instead, since a post would show its first page only.
         view = _post_view() if answer.hits and len(reply.pages) == 1 else None
+        refs = reply.sections[0].refs[0] if reply.sections and reply.sections[0].refs else []
+        if view is not None and refs:  # Report an error: the entries live in the view
+            view.timeout = VIEW_TIMEOUT
+            view.add_item(PageReportButton(refs))
         await send_reply(interaction, reply, view=view)

@@ -138,6 +138,7 @@ _SELECTS = {3, 5, 6, 7, 8}  # string, user, role, mentionable and channel select
 _ANSWER_ACTIONS = {
     "x": "excerpts",
     "s": "section",
+    "r": "report",
     **dict.fromkeys("fpnl", "page"),  # first, previous, next, last
 }
 

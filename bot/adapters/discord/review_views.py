@@ -18,13 +18,22 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.deadline import Overdue, answer_in_time
-from bot.adapters.discord.entry_views import VIEW_TIMEOUT, on_error, refuse_elsewhere
+from bot.adapters.discord.entry_views import (
+    VIEW_TIMEOUT,
+    EntryForm,
+    FormSpec,
+    on_error,
+    refuse_elsewhere,
+)
 from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import NO_PINGS, to_embeds
+from bot.core.corrections import CorrectionEdit
+from bot.core.drafts import Draft
 from bot.core.errors import OVERDUE, Unavailable
 from bot.core.i18n import N_, _
 from bot.core.moderation import Moderation
 from bot.core.moderation_answers import Decided, ReviewCard
+from bot.core.permissions import Member
 from bot.core.render import Reply
 from bot.core.render.moderation import render_decided, render_notice, render_review
 
@@ -119,8 +128,14 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEM
         moderation = moderation_of(interaction)
         member = member_of(interaction)
         if self.action == "approve":
-            decided = await moderation.review.approve(member, self.number)
-            await show_decided(interaction, moderation, self.index, decided)
+            result = await moderation.corrections.approve(member, self.number)
+            if isinstance(result, CorrectionEdit):  # a server entry: the moderator corrects it
+                spec = correction_spec(interaction, result)
+                await interaction.response.send_modal(
+                    EntryForm(spec, result.form.draft, member.user_id)
+                )
+                return
+            await show_decided(interaction, moderation, self.index, result)
         elif self.action == "reject":
             await moderation.permissions.require_moderator(member, "reject suggestions")
             form = RejectForm(self.guild_id, self.number, self.index, interaction.user.id)
@@ -131,13 +146,32 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEM
             await show(interaction, card)
 
 
+def correction_spec(interaction: discord.Interaction[Any], edit: CorrectionEdit) -> FormSpec:
+    """The edit form approving correction ``edit``: saving it writes the entry's next version
+    and approves the correction together, then tells the reporter."""
+    number, ref, version = edit.correction.number, edit.form.ref, edit.form.version
+    moderation = moderation_of(interaction)
+
+    async def save(member: Member, draft: Draft, confirm: bool) -> Reply:
+        decided = await moderation.corrections.apply(
+            member, number, version, draft, confirm=confirm
+        )
+        return render_decided(decided, notified=await notify(interaction, decided))
+
+    assert interaction.guild_id is not None  # refuse_elsewhere let only a server through
+    title = f"Correct {ref.key} (report #{number})"
+    return FormSpec(title, ref.kind, save, interaction.guild_id, ref)
+
+
 async def show(
     interaction: discord.Interaction[Any], card: ReviewCard | None, decided: Reply | None = None
 ) -> None:
     """Turn the message to ``card`` (or say the queue is empty), after ``decided`` if any."""
     embeds = to_embeds(decided.pages[0]) if decided else []
     if card is None:
-        embeds += [discord.Embed(description="No suggestions are waiting for review.")]
+        embeds += [
+            discord.Embed(description="No suggestions or error reports are waiting for review.")
+        ]
         await interaction.response.edit_message(embeds=embeds, view=None, allowed_mentions=NO_PINGS)
         return
     assert interaction.guild_id is not None  # refuse_elsewhere let only a server through
@@ -186,7 +220,7 @@ class RejectForm(discord.ui.Modal):
 
     def __init__(self, guild_id: int, number: int, index: int, owner_id: int) -> None:
         super().__init__(
-            title=_("Reject suggestion #{number}").format(number=number)[:45],
+            title=_("Reject #{number} of the review queue").format(number=number)[:45],
             custom_id=f"review:reason:{guild_id}:{number}:{uuid.uuid4().hex[:8]}",
             timeout=VIEW_TIMEOUT,
         )

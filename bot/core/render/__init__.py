@@ -27,6 +27,7 @@ __all__ = [
     "PAGER_PREVIOUS",
     "Reply",
     "embed_length",
+    "page_refs",
     "render",
     "render_apology",
     "render_error",
@@ -95,3 +96,15 @@ def render_page_excerpts(answer: object, section: str, page: int) -> Reply:
     sources = getattr(answer, "sources", {})
     color = current.pages[page]["embeds"][0].get("color", 0)
     return render_excerpts(title, current.excerpts[page], sources, color)
+
+
+def page_refs(answer: object, section: str, page: int) -> list[tuple[str, str, str]]:
+    """The facts and quotes ``page`` of ``section`` of ``answer``'s reply shows, each once, as
+    (kind, key, text): the entries "Report an error" offers."""
+    reply = render(answer)
+    if not reply.sections:
+        return []
+    current = reply.sections[reply.section_index(section)]
+    if not current.refs:
+        return []
+    return current.refs[max(0, min(page, len(current.refs) - 1))]

@@ -46,7 +46,7 @@ def _added(entry: Fact | Quote) -> str:
 
 def fact_entry(fact: Fact) -> Entry:
     ids, excerpts = _cites(fact.citations)
-    return Entry(inert(fact.text), ids, excerpts, tail=_added(fact).strip())
+    return Entry(inert(fact.text), ids, excerpts, tail=_added(fact).strip(), ref=("fact", fact.id))
 
 
 def quote_entry(
@@ -71,11 +71,13 @@ def quote_entry(
         if quote.form:
             parts.append(quote.form)
         tail = "— " + inert(", ".join(p for p in parts if p)) + _added(quote)
-        return Entry(inert(quote.text), ids, excerpts, tail=tail, quote=True)
+        return Entry(
+            inert(quote.text), ids, excerpts, tail=tail, quote=True, ref=("quote", quote.id)
+        )
     lead = f"{quote.lead} " if quote.lead else ""
     tail = ("— " + inert(", ".join(p for p in parts if p)) if parts else "") + _added(quote)
     text = inert(lead) + "…" * (not lead and quote.text[:1].islower()) + inert(quote.text)
-    return Entry(text, ids, excerpts, tail=tail.strip(), group=_(REPORTED))
+    return Entry(text, ids, excerpts, tail=tail.strip(), group=_(REPORTED), ref=("quote", quote.id))
 
 
 def highlight_entries(summit: Summit) -> list[Entry]:
@@ -130,6 +132,7 @@ def one_each(entries: Sequence[Entry]) -> list[Entry]:
                     earlier.tail,
                     earlier.group,
                     earlier.quote,
+                    earlier.ref or entry.ref,
                 )
                 break
         else:

@@ -22,6 +22,11 @@ from bot.core.moderation_answers import (
 from bot.core.records import AuditRecord, EntryVersion, Suggestion
 from bot.core.render import render_error
 from bot.core.render.answers import ERROR_RED, QUOTE_GOLD, SCO_BLUE
+from bot.core.render.corrections import (
+    render_correction_card,
+    render_correction_decided,
+    render_correction_notice,
+)
 from bot.core.render.embeds import (
     ALLOWED_MENTIONS_NONE,
     LIMITS,
@@ -223,6 +228,8 @@ def _suggestion_body(s: Suggestion) -> tuple[str, str]:
 
 def render_review(card: ReviewCard) -> Reply:
     s = card.suggestion
+    if s.is_correction:
+        return render_correction_card(card)
     body, cited = _suggestion_body(s)
     desc = _(
         "Suggestion #{number} ({index} of {total} waiting), a {kind} by {who}, {when} UTC."
@@ -244,6 +251,8 @@ def render_review(card: ReviewCard) -> Reply:
 
 def render_decided(decided: Decided, *, notified: bool | None = None) -> Reply:
     s = decided.suggestion
+    if s.is_correction:
+        return render_correction_decided(decided, notified=notified)
     if decided.saved is not None:
         desc = _("Suggestion #{number} approved: it is entry `{key}` now.").format(
             number=s.number, key=decided.saved.ref.key
@@ -264,6 +273,8 @@ def render_decided(decided: Decided, *, notified: bool | None = None) -> Reply:
 def render_notice(decided: Decided, server: str) -> Reply:
     """The direct message telling a suggester the outcome."""
     s = decided.suggestion
+    if s.is_correction:
+        return render_correction_notice(decided, server)
     if decided.saved is not None:
         text = _(
             "Your suggestion #{number} in {server} was approved: it is entry `{key}` now. "

@@ -7,6 +7,7 @@ source the page cites once. "Page 2/5 · 14 facts" stands once, in the footer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from bot.core.render.state import SectionPages
 
 __all__ = ["PAGE_BUDGET", "Entry", "Section", "build_reply", "render_excerpts"]
 
+_ESCAPED = re.compile(r"\\(.)")  # inert()'s markdown escapes
 # Title, description, fields, author and footer of a page's embeds: one phone screen.
 PAGE_BUDGET = 1200
 _FOOTER_ROOM = len("Page 99/99 · ")
@@ -36,7 +38,8 @@ _FOOTER_ROOM = len("Page 99/99 · ")
 @dataclass(frozen=True)
 class Entry:
     """One item: its text (markdown-safe), the sources it cites, the verbatim excerpts behind
-    it, an attribution line under it, and the group heading it stands under."""
+    it, an attribution line under it, the group heading it stands under, and the stored entry
+    it shows (``ref``: kind and key, for facts and quotes: what "Report an error" offers)."""
 
     text: str
     cites: tuple[str, ...] = ()
@@ -44,6 +47,7 @@ class Entry:
     tail: str = ""
     group: str = ""
     quote: bool = False  # shown as a block quote
+    ref: tuple[str, str] | None = None
 
     def shown(self, numbers: dict[str, int], room: int | None = None, tail: bool = True) -> str:
         marks = " ".join(mark(numbers[s]) for s in dict.fromkeys(self.cites))
@@ -154,6 +158,7 @@ def _section_pages(
     counted = plural(total, section.noun) if section.noun else ""
     messages: list[dict[str, Any]] = []
     excerpts: list[list[tuple[str, str]]] = []
+    refs: list[list[tuple[str, str, str]]] = []
     for number, page in enumerate(laid, start=1):
         if len(laid) > 1:
             page_of = _("Page {number}/{count}").format(number=number, count=len(laid))
@@ -170,7 +175,19 @@ def _section_pages(
             {"content": None, "embeds": [embed], "allowed_mentions": ALLOWED_MENTIONS_NONE}
         )
         excerpts.append(list(dict.fromkeys(x for e in page.entries for x in e.excerpts)))
-    return SectionPages(section.key, section.label, messages, excerpts)
+        refs.append(_refs(page.entries))
+    return SectionPages(section.key, section.label, messages, excerpts, refs)
+
+
+def _refs(entries: Sequence[Entry]) -> list[tuple[str, str, str]]:
+    """The stored entries a page shows, each once: (kind, key, its text as plain words)."""
+    found: dict[tuple[str, str], str] = {}
+    for entry in entries:
+        if entry.ref is not None and entry.ref not in found:
+            found[entry.ref] = " ".join(
+                _ESCAPED.sub(r"\1", entry.text).replace("\u200b", "").split()
+            )
+    return [(kind, key, text) for (kind, key), text in found.items()]
 
 
 def build_reply(

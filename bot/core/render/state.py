@@ -3,8 +3,8 @@ components, so buttons and menus work after a restart and after any time.
 
 ``sco:<action>:<section>:<page>:<owner>:<command>:<argument>``, at most 100 characters:
 the action (``f`` first, ``p`` previous, ``n`` next, ``l`` last, ``s`` section menu,
-``x`` excerpts), the section's one-letter key, the page within it (from 0), the id of the
-user who asked (0: anyone), and the ``Ask`` that re-creates the answer.
+``x`` excerpts, ``r`` report an error), the section's one-letter key, the page within it
+(from 0), the id of the user who asked (0: anyone), and the ``Ask`` that re-creates the answer.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.core.i18n import _
 __all__ = [
     "CUSTOM_ID_TEMPLATE",
     "NAV_ACTIONS",
+    "REPORT_LABEL",
     "SectionPages",
     "ViewState",
     "answer_components",
@@ -26,13 +27,16 @@ __all__ = [
 ]
 
 MAX_CUSTOM_ID = 100
+MAX_ARGUMENT = 80
 NAV_ACTIONS = "fpnl"
 CUSTOM_ID_TEMPLATE = (
-    r"sco:(?P<action>[fpnlsx]):(?P<section>[a-z]):(?P<page>\d{1,3}):(?P<owner>\d{1,20}):"
-    r"(?P<command>[a-z]{1,8}):(?P<argument>[^:]{0,80})"
+    r"sco:(?P<action>[fpnlsxr]):(?P<section>[a-z]):(?P<page>\d{1,3}):(?P<owner>\d{1,20}):"
+    r"(?P<command>[a-z]{1,8}):(?P<argument>[^:]{0,80})"  # MAX_ARGUMENT
 )
 _PATTERN = re.compile(CUSTOM_ID_TEMPLATE)
 FIRST_LAST_FROM = 4  # First/Last buttons when a section has more than three pages
+ROW_WIDTH = 5  # buttons in one action row
+REPORT_LABEL = "Report an error"
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class ViewState:
 
     def custom_id(self) -> str:
         head = f"sco:{self.action}:{self.section}:{self.page}:{self.owner}:{self.ask.command}:"
-        room = MAX_CUSTOM_ID - len(head)
+        room = min(MAX_CUSTOM_ID - len(head), MAX_ARGUMENT)  # what the template reads back
         argument = self.ask.argument.replace(":", " ")[:room].rstrip()
         return head + argument
 
@@ -71,12 +75,15 @@ class SectionPages:
     label: str
     pages: list[dict[str, Any]]
     excerpts: list[list[tuple[str, str]]] = field(default_factory=list)
+    refs: list[list[tuple[str, str, str]]] = field(default_factory=list)  # (kind, key, text)
 
 
 def answer_components(
     sections: list[SectionPages], section: int, page: int, owner: int, ask: Ask
 ) -> list[dict[str, Any]]:
-    """The section menu, the page buttons and the Excerpts button for one page."""
+    """The section menu, the page buttons, and the Excerpts and Report an error buttons for
+    one page (Report an error where the page shows facts or quotes; on a row of its own when
+    the page buttons fill theirs)."""
     rows: list[dict[str, Any]] = []
     current = sections[section]
     if len(sections) > 1:
@@ -125,6 +132,19 @@ def answer_components(
                 "custom_id": ViewState("x", current.key, page, 0, ask).custom_id(),
             }
         )
-    if buttons:
-        rows.append({"type": 1, "components": buttons})
+    report: list[dict[str, Any]] = []
+    if page < len(current.refs) and current.refs[page]:
+        report.append(
+            {
+                "type": 2,
+                "style": 2,
+                "label": REPORT_LABEL,
+                "custom_id": ViewState("r", current.key, page, 0, ask).custom_id(),
+            }
+        )
+    if len(buttons) + len(report) <= ROW_WIDTH:
+        buttons, report = buttons + report, []
+    for row in (buttons, report):
+        if row:
+            rows.append({"type": 1, "components": row})
     return rows
