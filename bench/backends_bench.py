@@ -25,7 +25,7 @@ from bench.store_bench import fresh_store, generated_facts, service_calls, settl
 from bot.core.documents import to_document
 from bot.core.models import Citation, Document, Fact
 from bot.core.ports import Store
-from bot.core.services import FactService
+from bot.core.reading.service import FactService
 from bot.store import open_store
 from bot.store.curated import load_catalog
 

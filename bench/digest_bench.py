@@ -32,13 +32,20 @@ from datetime import time as clock_time
 from typing import Any
 
 from bench.store_bench import fresh_store, generated_facts, settle
-from bot.core.digest import DueQueue, PostRecord, Schedule, Subscription, due_time, timezone_names
-from bot.core.digest_service import DigestService
+from bot.core.digest._rotation import RotationIndex, rotation_order
+from bot.core.digest.plan import (
+    DueQueue,
+    PostRecord,
+    Schedule,
+    Subscription,
+    due_time,
+    timezone_names,
+)
+from bot.core.digest.service import DigestService
 from bot.core.documents import to_document
 from bot.core.models import Kind
 from bot.core.permissions import Permissions
 from bot.core.ports import DigestStore
-from bot.core.rotation import RotationIndex, rotation_order
 from bot.store import digest_store, moderation_store
 from bot.store.curated import load_catalog
 

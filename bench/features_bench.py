@@ -21,10 +21,10 @@ from typing import Any
 
 from bench.store_bench import fresh_store, settle, timed
 from bot.core.dataset import checksum
-from bot.core.findsources import SourceFinder
 from bot.core.ports import Store
-from bot.core.services import FactService
-from bot.core.timeline import TimelineService
+from bot.core.reading.findsources import SourceFinder
+from bot.core.reading.service import FactService
+from bot.core.reading.timeline import TimelineService
 from bot.store.curated import DEFAULT_DATA_DIR, load_catalog
 from bot.store.dataset import dataset_of, stored_documents
 
@@ -82,7 +82,7 @@ async def main(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         await timeline.picture(await timeline.timeline())
         cached = (time.perf_counter() - start) * 1000
-        from bot.core.timeline_chart import draw_timeline  # loaded by the first picture
+        from bot.core.reading._timeline_chart import draw_timeline  # loaded by the first picture
 
         start = time.perf_counter()
         await asyncio.to_thread(draw_timeline, answer)

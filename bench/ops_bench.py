@@ -27,7 +27,7 @@ from bot.adapters.discord.client import FactBot
 from bot.app import build_app
 from bot.core.cooldown import Cooldowns
 from bot.core.observe import NO_METRICS
-from bot.core.usage import Tally, Usage
+from bot.core.usage.service import Tally, Usage
 from bot.settings import Settings
 from tests.fakeclock import FakeClock
 from tests.fakediscord import FakeDiscord

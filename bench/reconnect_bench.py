@@ -4,7 +4,7 @@
 
 Each trial starts the bot against the loopback fake Discord, drops the gateway and refuses
 every connection (503) for ``--outage`` seconds, brings it back and times the bot's return.
-``--library-backoff``: discord.py's own backoff, as before ``bot.adapters.discord.reconnect``.
+``--library-backoff``: discord.py's own backoff, as before ``bot.adapters.discord.ops.reconnect``.
 Prints one line per trial and a summary; asserts nothing.
 """
 

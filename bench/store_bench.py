@@ -32,7 +32,7 @@ from typing import Any
 from bot.core.documents import to_document
 from bot.core.models import Citation, Fact
 from bot.core.ports import Store
-from bot.core.services import Completion, FactService
+from bot.core.reading.service import Completion, FactService
 from bot.store import open_store, sqlite_path
 from bot.store.curated import Catalog, load_catalog
 

@@ -223,7 +223,7 @@ async def _store_import(settings: Settings, path: Path) -> int:
 
 
 async def _store_gaps(settings: Settings, days: int, limit: int) -> int:
-    from bot.core.usage import GAP_KINDS
+    from bot.core.usage.service import GAP_KINDS
 
     async with build_app(settings) as app:
         found = await app.usage.gaps(days=max(1, min(days, 90)), limit=max(1, limit))
@@ -237,7 +237,7 @@ async def _store_gaps(settings: Settings, days: int, limit: int) -> int:
 
 
 async def _store_reports(settings: Settings, limit: int) -> int:
-    from bot.core.render.corrections import render_reports
+    from bot.core.moderation.render_corrections import render_reports
 
     async with build_app(settings) as app:
         found = await app.moderation.corrections.curated_reports(limit=max(1, limit))

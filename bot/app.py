@@ -14,14 +14,14 @@ from typing import cast
 from bot.core.answer_cache import Arguments, cached_class
 from bot.core.clock import SystemClock
 from bot.core.dataset import DatasetVersion
-from bot.core.digest_service import DigestService
-from bot.core.findsources import SourceFinder
-from bot.core.moderation import Moderation
+from bot.core.digest.service import DigestService
+from bot.core.moderation.service import Moderation
 from bot.core.observe import NO_METRICS, Metrics, time_calls
 from bot.core.ports import Clock, Store, SyncReport, UsageStore
-from bot.core.services import FactService
-from bot.core.timeline import TimelineService
-from bot.core.usage import CountedFacts, Usage
+from bot.core.reading.findsources import SourceFinder
+from bot.core.reading.service import FactService
+from bot.core.reading.timeline import TimelineService
+from bot.core.usage.service import CountedFacts, Usage
 from bot.settings import Settings
 from bot.store import (
     CachedStore,

@@ -11,7 +11,8 @@ Tiers (markers registered in pyproject.toml; select with ``-m unit``, ``-m backe
 ``-m e2e``): every test gets exactly one, from where it lives or what it uses
 (``pytest_collection_modifyitems``), so a new test is sorted without being told:
 
-* ``e2e``: drives the bot through the fake Discord (``tests/adapters/``, or its module uses
+* ``e2e``: drives the bot through the fake Discord (``tests/adapters/discord/``,
+  ``tests/adapters/http/``, or its module uses
   ``tests.fakediscord``);
 * ``backend_contract``: runs on a real store backend (``tests/store/``, the ``backend``,
   ``store``, ``curated_store`` or ``postgres_url`` fixtures, the ``postgres`` marker, or a
@@ -75,18 +76,25 @@ _postgres_probe: dict[str, str | None] = {}
 # -- tiers ----------------------------------------------------------------------------------
 
 TIERS = ("unit", "backend_contract", "e2e")
-_TIER_BY_FOLDER = {"adapters": "e2e", "store": "backend_contract", "core": "unit"}
+# Folders whose every test is of one tier (by path under tests/); elsewhere (tests/core,
+# tests/adapters/console, ...) a test's tier comes from what it uses.
+_TIER_BY_FOLDER = {
+    ("adapters", "discord"): "e2e",
+    ("adapters", "http"): "e2e",
+    ("store",): "backend_contract",
+}
 _STORE_FIXTURES = {"backend", "store", "curated_store", "postgres_url"}
 _STORE_OPENERS = {"open_store", "backend_url", "postgres_schema_url", "build_app"}
 
 
 def _tier(item: pytest.Item) -> str:
     try:
-        folder = item.path.resolve().relative_to(TESTS).parts[0]
-    except (ValueError, IndexError):
-        folder = ""
-    if folder in _TIER_BY_FOLDER:
-        return _TIER_BY_FOLDER[folder]
+        parts = item.path.resolve().relative_to(TESTS).parts
+    except ValueError:
+        parts = ()
+    for folder, tier in _TIER_BY_FOLDER.items():
+        if parts[: len(folder)] == folder:
+            return tier
     module = getattr(item, "module", None)
     names = vars(module) if module is not None else {}
     if any(getattr(v, "__module__", "").startswith("tests.fakediscord") for v in names.values()):

@@ -22,14 +22,14 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.discord.client import FactBot
-from bot.adapters.discord.entry_views import FORM_REOPEN
+from bot.adapters.discord.moderation.entry_views import FORM_REOPEN
 from bot.app import build_app
 from bot.settings import Settings
 from bot.store import open_cached_store
+from tests.adapters.discord.test_faults_e2e import FACT, text_of
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.reply import Reply
 from tests.pgcluster import private_cluster
-from tests.test_faults_e2e import FACT, text_of
 
 OTHER = {**FACT, "text": "Zebra council met again in 2025."}
 
@@ -105,7 +105,8 @@ def tiny_filesystem(megabytes: int) -> Iterator[Path]:
     mounted = os.geteuid() == 0 and subprocess.run(command, capture_output=True).returncode == 0
     try:
         if not mounted:
-            # tests/test_faults_database.py still makes the write fail as SQLite says it.
+            # tests/adapters/discord/test_faults_database.py still makes the write fail as SQLite
+            # says it.
             pytest.skip("no tmpfs to fill: mounting one needs root")
         yield folder
     finally:

@@ -20,16 +20,16 @@ import pytest
 
 from bot.adapters.discord import deadline
 from bot.adapters.discord.client import FactBot
-from bot.adapters.discord.entry_views import FORM_REOPEN
+from bot.adapters.discord.moderation.entry_views import FORM_REOPEN
 from bot.app import build_app
 from bot.core.errors import Unavailable, as_unavailable
 from bot.core.models import Document, Kind
 from bot.settings import Settings
 from bot.store import open_store
+from tests.adapters.discord.test_faults_database import postgres_frozen, sqlite_locked
+from tests.adapters.discord.test_faults_e2e import FACT, text_of
 from tests.conftest import postgres_schema_url
 from tests.fakediscord import FakeDiscord
-from tests.test_faults_database import postgres_frozen, sqlite_locked
-from tests.test_faults_e2e import FACT, text_of
 
 CURATED = [Document(kind=Kind.FACT, key="f1", data={}, title="Zebra", body="A zebra fact.")]
 

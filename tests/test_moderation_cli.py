@@ -10,8 +10,8 @@ import pytest
 
 from bot.__main__ import main
 from bot.app import build_app
-from bot.core.drafts import Draft
 from bot.core.models import Kind
+from bot.core.moderation.drafts import Draft
 from bot.core.permissions import MANAGE_GUILD, Member
 from bot.settings import Settings
 

@@ -167,7 +167,7 @@ class GuildExport(_Record):
     usage: list[UsageCount] = Field(default_factory=list)
 
 
-# -- daily digests (the behaviour is bot.core.digest's) ------------------------------------
+# -- daily digests (the behaviour is bot.core.digest.plan's) ------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

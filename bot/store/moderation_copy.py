@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
-from bot.core.ledger import documents_of
+from bot.core.moderation.ledger import documents_of
 from bot.core.ports import ModerationStore
 from bot.core.records import GuildExport
 from bot.store import moderation_store

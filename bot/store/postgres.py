@@ -2,7 +2,7 @@
 
 What the stores do is written once (``bot.store.documents``, ``moderation``, ``digest``,
 ``usage``), so this backend answers as SQLite does, answer for answer
-(``tests/test_backends_agree.py`` holds them to it); this module holds what is PostgreSQL's
+(``tests/store/test_backends_agree.py`` holds them to it); this module holds what is PostgreSQL's
 own: the pool, transactions (REPEATABLE READ read-only for a snapshot), the per-server
 advisory lock, times and days stored as such, links and names gathered as arrays, the
 one-statement upsert of a document (its links and names in data-modifying CTEs), bulk writes

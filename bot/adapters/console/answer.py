@@ -17,10 +17,10 @@ from typing import Any, TextIO
 from bot.adapters.console.commands import help_reply, parse_command
 from bot.adapters.console.text import format_page
 from bot.core.errors import BotError, NotFound
-from bot.core.findsources import SourceFinder
+from bot.core.reading.findsources import SourceFinder
+from bot.core.reading.service import FactService
+from bot.core.reading.timeline import TimelineAnswer, TimelineService
 from bot.core.render import Reply, render, render_apology, render_error
-from bot.core.services import FactService
-from bot.core.timeline import TimelineAnswer, TimelineService
 
 __all__ = ["Console", "pictures"]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.adapters.console.commands import COMMANDS, Option
-from bot.core.services import Completion, FactService
+from bot.core.reading.service import Completion, FactService
 
 __all__ = ["Choice", "Completer", "ReadlineCompleter"]
 

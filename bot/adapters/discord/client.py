@@ -13,25 +13,26 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.adapters.discord import reconnect, transport
+from bot.adapters.discord import transport
 from bot.adapters.discord.components import AnswerButton, SectionMenu
-from bot.adapters.discord.config_cog import ConfigCog
-from bot.adapters.discord.digest_cog import DigestCog
-from bot.adapters.discord.digest_scheduler import DigestScheduler
-from bot.adapters.discord.entry_cog import EntryCog
+from bot.adapters.discord.digest.cog import DigestCog
+from bot.adapters.discord.digest.scheduler import DigestScheduler
 from bot.adapters.discord.expiry import ExpiryGuard
-from bot.adapters.discord.facts_cog import FactsCog
-from bot.adapters.discord.findsources_cog import FindSourcesCog
-from bot.adapters.discord.health import check_health, count_gateway_events
 from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.locale import CatalogueTranslator, bind_interaction_language
-from bot.adapters.discord.observe import bind_interaction_logs
-from bot.adapters.discord.report_views import ReportButton
+from bot.adapters.discord.moderation.config_cog import ConfigCog
+from bot.adapters.discord.moderation.entry_cog import EntryCog
+from bot.adapters.discord.moderation.report_views import ReportButton
+from bot.adapters.discord.moderation.review_views import ReviewButton
+from bot.adapters.discord.ops import reconnect
+from bot.adapters.discord.ops.health import check_health, count_gateway_events
+from bot.adapters.discord.ops.observe import bind_interaction_logs
+from bot.adapters.discord.reading.facts_cog import FactsCog
+from bot.adapters.discord.reading.findsources_cog import FindSourcesCog
+from bot.adapters.discord.reading.timeline_cog import TimelineCog
 from bot.adapters.discord.respond import NO_PINGS
-from bot.adapters.discord.review_views import ReviewButton
-from bot.adapters.discord.stats_cog import StatsCog
-from bot.adapters.discord.timeline_cog import TimelineCog
 from bot.adapters.discord.tree import FactTree
+from bot.adapters.discord.usage.stats_cog import StatsCog
 from bot.adapters.http.metrics import PrometheusMetrics
 from bot.adapters.http.server import Health, MetricsServer
 from bot.app import App

@@ -10,8 +10,8 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.installs import scope
-from bot.adapters.discord.observe import InteractionObserver
-from bot.adapters.discord.report_views import ReportButton
+from bot.adapters.discord.moderation.report_views import ReportButton
+from bot.adapters.discord.ops.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, edit_reply, send_reply
 from bot.adapters.discord.views import NOT_YOURS
 from bot.core.i18n import _

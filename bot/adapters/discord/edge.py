@@ -20,9 +20,9 @@ import discord
 from discord import app_commands
 from discord.app_commands.transformers import CommandParameter
 
-from bot.core.drafts import control_problem
 from bot.core.errors import Invalid
 from bot.core.i18n import N_, _
+from bot.core.moderation.drafts import control_problem
 
 __all__ = ["focused_option", "leaf_options", "refusal"]
 

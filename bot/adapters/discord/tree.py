@@ -14,7 +14,7 @@ from bot.adapters.discord.deadline import Overdue, answer_in_time
 from bot.adapters.discord.edge import refusal
 from bot.adapters.discord.installs import scope
 from bot.adapters.discord.members import moderates
-from bot.adapters.discord.observe import InteractionObserver, typed_command_name
+from bot.adapters.discord.ops.observe import InteractionObserver, typed_command_name
 from bot.adapters.discord.respond import send_reply
 from bot.core.cooldown import Cooldowns
 from bot.core.errors import (

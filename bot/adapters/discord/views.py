@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord.observe import InteractionObserver
+from bot.adapters.discord.ops.observe import InteractionObserver
 from bot.adapters.discord.payload import NO_PINGS, to_embeds
 from bot.core.i18n import N_, _
 from bot.core.observe import Outcome

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from functools import singledispatch
 from typing import Any
 
-from bot.core.answers import CountryAnswer, MembershipAnswer, QuoteAnswer, SummitAnswer
 from bot.core.dates import day, plural, sourced_dates
 from bot.core.i18n import _, name_in
 from bot.core.models import Country, CountryStatus, Person, Quote, QuoteKind, SizeClaim, Summit
+from bot.core.reading.answers import CountryAnswer, MembershipAnswer, QuoteAnswer, SummitAnswer
 from bot.core.render.embeds import Reply, inert
 from bot.core.render.items import (
     REPORTED,

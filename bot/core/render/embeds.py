@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.answers import Ask
 from bot.core.dates import day, plural
 from bot.core.i18n import _
 from bot.core.labels import source_label
 from bot.core.models import Citation, Provenance, Source, is_url
+from bot.core.reading.answers import Ask
 from bot.core.render.state import SectionPages, answer_components
 
 __all__ = [

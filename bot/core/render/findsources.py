@@ -4,8 +4,8 @@ whoever asked."""
 
 from __future__ import annotations
 
-from bot.core.findsources import FindSourcesAnswer
 from bot.core.i18n import N_, _
+from bot.core.reading.findsources import FindSourcesAnswer
 from bot.core.render.answers import render
 from bot.core.render.embeds import Reply, inert, truncate
 from bot.core.render.listing import search_reply

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core.answers import (
+from bot.core.commands import COMMANDS, Access, slash_commands
+from bot.core.commands import Kind as CommandKind
+from bot.core.dates import day, plural
+from bot.core.i18n import _
+from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
+from bot.core.reading.answers import (
     AboutAnswer,
     FactAnswer,
     SearchAnswer,
@@ -13,11 +18,6 @@ from bot.core.answers import (
     SourceListAnswer,
     SummitListAnswer,
 )
-from bot.core.commands import COMMANDS, Access, slash_commands
-from bot.core.commands import Kind as CommandKind
-from bot.core.dates import day, plural
-from bot.core.i18n import _
-from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
 from bot.core.render.answers import (
     SCO_BLUE,
     country_name,

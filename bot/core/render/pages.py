@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.answers import Ask
 from bot.core.dates import plural
 from bot.core.i18n import _
 from bot.core.models import Source
+from bot.core.reading.answers import Ask
 from bot.core.render.embeds import (
     ALLOWED_MENTIONS_NONE,
     LIMITS,

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.answers import Ask
 from bot.core.i18n import _
+from bot.core.reading.answers import Ask
 
 __all__ = [
     "CUSTOM_ID_TEMPLATE",

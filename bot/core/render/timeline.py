@@ -6,9 +6,9 @@ from __future__ import annotations
 from bot.core.dates import day, plural
 from bot.core.i18n import N_, _
 from bot.core.models import Country, SizeClaim, Summit
+from bot.core.reading.timeline import TimelineAnswer
 from bot.core.render.answers import SCO_BLUE, country_name, render
 from bot.core.render.embeds import Item, Reply, cite_line, inert, paginate, truncate
-from bot.core.timeline import TimelineAnswer
 
 __all__ = ["TIMELINE_TITLE"]
 

@@ -1,0 +1,1 @@
+"""Daily digests on Discord: /digest and the scheduler that posts them."""

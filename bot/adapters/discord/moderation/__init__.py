@@ -1,0 +1,2 @@
+"""Moderation on Discord: /entry, /suggest and /config, the entry form and the review
+buttons."""

@@ -1,0 +1,1 @@
+"""Running the bot: health checks and the interaction metrics and logs."""

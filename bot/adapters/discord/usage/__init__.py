@@ -1,0 +1,1 @@
+"""Usage on Discord: /stats."""

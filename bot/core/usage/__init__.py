@@ -1,0 +1,3 @@
+"""Usage: how each server uses the bot and the questions it could not answer (``/stats``).
+
+Public: ``service``, ``render``."""

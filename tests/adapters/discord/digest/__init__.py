@@ -1,0 +1,1 @@
+"""Daily digests end to end."""

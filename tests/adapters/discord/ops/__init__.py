@@ -1,0 +1,1 @@
+"""Cooldowns, logs and metrics end to end."""

@@ -1,0 +1,1 @@
+"""The read commands end to end."""

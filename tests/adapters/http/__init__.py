@@ -1,0 +1,1 @@
+"""The health and metrics endpoints (tier e2e)."""

@@ -1,0 +1,2 @@
+"""Tests of bot/core (those on a real store backend are backend_contract by the fixtures they
+use)."""

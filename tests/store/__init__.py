@@ -1,0 +1,1 @@
+"""Tests of bot/store, on every backend (tier backend_contract)."""
