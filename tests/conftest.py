@@ -152,7 +152,12 @@ def _cached_load_catalog(data_dir: Path = curated.DEFAULT_DATA_DIR) -> curated.C
     ``_cached_to_document`` then finds them already described."""
     key = _catalog_key(data_dir)
     if key not in _catalogs:
-        _catalogs[key] = _read_catalog(data_dir)  # an error is raised, never cached
+        read = _read_catalog(data_dir)  # an error is raised, never cached
+        _catalogs[key] = read
+        for f in dataclasses.fields(read):
+            value = getattr(read, f.name)
+            if isinstance(value, list):
+                _shared.update(id(entry) for entry in value)
     read = _catalogs[key]
     return dataclasses.replace(
         read, **{f.name: copy.copy(getattr(read, f.name)) for f in dataclasses.fields(read)}
@@ -161,13 +166,16 @@ def _cached_load_catalog(data_dir: Path = curated.DEFAULT_DATA_DIR) -> curated.C
 
 _to_document = curated.to_document  # type: ignore[attr-defined]
 _described: dict[int, tuple[Any, Document]] = {}
+_shared: set[int] = set()  # the entries of the cached catalogs (kept alive by ``_catalogs``)
 
 
 def _cached_to_document(entry: Any, guild_id: int = 0) -> Document:
     """``to_document`` for the curated catalog, once per (frozen) entry object: every app a
     test builds describes the same few hundred entries for its curated load (``Document`` is
     frozen too). Keyed by identity, with the entry kept, so an id is never reused."""
-    if guild_id:
+    if guild_id or id(entry) not in _shared:
+        # Only the cached catalogs' entries: a test's own entries (a generated data folder
+        # measured for memory, say) are described afresh and not kept alive by this cache.
         return _to_document(entry, guild_id)
     cached = _described.get(id(entry))
     if cached is None or cached[0] is not entry:
