@@ -465,11 +465,13 @@ class InteractionsMixin(FakeBase):
         values: Mapping[str, Any],
         *,
         user: Any = None,
+        locale: str = "en-US",
         complete_deferred: bool = True,
         followups: int = 0,
         timeout: float | None = None,
     ) -> Reply:
-        """Fill in and submit the modal the bot opened in answer to ``opened``."""
+        """Fill in and submit the modal the bot opened in answer to ``opened``, as a user whose
+        Discord language is ``locale`` (Discord sends it with every interaction)."""
         modal = opened.modal
         if modal is None:
             raise InvocationError(f"{opened.what} did not open a modal")
@@ -490,6 +492,7 @@ class InteractionsMixin(FakeBase):
             user=u,
             guild=g,
             channel=ch,
+            locale=locale,
             message=msg,
             timeout=timeout,
         )

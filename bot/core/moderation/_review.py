@@ -104,11 +104,15 @@ class ReviewService(EntryServiceBase):
                 )
             )
         if suggestion.status is not SuggestionStatus.PENDING:
-            who = suggestion.reviewer.name if suggestion.reviewer else "someone"
-            raise Conflict(
-                f"Suggestion #{number} was {suggestion.status.value} by {who} meanwhile."
-                + (f" It is entry {suggestion.entry_key}." if suggestion.entry_key else "")
-            )
+            who = suggestion.reviewer.name if suggestion.reviewer else _("another moderator")
+            decided = (
+                _("#{number} was approved by {who} meanwhile.")
+                if suggestion.status is SuggestionStatus.APPROVED
+                else _("#{number} was rejected by {who} meanwhile.")
+            ).format(number=number, who=who)
+            if suggestion.entry_key:
+                decided += " " + _("It is entry {key}.").format(key=suggestion.entry_key)
+            raise Conflict(decided)
         return suggestion
 
     def decided(

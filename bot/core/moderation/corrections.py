@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.errors import Conflict, Invalid, NotFound, RateLimited
+from bot.core.i18n import N_, _, ngettext
 from bot.core.models import Kind
 from bot.core.moderation._entries import EntryServiceBase
 from bot.core.moderation._review import SUGGESTION_LIMIT, SUGGESTION_WINDOW, ReviewService
@@ -42,6 +43,9 @@ __all__ = [
 MIN_PROBLEM = 10
 MAX_PROBLEM = 1000
 MAX_EVIDENCE = 500
+# The form's fields, as the errors about them name them (translated where raised).
+PROBLEM_FIELD = N_("What is wrong")
+EVIDENCE_FIELD = N_("The source or excerpt")
 
 
 class EntryEditor(Protocol):
@@ -73,20 +77,30 @@ class CorrectionEdit:
 
 def report_text(text: str | None, what: str, *, low: int, high: int) -> str:
     """``text`` with its lines' spacing tidied, or ``Invalid`` saying what to fix: too short,
-    too long, or holding a control character. Line breaks are kept (a paragraph)."""
+    too long, or holding a control character. Line breaks are kept (a paragraph). ``what``
+    names the field (an ``N_()`` string, translated here)."""
     lines = [" ".join(line.split()) for line in (text or "").replace("\r\n", "\n").split("\n")]
     value = "\n".join(lines).strip()
     while "\n\n\n" in value:
         value = value.replace("\n\n\n", "\n\n")
     control = control_problem(value)
+    field = _(what)
     if control is not None:
-        raise Invalid(f"{what} {control}.")
+        raise Invalid(_("{field} {problem}.").format(field=field, problem=control))
     if len(value) < low:
         raise Invalid(
-            f"{what} is too short: say in a sentence what is wrong (at least {low} characters)."
+            _("{field} is too short: say in a sentence what is wrong (at least {count}).").format(
+                field=field, count=ngettext("%(num)s character", "%(num)s characters", low)
+            )
         )
     if len(value) > high:
-        raise Invalid(f"{what} is {len(value)} characters long; keep it under {high}.")
+        raise Invalid(
+            _("{field} is {length} long; keep it under {limit}.").format(
+                field=field,
+                length=ngettext("%(num)s character", "%(num)s characters", len(value)),
+                limit=high,
+            )
+        )
     return value
 
 
@@ -112,8 +126,8 @@ class CorrectionService(EntryServiceBase):
     ) -> Suggested:
         """Queue a correction of the fact or quote ``kind``/``key`` as this server shows it."""
         guild = self.permissions.server_of(member)
-        what = report_text(problem, "What is wrong", low=MIN_PROBLEM, high=MAX_PROBLEM)
-        source = report_text(evidence, "The source or excerpt", low=0, high=MAX_EVIDENCE)
+        what = report_text(problem, PROBLEM_FIELD, low=MIN_PROBLEM, high=MAX_PROBLEM)
+        source = report_text(evidence, EVIDENCE_FIELD, low=0, high=MAX_EVIDENCE)
         ref, text = await self._shown(guild, kind, key)
         await self.review.check_quota(member)
         at = self.clock.now()
@@ -143,23 +157,33 @@ class CorrectionService(EntryServiceBase):
         except ValueError:
             entry_kind = None
         if entry_kind not in ENTRY_KINDS:
-            raise Invalid("Only facts and quotes can be reported.", hint="e.g. `fact` or `quote`.")
+            raise Invalid(
+                N_("Only facts and quotes can be reported."), hint=N_("e.g. `fact` or `quote`.")
+            )
         assert entry_kind is not None
         key = key.strip().casefold()
         control = control_problem(key)
         doc = None if control or not key else await self.store.get(entry_kind, key, guild)
         if doc is None:
-            raise NotFound(
-                f"This server shows no {entry_kind.value} “{key[:80]}”; it may have been "
-                "retired or hidden meanwhile."
+            missing = (
+                _(
+                    "This server shows no fact “{key}”; it may have been retired or hidden "
+                    "meanwhile."
+                )
+                if entry_kind is Kind.FACT
+                else _(
+                    "This server shows no quote “{key}”; it may have been retired or hidden "
+                    "meanwhile."
+                )
             )
+            raise NotFound(missing.format(key=key[:80]))
         return EntryRef(entry_kind, doc.key, doc.guild_id == 0), str(doc.data.get("text", ""))
 
     async def approve(self, member: Member, number: int) -> Decided | CorrectionEdit:
         """Approve queue item ``number``: a suggestion as ``ReviewService.approve`` does; a
         correction of a curated entry hides it here; one of a server entry gives its edit
         form (``apply`` saves it)."""
-        guild = await self.permissions.require_moderator(member, "approve suggestions")
+        guild = await self.permissions.require_moderator(member, N_("approve suggestions"))
         pending = await self.review.pending(guild, number)
         if pending.corrects is None:
             return await self.review.approve(member, number)
@@ -195,10 +219,14 @@ class CorrectionService(EntryServiceBase):
     ) -> Decided:
         """Save the moderator's edit of the corrected server entry and approve correction
         ``number`` with it, in one transaction."""
-        guild = await self.permissions.require_moderator(member, "approve suggestions")
+        guild = await self.permissions.require_moderator(member, N_("approve suggestions"))
         pending = await self.review.pending(guild, number)
         if pending.corrects is None or pending.curated:
-            raise Invalid(f"#{number} is not a correction of one of this server's entries.")
+            raise Invalid(
+                _("#{number} is not a correction of one of this server's entries.").format(
+                    number=number
+                )
+            )
         decided = self.review.decided(
             pending, SuggestionStatus.APPROVED, member.actor, ""
         ).model_copy(update={"entry_key": pending.corrects})

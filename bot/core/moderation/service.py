@@ -190,8 +190,9 @@ class ModerationService(EntryServiceBase):
                 current = await self.mods.suggestion(guild, decided.number)
                 if current is None or current.status is not SuggestionStatus.PENDING:
                     raise Conflict(
-                        f"#{decided.number} was decided by someone else meanwhile; "
-                        "nothing was saved."
+                        _(
+                            "#{number} was decided by someone else meanwhile; nothing was saved."
+                        ).format(number=decided.number)
                     ) from None
             now = await self.mods.versions(guild, ref.kind, ref.key)
             raise self._stale(ref, now[-1], expected) from None

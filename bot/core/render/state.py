@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from bot.core.reading.answers import Ask
 
 __all__ = [
@@ -36,7 +36,7 @@ CUSTOM_ID_TEMPLATE = (
 _PATTERN = re.compile(CUSTOM_ID_TEMPLATE)
 FIRST_LAST_FROM = 4  # First/Last buttons when a section has more than three pages
 ROW_WIDTH = 5  # buttons in one action row
-REPORT_LABEL = "Report an error"
+REPORT_LABEL = N_("Report an error")  # translated where shown
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def answer_components(
             {
                 "type": 2,
                 "style": 2,
-                "label": REPORT_LABEL,
+                "label": _(REPORT_LABEL),
                 "custom_id": ViewState("r", current.key, page, 0, ask).custom_id(),
             }
         )

@@ -25,6 +25,7 @@ from bot.adapters.discord.members import member_of
 from bot.adapters.discord.moderation.entry_views import VIEW_TIMEOUT, on_error, refuse_elsewhere
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.errors import OVERDUE, NotFound, Unavailable
+from bot.core.i18n import N_, _
 from bot.core.moderation.corrections import MAX_EVIDENCE, MAX_PROBLEM, MIN_PROBLEM
 from bot.core.moderation.render_corrections import REPORT_ELSEWHERE, render_reported
 from bot.core.render import page_refs, render_error
@@ -34,6 +35,7 @@ __all__ = ["MAX_CHOICES", "PageReportButton", "ReportButton", "ReportForm", "ope
 
 _TEMPLATE = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "r", 1)
 MAX_CHOICES = 25  # options in one select menu
+_KINDS = {"fact": N_("fact"), "quote": N_("quote")}  # a select option's description
 
 
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(_TEMPLATE)):
@@ -72,7 +74,7 @@ class PageReportButton(discord.ui.Button[Any]):
 
     def __init__(self, refs: list[tuple[str, str, str]]) -> None:
         super().__init__(
-            label=REPORT_LABEL,
+            label=_(REPORT_LABEL),
             style=discord.ButtonStyle.secondary,
             custom_id=f"report:page:{uuid.uuid4().hex[:12]}",
         )
@@ -98,12 +100,12 @@ async def open_form(
         guild = scope(interaction)
         if guild is None:
             await interaction.response.send_message(
-                REPORT_ELSEWHERE, ephemeral=True, allowed_mentions=NO_PINGS
+                _(REPORT_ELSEWHERE), ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         refs = await refs_of(guild)
         if not refs:
-            problem = NotFound("That page shows no fact or quote any more, so none to report.")
+            problem = NotFound(N_("That page shows no fact or quote any more, so none to report."))
             await send_reply(interaction, render_error(problem))
             return
         await interaction.response.send_modal(
@@ -118,7 +120,7 @@ class ReportForm(discord.ui.Modal):
 
     def __init__(self, guild_id: int, refs: list[tuple[str, str, str]], owner_id: int) -> None:
         super().__init__(
-            title="Report an error",
+            title=_(REPORT_LABEL)[:45],
             custom_id=f"report:{guild_id}:{uuid.uuid4().hex[:8]}",
             timeout=VIEW_TIMEOUT,
         )
@@ -128,7 +130,7 @@ class ReportForm(discord.ui.Modal):
             discord.SelectOption(
                 label=_label(text),
                 value=f"{kind}:{key}"[:100],
-                description=f"{kind} {key}"[:100],
+                description=f"{_(_KINDS.get(kind, kind))} {key}"[:100],
                 default=len(refs) == 1,
             )
             for kind, key, text in refs
@@ -139,32 +141,32 @@ class ReportForm(discord.ui.Modal):
         self.problem: discord.ui.TextInput[ReportForm] = discord.ui.TextInput(
             custom_id="problem",
             style=discord.TextStyle.long,
-            placeholder="e.g. The summit was in 2019, not 2018; the source says so.",
+            placeholder=_("e.g. The summit was in 2019, not 2018; the source says so.")[:100],
             min_length=MIN_PROBLEM,
             max_length=MAX_PROBLEM,
         )
         self.evidence: discord.ui.TextInput[ReportForm] = discord.ui.TextInput(
             custom_id="evidence",
             style=discord.TextStyle.long,
-            placeholder="https://… or the source's own words",
+            placeholder=_("https://… or the source's own words")[:100],
             required=False,
             max_length=MAX_EVIDENCE,
         )
-        self.add_item(discord.ui.Label(text="Which entry is wrong?", component=self.entry))
-        self.add_item(discord.ui.Label(text="What is wrong?", component=self.problem))
+        self.add_item(discord.ui.Label(text=_("Which entry is wrong?")[:45], component=self.entry))
+        self.add_item(discord.ui.Label(text=_("What is wrong?")[:45], component=self.problem))
         self.add_item(
             discord.ui.Label(
-                text="Source link or excerpt (optional)",
-                description="Where the right information can be read",
+                text=_("Source link or excerpt (optional)")[:45],
+                description=_("Where the right information can be read")[:100],
                 component=self.evidence,
             )
         )
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, "form")
+        return await refuse_elsewhere(interaction, self.guild_id, self.owner_id, N_("form"))
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        kind, _, key = (self.entry.values[0] if self.entry.values else ":").partition(":")
+        kind, _colon, key = (self.entry.values[0] if self.entry.values else ":").partition(":")
         corrections = interaction.client.app.moderation.corrections
         try:
             async with answer_in_time(interaction):
@@ -183,5 +185,5 @@ class ReportForm(discord.ui.Modal):
 
 def _label(text: str) -> str:
     """A select option's label (at most 100 characters) from an entry's text."""
-    text = text or "(no text)"
+    text = text or _("(no text)")
     return text if len(text) <= 100 else text[:99].rstrip() + "…"

@@ -113,7 +113,7 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEM
         return cls(match["action"], int(match["guild"]), int(match["number"]), int(match["index"]))
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        return await refuse_elsewhere(interaction, self.guild_id, None, "review button")
+        return await refuse_elsewhere(interaction, self.guild_id, None, N_("review button"))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
@@ -137,7 +137,7 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEM
                 return
             await show_decided(interaction, moderation, self.index, result)
         elif self.action == "reject":
-            await moderation.permissions.require_moderator(member, "reject suggestions")
+            await moderation.permissions.require_moderator(member, N_("reject suggestions"))
             form = RejectForm(self.guild_id, self.number, self.index, interaction.user.id)
             await interaction.response.send_modal(form)
         else:
@@ -159,7 +159,7 @@ def correction_spec(interaction: discord.Interaction[Any], edit: CorrectionEdit)
         return render_decided(decided, notified=await notify(interaction, decided))
 
     assert interaction.guild_id is not None  # refuse_elsewhere let only a server through
-    title = f"Correct {ref.key} (report #{number})"
+    title = _("Correct {key} (report #{number})").format(key=ref.key, number=number)
     return FormSpec(title, ref.kind, save, interaction.guild_id, ref)
 
 
@@ -170,7 +170,7 @@ async def show(
     embeds = to_embeds(decided.pages[0]) if decided else []
     if card is None:
         embeds += [
-            discord.Embed(description="No suggestions or error reports are waiting for review.")
+            discord.Embed(description=_("No suggestions or error reports are waiting for review."))
         ]
         await interaction.response.edit_message(embeds=embeds, view=None, allowed_mentions=NO_PINGS)
         return

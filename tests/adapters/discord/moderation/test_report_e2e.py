@@ -231,3 +231,33 @@ async def test_the_find_sources_answer_has_the_button_too(fake: FakeDiscord) -> 
     assert "report #1" in _text(filed)
     card = await fake.invoke("entry review", user=fake.owner)
     assert "Correction #1" in _text(card) and offered[0].split(":")[1] in _text(card)
+
+
+async def test_a_russian_reader_gets_the_form_and_the_thank_you_in_russian(
+    fake: FakeDiscord,
+) -> None:
+    answer = await fake.invoke("search", QUERY, locale="ru")
+    report = [b for b in _buttons(answer) if b.get("label") == "Сообщить об ошибке"]
+    assert len(report) == 1, [b.get("label") for b in _buttons(answer)]
+    opened = await fake.press(answer, report[0]["custom_id"], locale="ru")
+    assert opened.modal is not None and opened.modal["title"] == "Сообщить об ошибке"
+    labels = [c["label"] for c in opened.modal["components"]]
+    assert labels == [
+        "В какой записи ошибка?",
+        "Что не так?",
+        "Ссылка на источник или выдержка (по желанию)",
+    ]
+    problem = opened.modal["components"][1]["component"]
+    assert problem["placeholder"].startswith("Напр.: саммит был в 2019 году")
+    values = {"entry": CURATED, "problem": PROBLEM, "evidence": ""}
+    filed = await fake.submit_modal(opened, values, locale="ru")
+    embed = filed.embeds[0]
+    assert filed.ephemeral and embed["title"] == "Сообщение получено"
+    assert embed["description"].startswith("Спасибо! Ваше сообщение об ошибке №1")
+    assert "курируемый факт `membership-six-founding-members`" in embed["description"]
+    # Spaces pass Discord's length check; the service's check answers in Russian too.
+    again = await fake.press(answer, report[0]["custom_id"], locale="ru")
+    spaced = {"entry": CURATED, "problem": "нет          да"}
+    refused = (await fake.submit_modal(again, spaced, locale="ru")).embeds[0]
+    assert refused["description"].startswith("«Что не так» — слишком коротко")
+    assert "минимум 10 символов" in refused["description"]
