@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.dataset import DatasetVersion
+from bot.core.i18n import current
 from bot.core.models import Country, Fact, Person, Quote, SizeClaim, Source, Summit
 
 __all__ = [
@@ -136,4 +137,5 @@ class TimelineAnswer(_Sourced):
 
     @property
     def filename(self) -> str:
-        return f"sco-timeline-{self.key[:12]}.png"
+        """The picture's file name: its words are in the reader's language, so it names it."""
+        return f"sco-timeline-{self.key[:12]}-{current().code}.png"

@@ -5,9 +5,9 @@ dates), drawn as a PNG.
 Only what the store records with a source is drawn: an entry without citations is left out,
 a member whose year the sources do not give is named beside the picture, never placed on it,
 and no line joins two size claims (the sources say nothing of the years between). The picture
-is drawn off the event loop (``asyncio.to_thread``) and cached by the dataset version and a
-hash of what it shows, so it is drawn once per data version (and per server whose own entries
-change it).
+is drawn off the event loop (``asyncio.to_thread``) and cached by the dataset version, the
+reader's language and a hash of what it shows, so it is drawn once per data version and
+language (and per server whose own entries change it).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from bot.core.dataset import DatasetVersion
 from bot.core.documents import from_document
+from bot.core.i18n import current
 from bot.core.models import Country, CountryStatus, Kind, SizeClaim, Summit
 from bot.core.ports import Store
 from bot.core.reading.answers import TimelineAnswer
@@ -92,15 +93,16 @@ class TimelineService:
 
     async def picture(self, answer: TimelineAnswer) -> bytes:
         """The PNG of ``answer``: from the cache, or drawn in a worker thread."""
-        cached = self._cache.get(answer.key)
+        key = f"{answer.key}:{current().code}"  # its words are in the reader's language
+        cached = self._cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(answer.key)
+            self._cache.move_to_end(key)
             return cached
         from bot.core.reading._timeline_chart import draw_timeline  # matplotlib loads on first use
 
         png = await asyncio.to_thread(draw_timeline, answer)
         self.drawn += 1
-        self._cache[answer.key] = png
+        self._cache[key] = png
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return png

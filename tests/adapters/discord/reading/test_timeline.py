@@ -124,3 +124,37 @@ async def test_console_timeline_writes_the_png_and_prints_its_path(
     assert path.parent == await asyncio.to_thread(tmp_path.resolve)
     assert _size(await asyncio.to_thread(path.read_bytes))[0] >= 600
     assert "== SCO timeline ==" in out.getvalue()
+
+
+async def test_the_picture_speaks_the_readers_language(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from bot.core.i18n import reading_in
+    from bot.core.reading import _timeline_chart as timeline_chart
+
+    drawn: list[list[str]] = []
+    real = Figure.savefig
+
+    def spy(fig: Figure, *args: object, **kwargs: object) -> None:
+        drawn.append([t.get_text() for t in fig.findobj(Text)])
+        real(fig, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    service = TimelineService(app.store, app.facts, app.dataset)
+    answer = await service.timeline()
+    english = await service.picture(answer)
+    with reading_in("ru"):
+        russian = await service.picture(answer)
+        assert await service.picture(answer) == russian  # cached per language
+    assert russian != english and service.drawn == 2
+    assert "Summits" in drawn[0] and "Саммиты" in drawn[1] and "Summits" not in drawn[1]
+    assert any("вступает" in text for text in drawn[1])  # "{country} joins"
+    with reading_in("zh-CN"):
+        await service.picture(answer)
+    if timeline_chart._cjk_family() is None:  # no font with Han characters: English, not boxes
+        assert "Summits" in drawn[2]
+    else:
+        assert "峰会" in drawn[2] and "Summits" not in drawn[2]
