@@ -13,6 +13,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY data ./data
+# Noto CJK: /timeline's picture in Chinese (without a font with Han characters it is drawn in English)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install ".[postgres,speed]" \
     && useradd --create-home --uid 10001 --user-group bot \
     && mkdir -p /var/lib/scofactbot \
