@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from bot.app import App
 from bot.core.answer_cache import AnswerCache, cached_class
 from bot.core.errors import NotFound
 
@@ -129,3 +130,19 @@ async def test_the_least_recently_used_answers_go_first() -> None:
     await cached.member("country9")
     await cached.member("country0")
     assert len(service.calls) == 11
+
+
+async def test_a_random_pick_reuses_the_kept_answer_for_the_fact_or_quote_it_drew(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/fact and /quote pick at random, but the answer for the fact or quote picked is kept:
+    drawing the same one again gives the same answer, so its rendered reply is reused too."""
+    facts = app.facts
+    monkeypatch.setattr(facts._rng, "random", lambda: 0.25)  # the same draw each time
+    first = await facts.fact()
+    assert await facts.fact() is first
+    assert await facts.answer(first.ask) is first  # a button pressed on it later
+    quote = await facts.quote()
+    assert await facts.quote() is quote and await facts.answer(quote.ask) is quote
+    monkeypatch.setattr(facts._rng, "random", lambda: 0.75)
+    assert (await facts.fact()).fact.id != first.fact.id

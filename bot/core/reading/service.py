@@ -69,17 +69,11 @@ class FactService(ReadingBase):
             case "quote":
                 return await self.quote(argument, guild_id)
             case "quoteid":
-                doc = await self._store.get(Kind.QUOTE, ask.argument, guild_id)
-                if doc is None:
-                    raise NotFound(N_("That quote is no longer recorded."))
-                return await self._one_quote(from_document(doc, Quote), guild_id)
+                return await self.quote_answer(ask.argument, guild_id)
             case "search":
                 return await self.search(ask.argument, guild_id)
             case "fact":
-                doc = await self._store.get(Kind.FACT, ask.argument, guild_id)
-                if doc is None:
-                    raise NotFound(N_("That fact is no longer recorded."))
-                return await self._fact_answer(from_document(doc, Fact), None, guild_id)
+                return await self.fact_answer(ask.argument, None, guild_id)
             case "source":
                 return await self.source(argument, guild_id)
         return await self.about(guild_id)
@@ -194,7 +188,7 @@ class FactService(ReadingBase):
             doc = await self._store.random(Kind.QUOTE, guild_id, seed=self._rng.random())
             if doc is None:
                 raise NotFound(N_("No quotes are recorded yet."))
-            return await self._one_quote(from_document(doc, Quote), guild_id)
+            return await self.quote_answer(doc.key, guild_id)
         slug = await self._resolve_person(person, guild_id)
         people = await self._people([slug], guild_id)
         if slug not in people:
@@ -224,7 +218,13 @@ class FactService(ReadingBase):
             ask=Ask("quote", slug),
         )
 
-    async def _one_quote(self, picked: Quote, guild_id: int | None) -> QuoteAnswer:
+    async def quote_answer(self, key: str, guild_id: int | None = None) -> QuoteAnswer:
+        """The answer showing quote ``key`` alone: as with ``fact_answer``, the pick is random
+        but the answer for one quote is not, so the answer cache keeps it."""
+        doc = await self._store.get(Kind.QUOTE, key, guild_id)
+        if doc is None:
+            raise NotFound(N_("That quote is no longer recorded."))
+        picked = from_document(doc, Quote)
         speaker = await self._people([picked.person], guild_id)
         if picked.person not in speaker:
             raise NotFound(N_("That quote's speaker is missing from the store."))
@@ -291,11 +291,18 @@ class FactService(ReadingBase):
         doc = await self._store.random(Kind.FACT, guild_id, link=link, seed=pick)
         if doc is None:
             raise NotFound(N_("No facts are recorded yet."))
-        return await self._fact_answer(from_document(doc, Fact), chosen, guild_id)
+        return await self.fact_answer(doc.key, chosen, guild_id)
 
-    async def _fact_answer(
-        self, found: Fact, topic: str | None, guild_id: int | None
+    async def fact_answer(
+        self, key: str, topic: str | None = None, guild_id: int | None = None
     ) -> FactAnswer:
+        """The answer showing fact ``key``: the pick is random, the answer for a fact is not,
+        so the answer cache keeps it (and the rendered reply with it) for the next time the
+        same fact is drawn."""
+        doc = await self._store.get(Kind.FACT, key, guild_id)
+        if doc is None:
+            raise NotFound(N_("That fact is no longer recorded."))
+        found = from_document(doc, Fact)
         return FactAnswer(
             fact=found,
             topic=topic,
