@@ -7,6 +7,7 @@ a clear answer, no traceback (``fake.assert_clean`` fails on any error discord.p
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -310,6 +311,29 @@ def test_a_host_clock_that_is_off_skips_nothing_on_time() -> None:
     late = discord.utils.time_snowflake(discord.utils.snowflake_time(made) - timedelta(seconds=9))
     assert guard.expired({"id": str(late), "type": 2}, now=at + ahead)
     assert guard.skipped == 1
+
+
+def test_the_baseline_is_the_youngest_of_the_last_samples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The guard's sliding minimum skips exactly what the minimum over the last
+    ``_SAMPLES`` ages within ``BASELINE`` seconds says is late (ages drawn at random)."""
+    from bot.adapters.discord import expiry
+
+    guard = ExpiryGuard()
+    rng = random.Random(11)
+    made = discord.utils.time_snowflake(discord.utils.utcnow())
+    at = discord.utils.snowflake_time(made).timestamp()
+    tick = [0.0]
+    monkeypatch.setattr(expiry.time, "monotonic", lambda: tick[0])
+    seen: list[tuple[float, float]] = []
+    for _ in range(3000):
+        tick[0] += rng.choice([0.01, 0.5, 5.0])
+        age = rng.choice([0.0, 0.2, 1.0, 2.5, 4.0, 8.0]) + rng.random()
+        window = [a for t, a in seen[-expiry._SAMPLES :] if t >= tick[0] - expiry.BASELINE]
+        late = age - min([age, *window]) > expiry.WINDOW
+        assert guard.expired({"id": str(made), "type": 2}, now=at + age) is late
+        seen.append((tick[0], age))
 
 
 # -- 12: a DM where a server is needed; a reset connection on the first callback -------------
