@@ -49,6 +49,13 @@ def fact_entry(fact: Fact) -> Entry:
     return Entry(inert(fact.text), ids, excerpts, tail=_added(fact).strip(), ref=("fact", fact.id))
 
 
+# Words the curated contexts begin with that are capitalised only as a sentence's first word:
+# after a name and role ("Igor Tur, Belarusian journalist, quoted in …") they are lower case.
+_CAPITAL_ONLY_FIRST = frozenset(
+    {"Quoted", "Told", "Column", "On", "At", "The", "Signed", "Meeting", "Congratulatory"}
+)
+
+
 def quote_entry(
     quote: Quote,
     speaker: Person | None,
@@ -66,6 +73,8 @@ def quote_entry(
     if name and speaker is not None and not named:
         parts.append(short_role(speaker, sources))
     if occasion:
+        if parts and occasion.split(" ", 1)[0] in _CAPITAL_ONLY_FIRST:
+            occasion = occasion[0].lower() + occasion[1:]  # "…, journalist, quoted in …"
         parts.append(occasion)
     if quote.kind is QuoteKind.DIRECT:
         if quote.form:

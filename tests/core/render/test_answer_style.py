@@ -152,3 +152,19 @@ def test_a_role_is_shown_without_its_glosses_even_when_they_hold_a_semicolon(
 
     cite = [Citation(source="xinhua-grand-plan-2025", excerpt="an excerpt of ten characters")]
     assert short_role(Person(slug="p", name="P", role=role, citations=cite), []) == shown
+
+
+async def test_a_quote_attribution_reads_as_one_sentence(facts: FactService) -> None:
+    """After a name and role, a context such as "Quoted in …" goes on in lower case; alone at
+    the start of the attribution it keeps its capital."""
+    from bot.core.render.items import quote_entry
+
+    answer = await facts.quote()
+    speaker, quote = answer.person, answer.quotes[0]
+    quote = quote.model_copy(update={"context": "Quoted in a feature on the summit"})
+    named = quote_entry(quote, speaker, answer.sources)
+    assert f"{speaker.name}, " in named.tail and ", quoted in a feature on the summit" in named.tail
+    alone = quote_entry(quote, speaker, answer.sources, name=False)
+    assert alone.tail.startswith("— Quoted in a feature on the summit")
+    other = quote.model_copy(update={"context": "Qingdao summit, June 2018"})
+    assert ", Qingdao summit" in quote_entry(other, speaker, answer.sources).tail
