@@ -63,6 +63,10 @@ Docs = list[Document]
 _IDENT_CHUNK = 300
 
 
+SYNC_BATCH = 1000
+"""Curated documents written per batch by ``sync_curated`` (inside its one transaction)."""
+
+
 class SqlDocumentStore(ABC):
     """The ``Store``, and through ``moderation``, ``digests`` and ``usage`` every other store
     protocol of the composition root, on one database."""
@@ -197,15 +201,15 @@ class SqlDocumentStore(ABC):
         if ids:
             await conn.executemany("DELETE FROM documents WHERE id = $1", [(i,) for i in ids])
 
-    async def sync_curated(self, docs: Sequence[Document]) -> SyncReport:
-        incoming: dict[tuple[str, str], tuple[Document, str]] = {}
-        for doc in docs:
-            if doc.guild_id != 0:
-                raise ValueError(f"sync_curated takes curated documents only: {doc.kind}/{doc.key}")
-            ident = (doc.kind.value, doc.key)
-            if ident in incoming:
-                raise ValueError(f"duplicate curated document {doc.kind}/{doc.key}")
-            incoming[ident] = (doc, content_hash(doc))
+    async def sync_curated(self, docs: Iterable[Document]) -> SyncReport:
+        """Make the curated documents equal ``docs``, in one transaction, reading ``docs``
+        once and writing them ``SYNC_BATCH`` at a time: only the stored (kind, key) -> hash
+        map and one batch are held, not every document and its rows at once (at 100,000
+        facts the difference between holding the load and streaming it)."""
+        seen: set[tuple[str, str]] = set()
+        added: list[Added] = []
+        changed: list[Changed] = []
+        counts = {"added": 0, "updated": 0, "unchanged": 0}
         async with self.long_write() as conn:
             await self.lock(conn, "curated", 0)
             now = datetime.now(UTC)
@@ -215,26 +219,46 @@ class SqlDocumentStore(ABC):
                     "SELECT id, kind, key, content_hash FROM documents WHERE guild_id = 0"
                 )
             }
-            removed = [doc_id for ident, (doc_id, _) in existing.items() if ident not in incoming]
-            added: list[Added] = []
-            changed: list[Changed] = []
-            for ident, (doc, digest) in incoming.items():
+
+            async def flush() -> None:
+                await self.update_documents(conn, changed)
+                written = [(doc_id, d) for doc_id, d, _, _ in changed]
+                written += await self.insert_documents(conn, added)
+                await self.write_side_tables(conn, written)
+                added.clear()
+                changed.clear()
+
+            for doc in docs:
+                if doc.guild_id != 0:
+                    raise ValueError(
+                        f"sync_curated takes curated documents only: {doc.kind}/{doc.key}"
+                    )
+                ident = (doc.kind.value, doc.key)
+                if ident in seen:
+                    raise ValueError(f"duplicate curated document {doc.kind}/{doc.key}")
+                seen.add(ident)
+                digest = content_hash(doc)
                 if ident not in existing:
                     added.append((doc, digest, now, now))
+                    counts["added"] += 1
                 elif existing[ident][1] != digest:
                     changed.append((existing[ident][0], doc, digest, now))
+                    counts["updated"] += 1
+                else:
+                    counts["unchanged"] += 1
+                if len(added) + len(changed) >= SYNC_BATCH:
+                    await flush()
+            await flush()
+            # Removed last: their (kind, key) pairs are none of those just written.
+            removed = [doc_id for ident, (doc_id, _) in existing.items() if ident not in seen]
             await self.remove_documents(conn, removed)
-            await self.update_documents(conn, changed)
-            written = [(doc_id, d) for doc_id, d, _, _ in changed]
-            written += await self.insert_documents(conn, added)
-            await self.write_side_tables(conn, written)
-            if added or removed:
+            if counts["added"] or removed:
                 await self.curated_changed(conn)
         return SyncReport(
-            added=len(added),
-            updated=len(changed),
+            added=counts["added"],
+            updated=counts["updated"],
             removed=len(removed),
-            unchanged=len(incoming) - len(added) - len(changed),
+            unchanged=counts["unchanged"],
         )
 
     async def put(self, doc: Document) -> None:

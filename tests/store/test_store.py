@@ -166,6 +166,27 @@ async def test_sync_adds_updates_removes_and_leaves_unchanged(store: Store) -> N
     assert (third.added, third.updated, third.removed, third.unchanged) == (0, 0, 0, 3)
 
 
+async def test_sync_writes_in_batches_in_one_transaction(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.store import documents
+
+    monkeypatch.setattr(documents, "SYNC_BATCH", 2)  # 7 documents: four batches
+    docs = [fact(f"f{n}", f"Fact number {n}.") for n in range(7)]
+    first = await store.sync_curated(docs)
+    assert (first.added, first.updated, first.removed, first.unchanged) == (7, 0, 0, 0)
+    assert keys(await store.list(Kind.FACT)) == [f"f{n}" for n in range(7)]
+    second = await store.sync_curated(
+        [*docs[:4], fact("f4", "Fact number four, revised."), fact("g", "Another fact.")]
+    )
+    assert (second.added, second.updated, second.removed, second.unchanged) == (1, 1, 2, 4)
+    assert (await store.search(["revised"])).total == 1
+    # A duplicate found after batches were written refuses the whole load: nothing changes.
+    with pytest.raises(ValueError, match="duplicate"):
+        await store.sync_curated([*docs, fact("h", "New fact."), fact("f0", "Again.")])
+    assert keys(await store.list(Kind.FACT)) == ["f0", "f1", "f2", "f3", "f4", "g"]
+
+
 async def test_a_change_of_links_alone_is_an_update(store: Store) -> None:
     await store.sync_curated([fact("a", "Alpha fact.", countries=["china"])])
     report = await store.sync_curated([fact("a", "Alpha fact.", countries=["india"])])
