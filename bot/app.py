@@ -85,8 +85,14 @@ def _give_back_freed_memory() -> None:
     """Return to the system the memory the load freed (glibc's ``malloc_trim``; elsewhere
     nothing). The load's documents are freed once the snapshot is built, but glibc keeps
     freed pages below live ones as the process's own: at 100,000 facts some 150 MB that
-    would stay resident for the bot's life."""
+    would stay resident for the bot's life.
+
+    Then ``gc.freeze()``: the snapshot's objects, millions at that size, live as long as the
+    process, and the cyclic collector would otherwise walk them all on each full collection,
+    a pause of 200-280 ms in an answer's p99 at 100,000 facts. Frozen objects are still freed
+    by reference counting; only a cycle among them would stay (the snapshot holds none)."""
     gc.collect()
+    gc.freeze()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
