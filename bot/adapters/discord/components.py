@@ -13,6 +13,7 @@ from bot.adapters.discord.installs import scope
 from bot.adapters.discord.moderation.report_views import ReportButton
 from bot.adapters.discord.ops.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, edit_reply, send_reply
+from bot.adapters.discord.state_items import StateItem
 from bot.adapters.discord.views import NOT_YOURS
 from bot.core.i18n import _
 from bot.core.observe import Outcome
@@ -52,25 +53,8 @@ async def _show(interaction: discord.Interaction[Any], state: ViewState, section
         await answer_error(interaction, error)
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(_BUTTONS)):
+class AnswerButton(StateItem[discord.ui.Button[Any]], template=re.compile(_BUTTONS)):
     """First / Previous / Next / Last (owner only) and Excerpts (anyone, answered privately)."""
-
-    def __init__(self, item: discord.ui.Button[Any], state: ViewState) -> None:
-        super().__init__(item)
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AnswerButton:
-        assert isinstance(item, discord.ui.Button)
-        state = parse_custom_id(match.group(0))
-        assert state is not None
-        return cls(item, state)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if self.state.action not in NAV_ACTIONS:
@@ -81,25 +65,8 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.c
         await _show(interaction, self.state, self.state.section)
 
 
-class SectionMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=re.compile(_MENU)):
+class SectionMenu(StateItem[discord.ui.Select[Any]], template=re.compile(_MENU)):
     """Overview · Facts (n) · Quotes (n) · …: shows the chosen section's first page."""
-
-    def __init__(self, item: discord.ui.Select[Any], state: ViewState) -> None:
-        super().__init__(item)
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> SectionMenu:
-        assert isinstance(item, discord.ui.Select)
-        state = parse_custom_id(match.group(0))
-        assert state is not None
-        return cls(item, state)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         return await _owner_only(interaction, self.state)

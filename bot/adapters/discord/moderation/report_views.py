@@ -24,12 +24,13 @@ from bot.adapters.discord.installs import scope
 from bot.adapters.discord.members import member_of
 from bot.adapters.discord.moderation.entry_views import VIEW_TIMEOUT, on_error, refuse_elsewhere
 from bot.adapters.discord.respond import NO_PINGS, send_reply
+from bot.adapters.discord.state_items import StateItem
 from bot.core.errors import OVERDUE, NotFound, Unavailable
 from bot.core.i18n import N_, _
 from bot.core.moderation.corrections import MAX_EVIDENCE, MAX_PROBLEM, MIN_PROBLEM
 from bot.core.moderation.render_corrections import REPORT_ELSEWHERE, render_reported
 from bot.core.render import page_refs, render_error
-from bot.core.render.state import CUSTOM_ID_TEMPLATE, REPORT_LABEL, ViewState, parse_custom_id
+from bot.core.render.state import CUSTOM_ID_TEMPLATE, REPORT_LABEL
 
 __all__ = ["MAX_CHOICES", "PageReportButton", "ReportButton", "ReportForm", "open_form"]
 
@@ -38,25 +39,8 @@ MAX_CHOICES = 25  # options in one select menu
 _KINDS = {"fact": N_("fact"), "quote": N_("quote")}  # a select option's description
 
 
-class ReportButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(_TEMPLATE)):
+class ReportButton(StateItem[discord.ui.Button[Any]], template=re.compile(_TEMPLATE)):
     """Opens the report form for the facts and quotes of the page it stands under."""
-
-    def __init__(self, item: discord.ui.Button[Any], state: ViewState) -> None:
-        super().__init__(item)
-        self.state = state
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ReportButton:
-        assert isinstance(item, discord.ui.Button)
-        state = parse_custom_id(match.group(0))
-        assert state is not None
-        return cls(item, state)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def refs(guild: int) -> list[tuple[str, str, str]]:
