@@ -5,15 +5,16 @@
 -- documents (external content: 'rebuild'). The documents_fts_* triggers on documents name
 -- the table, not its definition: they stay as they are.
 --
--- categories 'L* N*' alone is not enough: SQLite's category table knows only the first and
--- last code point of each private-use range (U+E000, U+F8FF, U+F0000, ...), and unicode61
--- always counts the code points it has no category for as token characters. So the tokenizer
+-- categories 'L* N*' alone is not enough: SQLite's category table (3.40) gives Co only to the
+-- ends of the private-use ranges (U+E000, U+F8FF, U+F0000, ...), and unicode61 always counts
+-- the code points it has no category for, such as U+E001, as token characters. So the tokenizer
 -- also lists U+E000..U+F8FF, every private-use character of the Basic Multilingual Plane, as
--- separators (the long invisible string on the last line of the CREATE below). It parses
--- them once per connection (about 10 ms). Planes 15 and 16 (131,068 code points) would cost
--- seconds a connection and are left out: their interior characters, which no keyboard or
--- font produces, still join words on SQLite. Queries drop every private-use character on
--- both backends (bot.store.common.search_terms).
+-- separators (the long invisible string on the last line of the CREATE below). Each
+-- connection parses them once, on its first search: opening a SQLite file store and searching
+-- once took 15 to 20 ms, 3 ms before (median of 30). Planes 15 and 16 (131,068 code
+-- points) would cost seconds a connection and are left out: their interior characters,
+-- which no keyboard or font produces, still join words on SQLite. Queries drop every
+-- private-use character on both backends (bot.store.common.search_terms).
 DROP TABLE documents_fts;
 
 CREATE VIRTUAL TABLE documents_fts USING fts5 (
