@@ -45,7 +45,7 @@ from bot.core.digest.service import DigestService
 from bot.core.documents import to_document
 from bot.core.models import Kind
 from bot.core.permissions import Permissions
-from bot.core.ports import DigestStore
+from bot.core.ports_digest import DigestStore
 from bot.store import digest_store, moderation_store
 from bot.store.curated import load_catalog
 

@@ -17,7 +17,8 @@ from bot.core.dataset import DatasetVersion
 from bot.core.digest.service import DigestService
 from bot.core.moderation.service import Moderation
 from bot.core.observe import NO_METRICS, Metrics, time_calls
-from bot.core.ports import Clock, Store, SyncReport, UsageStore
+from bot.core.ports import Clock, Store, SyncReport
+from bot.core.ports_usage import UsageStore
 from bot.core.reading.findsources import SourceFinder
 from bot.core.reading.service import FactService
 from bot.core.reading.timeline import TimelineService

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.core.ports import DigestStore, ModerationStore, UsageStore
+from bot.core.ports_digest import DigestStore
+from bot.core.ports_moderation import ModerationStore
+from bot.core.ports_usage import UsageStore
 from bot.store.cached import CachedStore
 
 if TYPE_CHECKING:

@@ -21,14 +21,10 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from bot.core.models import Document, Kind
-from bot.core.ports import (
-    DigestStore,
-    ModerationStore,
-    SearchPage,
-    Store,
-    SyncReport,
-    UsageStore,
-)
+from bot.core.ports import SearchPage, Store, SyncReport
+from bot.core.ports_digest import DigestStore
+from bot.core.ports_moderation import ModerationStore
+from bot.core.ports_usage import UsageStore
 from bot.store.cached_moderation import EVERYTHING, VersionedModeration
 from bot.store.common import check_seed, scope
 from bot.store.snapshot import LinkRef, Snapshot, View

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.models import Document, Kind
-from bot.core.ports import EntryChange, ModerationStore, Quota
+from bot.core.ports_moderation import EntryChange, ModerationStore, Quota
 from bot.core.records import (
     AuditRecord,
     EntryVersion,

@@ -2,64 +2,33 @@
 backends do alike, with the few steps that differ left to them (``SqliteStore``,
 ``PostgresStore``).
 
-Visibility: ``guild_id=None`` (or 0) reads curated rows only (``guild_id = 0``); a guild id
-reads curated rows plus that guild's, and a guild row shadows the curated row of the same
-(kind, key), and so does a row of ``hidden_entries`` (migration 0003: a curated entry the guild
-hid from itself), which shows nothing in its place. Key-ordered pages (``list``, ``linked``)
-merge two index-ordered branches, the guild's rows and the unshadowed curated ones;
-``names`` and ``link_keys`` filter row by row; ``count``, ``count_linked`` and ``random``, which
-must not scan, add up the two scopes' counts (``document_counts``, ``document_link_counts``,
-kept by triggers) and subtract the shadowed curated rows, found from the guild's own (few)
-rows and hidden entries. Keys are in byte order on both (SQLite's BINARY, PostgreSQL's
-``COLLATE "C"``), so pages and random picks agree seed by seed.
-
-A read is one statement where it can be (each is a round trip, or a hop to SQLite's thread):
-a page query picks the page's ids first, then reads each document with its links and names
-(``page_sql``, the backend's: SQLite gathers them as JSON, PostgreSQL as arrays). Reads of
-several statements run in a snapshot. Writes of many documents (``sync_curated``,
-``import_rows``) are one transaction; ``sync_curated`` holds the "curated" lock, so processes
-starting at once take turns instead of colliding.
-
-What each backend supplies: the ``Database`` methods (``bot.store.sql``), ``page_sql`` and
-``document`` (rows back into documents), ``put_on`` (one document, an upsert), the bulk
-``insert_documents``/``update_documents``/``write_side_tables``, ``_keys_at`` (PostgreSQL
-starts from a mark), ``curated_changed`` (PostgreSQL rebuilds its marks) and ``search``
-(FTS5 or ``tsvector``).
+The reads are ``bot.store.documents_reads``, the steps that differ between the backends
+``bot.store.documents_dialect``; here are the writes. Writes of many documents
+(``sync_curated``, ``import_rows``) are one transaction; ``sync_curated`` holds the "curated"
+lock, so processes starting at once take turns instead of colliding.
 """
 
 from __future__ import annotations
 
 import builtins
-from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime, time
-from typing import Any
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import UTC, datetime
 
 from bot.core.models import Document, Kind
-from bot.core.ports import SearchPage, SyncReport
-from bot.store.common import check_seed, content_hash, nth_unshadowed, scope
+from bot.core.ports import SyncReport
+from bot.store.common import content_hash
 from bot.store.digest import SqlDigestStore
 from bot.store.documents_copy import export_documents, import_documents
-from bot.store.documents_sql import (
-    Added,
-    Changed,
-    LinkRef,
-    Params,
-    in_scope,
-    keys_at,
-    ordered_page,
-    visible,
-)
+from bot.store.documents_reads import DocumentReads
+from bot.store.documents_sql import Added, Changed, Params
 from bot.store.moderation import SqlModerationStore
 from bot.store.portable import DOCUMENT_AREA, ImportReport
 from bot.store.portable import Row as PortableRow
-from bot.store.sql import Connection, Row
+from bot.store.sql import Connection
 from bot.store.usage import SqlUsageStore
 
 __all__ = ["Added", "Changed", "SqlDocumentStore"]
 
-Docs = list[Document]
 _IDENT_CHUNK = 300
 
 
@@ -67,132 +36,14 @@ SYNC_BATCH = 1000
 """Curated documents written per batch by ``sync_curated`` (inside its one transaction)."""
 
 
-class SqlDocumentStore(ABC):
+class SqlDocumentStore(DocumentReads):
     """The ``Store``, and through ``moderation``, ``digests`` and ``usage`` every other store
     protocol of the composition root, on one database."""
-
-    backend_name = "SQL"
-    doc_columns = ""
-    """The columns (of ``documents d``) that ``document`` reads one document from."""
-    doc_width = 0
-    """How many columns ``doc_columns`` is."""
 
     def __init__(self) -> None:
         self.moderation = SqlModerationStore(self, self)
         self.digests = SqlDigestStore(self)
         self.usage = SqlUsageStore(self)
-
-    # -- the dialect (bot.store.sql.Database and the document steps) ---------------------------
-
-    @abstractmethod
-    async def migrate(self) -> int: ...
-
-    @abstractmethod
-    async def close(self) -> None: ...
-
-    @abstractmethod
-    async def subscribe(self, callback: Callable[[str], None]) -> Callable[[], Awaitable[None]]:
-        """Call ``callback(payload)`` for each change another process ``publish``es."""
-
-    @abstractmethod
-    async def publish(self, payload: str) -> bool:
-        """Tell other processes of a change; whether there were any to tell."""
-
-    @abstractmethod
-    def read(self) -> AbstractAsyncContextManager[Connection]: ...
-
-    @abstractmethod
-    def snapshot(self) -> AbstractAsyncContextManager[Connection]: ...
-
-    @abstractmethod
-    def write(self) -> AbstractAsyncContextManager[Connection]: ...
-
-    def long_write(self) -> AbstractAsyncContextManager[Connection]:
-        """A write transaction for the long jobs (the curated load, imports): where the
-        dialect bounds statements (PostgreSQL's ``statement_timeout``), without that bound."""
-        return self.write()
-
-    @abstractmethod
-    async def lock(self, conn: Connection, area: str, key: int) -> None: ...
-
-    @abstractmethod
-    def is_unique_violation(self, error: BaseException) -> bool: ...
-
-    @abstractmethod
-    def stamp(self, moment: datetime) -> Any: ...
-
-    @abstractmethod
-    def day(self, value: date) -> Any: ...
-
-    @abstractmethod
-    def clock(self, value: time) -> Any: ...
-
-    def page_sql(self, inner: str) -> str:
-        """Rows for ``document`` of the page ``inner`` selects as (id, sort, tie), in that
-        order. Links and names are gathered for the page's rows only."""
-        return (
-            f"SELECT {self.doc_columns} FROM ({inner}) AS p JOIN documents d ON d.id = p.id "
-            "ORDER BY p.sort, p.tie"
-        )
-
-    @abstractmethod
-    def document(self, row: Row) -> Document: ...
-
-    @abstractmethod
-    def key_list(self, query: str) -> str:
-        """An SQL expression: the keys ``query`` selects, as one value (``keys_from``)."""
-
-    @abstractmethod
-    def keys_from(self, value: Any) -> builtins.list[str]: ...
-
-    @abstractmethod
-    async def put_on(self, conn: Connection, doc: Document) -> None:
-        """Add or replace one guild's document, with its links and names, on ``conn``."""
-
-    @abstractmethod
-    async def insert_documents(
-        self, conn: Connection, docs: Sequence[Added]
-    ) -> builtins.list[tuple[int, Document]]:
-        """Insert new documents (without links and names); (id, document) of each."""
-
-    @abstractmethod
-    async def update_documents(self, conn: Connection, docs: Sequence[Changed]) -> None:
-        """Rewrite changed documents in place, their links and names cleared."""
-
-    @abstractmethod
-    async def write_side_tables(
-        self, conn: Connection, written: Iterable[tuple[int, Document]]
-    ) -> None:
-        """Insert the links and names of freshly written documents."""
-
-    async def curated_changed(self, conn: Connection) -> None:  # noqa: B027 (a no-op hook)
-        """Curated documents were added or removed (PostgreSQL rebuilds its marks)."""
-
-    def _keys_at(
-        self, kind: Kind, guild: int, link: LinkRef, offset: int, n: int, params: Params
-    ) -> str:
-        return keys_at(kind, guild, link, offset, n, params)
-
-    @abstractmethod
-    async def search(
-        self,
-        terms: Sequence[str],
-        guild_id: int | None = None,
-        *,
-        kinds: Sequence[Kind] | None = None,
-        limit: int = 10,
-        offset: int = 0,
-    ) -> SearchPage: ...
-
-    # -- plumbing -----------------------------------------------------------------------------
-
-    async def _page(self, conn: Connection, inner: str, params: Params) -> Docs:
-        rows = await conn.fetch(self.page_sql(inner), *params.values)
-        return [self.document(row) for row in rows]
-
-    async def _read_page(self, inner: str, params: Params) -> Docs:
-        async with self.read() as conn:
-            return await self._page(conn, inner, params)
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -280,209 +131,6 @@ class SqlDocumentStore(ABC):
             guild_id,
         )
         return removed > 0
-
-    # -- reads --------------------------------------------------------------------------------
-
-    async def get(self, kind: Kind, key: str, guild_id: int | None = None) -> Document | None:
-        docs = await self._read_page(
-            "SELECT id, -guild_id AS sort, 0 AS tie FROM documents d "
-            "WHERE kind = $1 AND key = $2 AND guild_id IN (0, $3) AND NOT (guild_id = 0 AND "
-            "EXISTS (SELECT 1 FROM hidden_entries h WHERE h.guild_id = $3 AND h.kind = d.kind "
-            "AND h.key = d.key)) ORDER BY guild_id DESC LIMIT 1",
-            Params(kind.value, key, scope(guild_id)),
-        )
-        return docs[0] if docs else None
-
-    async def list(
-        self, kind: Kind, guild_id: int | None = None, *, limit: int = 1000, offset: int = 0
-    ) -> Docs:
-        if limit <= 0:
-            return []
-        params = Params()
-        inner = ordered_page(kind, None, scope(guild_id), limit, max(offset, 0), params)
-        return await self._read_page(inner, params)
-
-    async def count(self, kind: Kind, guild_id: int | None = None) -> int:
-        async with self.read() as conn:
-            total, _, _ = await self._census(conn, kind, scope(guild_id), None)
-        return total
-
-    async def linked(
-        self,
-        kind: Kind,
-        link_kind: str,
-        link_key: str,
-        guild_id: int | None = None,
-        *,
-        limit: int = 100,
-    ) -> Docs:
-        if limit <= 0:
-            return []
-        params = Params()
-        inner = ordered_page(kind, (link_kind, link_key), scope(guild_id), limit, 0, params)
-        return await self._read_page(inner, params)
-
-    async def count_linked(self, link_kind: str, link_key: str, guild_id: int | None = None) -> int:
-        """How many documents (of any kind) link to (``link_kind``, ``link_key``): the links
-        of both scopes, less the curated ones shadowed, found from the guild's own rows and
-        the curated entries it hid (those without a guild twin, not to count them twice)."""
-        guild = scope(guild_id)
-        params = Params(link_kind, link_key, guild)
-        sql = (
-            "SELECT coalesce(sum(n), 0) FROM document_link_counts "
-            "WHERE link_kind = $1 AND link_key = $2 AND guild_id IN (0, $3)"
-        )
-        if guild:
-            kinds = ", ".join(params(kind.value) for kind in Kind)
-            sql = (
-                f"SELECT ({sql}) - (SELECT count(*) FROM documents g JOIN document_links c "
-                "ON c.link_kind = $1 AND c.link_key = $2 AND c.kind = g.kind AND c.guild_id = 0 "
-                f"AND c.key = g.key WHERE g.kind IN ({kinds}) AND g.guild_id = $3) "
-                "- (SELECT count(*) FROM hidden_entries h JOIN document_links c "
-                "ON c.link_kind = $1 AND c.link_key = $2 AND c.kind = h.kind AND c.guild_id = 0 "
-                "AND c.key = h.key WHERE h.guild_id = $3 AND NOT EXISTS (SELECT 1 FROM "
-                "documents g WHERE g.kind = h.kind AND g.key = h.key AND g.guild_id = $3))"
-            )
-        async with self.read() as conn:
-            return int(await conn.fetchval(sql, *params.values))
-
-    async def names(
-        self, kind: Kind, guild_id: int | None = None
-    ) -> builtins.list[tuple[str, str]]:
-        params = Params(kind.value)
-        where = visible("n", scope(guild_id), params)
-        async with self.read() as conn:
-            rows = await conn.fetch(
-                f"SELECT n.key, n.name FROM document_names n WHERE n.kind = $1 AND {where} "
-                "ORDER BY n.key, n.position",
-                *params.values,
-            )
-        return [(key, name) for key, name in rows]
-
-    async def link_keys(self, link_kind: str, guild_id: int | None = None) -> builtins.list[str]:
-        # Distinct keys by hopping through the index (one seek per key, not a scan of every
-        # link), each kept when a row the guild sees has it.
-        params = Params(link_kind)
-        where = visible("l", scope(guild_id), params)
-        async with self.read() as conn:
-            rows = await conn.fetch(
-                "WITH RECURSIVE k (link_key) AS ("
-                "SELECT min(link_key) FROM document_links WHERE link_kind = $1 UNION ALL "
-                "SELECT (SELECT min(link_key) FROM document_links "
-                "WHERE link_kind = $1 AND link_key > k.link_key) FROM k "
-                "WHERE k.link_key IS NOT NULL) "
-                "SELECT k.link_key FROM k WHERE k.link_key IS NOT NULL AND EXISTS ("
-                "SELECT 1 FROM document_links l WHERE l.link_kind = $1 "
-                f"AND l.link_key = k.link_key AND {where}) ORDER BY k.link_key",
-                *params.values,
-            )
-        return [key for (key,) in rows]
-
-    # -- the in-memory store's loads (bot.store.cached) ---------------------------------------
-
-    async def scope_documents(self, guild_id: int) -> Docs:
-        """Every document stored in one scope exactly: the curated ones (0) or one guild's own,
-        in no particular order."""
-        return await self._read_page(
-            "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE guild_id = $1", Params(guild_id)
-        )
-
-    async def scope_keys(self, kind: Kind, guild_id: int) -> builtins.list[str]:
-        async with self.read() as conn:
-            rows = await conn.fetch(
-                "SELECT key FROM documents WHERE kind = $1 AND guild_id = $2 ORDER BY key",
-                kind.value,
-                guild_id,
-            )
-        return [key for (key,) in rows]
-
-    async def hidden_keys(self, guild_id: int) -> builtins.list[tuple[Kind, str]]:
-        """The curated entries one guild hid from itself."""
-        async with self.read() as conn:
-            rows = await conn.fetch(
-                "SELECT kind, key FROM hidden_entries WHERE guild_id = $1", guild_id
-            )
-        return [(Kind(kind), key) for kind, key in rows]
-
-    # -- random -------------------------------------------------------------------------------
-
-    async def _census(
-        self, conn: Connection, kind: Kind, guild: int, link: LinkRef
-    ) -> tuple[int, int, builtins.list[str]]:
-        """(visible total, the guild's own count, sorted keys of the curated rows it shadows)
-        for one kind, or only those linked to ``link``, in one statement and without scans:
-        counts come from ``document_counts`` or ``document_link_counts``, shadows from the
-        guild's own rows and the curated entries it hid."""
-        params = Params(kind.value)
-        if link is None:
-            counted = "FROM document_counts WHERE kind = $1"
-        else:
-            counted = (
-                f"FROM document_link_counts WHERE link_kind = {params(link[0])} "
-                f"AND link_key = {params(link[1])} AND kind = $1"
-            )
-
-        def count(guild_param: str) -> str:
-            return f"(SELECT coalesce(sum(n), 0) {counted} AND guild_id = {guild_param})"
-
-        if not guild:
-            return int(await conn.fetchval(f"SELECT {count('0')}", *params.values)), 0, []
-        g = params(guild)
-        table, _, condition = in_scope(kind, link, params)
-        shadows = (
-            f"SELECT t.key FROM {table} t WHERE {condition} AND t.guild_id = 0 AND t.key IN "
-            f"(SELECT o.key FROM documents o WHERE o.kind = $1 AND o.guild_id = {g} "
-            f"UNION SELECT h.key FROM hidden_entries h WHERE h.kind = $1 AND h.guild_id = {g}) "
-            "ORDER BY t.key"
-        )
-        row = await conn.fetchrow(
-            f"SELECT {count('0')}, {count(g)}, {self.key_list(shadows)}", *params.values
-        )
-        assert row is not None
-        curated, own, shadowed = int(row[0]), int(row[1]), sorted(self.keys_from(row[2]))
-        return curated + own - len(shadowed), own, shadowed
-
-    async def random(
-        self,
-        kind: Kind,
-        guild_id: int | None = None,
-        *,
-        link: LinkRef = None,
-        seed: float | None = None,
-    ) -> Document | None:
-        """The visible documents are numbered, the guild's own first (by key), then the
-        curated ones it does not shadow (by key), and ``seed`` picks a number uniformly."""
-        seed = check_seed(seed)
-        guild = scope(guild_id)
-        async with self.snapshot() as conn:
-            total, own, shadowed = await self._census(conn, kind, guild, link)
-            if total <= 0:
-                return None
-            index = min(int(seed * total), total - 1)
-            where, offset = (guild, index) if index < own else (0, index - own)
-            if where == 0 and shadowed:
-                # The nth unshadowed key lies within len(shadowed) rows after position nth:
-                # read that window and walk it.
-                params = Params()
-                sql = self._keys_at(kind, 0, link, offset, len(shadowed) + 1, params)
-                window = [key for (key,) in await conn.fetch(sql, *params.values)]
-                key = nth_unshadowed(window, shadowed, f"{kind} at {offset}")
-                docs = await self._page(
-                    conn,
-                    "SELECT id, 0 AS sort, 0 AS tie FROM documents "
-                    "WHERE kind = $1 AND key = $2 AND guild_id = 0",
-                    Params(kind.value, key),
-                )
-                return docs[0] if docs else None
-            params = Params(kind.value, where)
-            nth = self._keys_at(kind, where, link, offset, 1, params)
-            docs = await self._page(
-                conn,
-                "SELECT id, 0 AS sort, 0 AS tie FROM documents WHERE kind = $1 AND guild_id = $2 "
-                f"AND key = ({nth})",
-                params,
-            )
-        return docs[0] if docs else None
 
     # -- copying (bot.store.portable) ---------------------------------------------------------
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 from bot.core.moderation.ledger import documents_of
-from bot.core.ports import ModerationStore
+from bot.core.ports_moderation import ModerationStore
 from bot.core.records import GuildExport
 from bot.store import moderation_store
 from bot.store.documents import SqlDocumentStore

@@ -24,6 +24,7 @@ from bot.store.sql import moment_of
 __all__ = [
     "AUDIT_COLUMNS",
     "HIDDEN_COLUMNS",
+    "SET_ROLE",
     "SUGGESTION_COLUMNS",
     "VERSION_COLUMNS",
     "Stamp",
@@ -31,6 +32,7 @@ __all__ = [
     "audit_params",
     "hidden_of",
     "hidden_params",
+    "insert_sql",
     "suggestion_of",
     "suggestion_params",
     "to_json",
@@ -188,3 +190,16 @@ def audit_of(row: Row) -> AuditRecord:
         version=version,
         detail=detail,
     )
+
+
+SET_ROLE = (
+    "INSERT INTO moderation_settings (guild_id, moderator_role_id) VALUES ($1, $2) "
+    "ON CONFLICT (guild_id) DO UPDATE SET moderator_role_id = excluded.moderator_role_id"
+)
+"""Set a server's moderator role (``$1`` the server, ``$2`` the role or NULL)."""
+
+
+def insert_sql(table: str, columns: str) -> str:
+    """An INSERT of one row of ``columns`` (a column list above) into ``table``."""
+    marks = ", ".join(f"${n}" for n in range(1, len(columns.split(",")) + 1))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"

@@ -8,11 +8,7 @@ advisory lock, times and days stored as such, links and names gathered as arrays
 one-statement upsert of a document (its links and names in data-modifying CTEs), bulk writes
 over ``unnest`` and ``COPY``, the marks that let ``random`` start its walk to the n-th curated
 key near it instead of at the first of 100,000 (``document_marks``), LISTEN/NOTIFY for the
-in-memory store of other processes, and search. Search matches the same words as SQLite's:
-documents are indexed through ``search_words``, which splits text as SQLite's unicode61
-tokenizer does, with accents ignored through ``unaccent`` where the server has it; only the
-ranking differs (``ts_rank`` with title words weighted ``TITLE_WEIGHT`` times body words, where
-SQLite uses bm25), so pages may order equal-looking hits differently.
+in-memory store of other processes. Its search (``tsvector``) is ``bot.store.postgres_search``.
 
 The URL is libpq's, plus ``?schema=NAME``: the store then lives in that schema (created on
 ``migrate`` when missing), which is how the tests get a throwaway store per test.
@@ -31,14 +27,13 @@ import asyncpg
 
 from bot.core.models import Document, Kind
 from bot.core.models import link as shared_link
-from bot.core.ports import SearchPage
-from bot.store.common import SEARCH_COUNT_CAP, content_hash, normalise_name, search_terms
-from bot.store.common import scope as _scope
-from bot.store.documents import Added, Changed, SqlDocumentStore
-from bot.store.documents_sql import LinkRef, Params, keys_at, visible
+from bot.store.common import content_hash, normalise_name, search_terms
+from bot.store.documents import Added, Changed
+from bot.store.documents_sql import LinkRef, Params, keys_at
 from bot.store.faults import COMMAND_TIMEOUT
 from bot.store.migrations import migrate_postgres
 from bot.store.postgres_listen import Listener
+from bot.store.postgres_search import PostgresSearch
 from bot.store.postgres_sql import (
     DOC_COLUMNS,
     INSERT_DOCUMENTS,
@@ -47,7 +42,6 @@ from bot.store.postgres_sql import (
     MARK_STEP,
     NAME_COLUMNS,
     PUT,
-    RANK_WEIGHTS,
     UPDATE_DOCUMENTS,
     json_data,
     keys_at_marked,
@@ -95,7 +89,7 @@ def _raw(conn: Connection) -> Any:
     return conn.raw
 
 
-class PostgresStore(SqlDocumentStore):
+class PostgresStore(PostgresSearch):
     """Every store protocol over PostgreSQL. Build with ``await PostgresStore.open(url)``."""
 
     backend_name = "PostgreSQL"
@@ -363,68 +357,3 @@ class PostgresStore(SqlDocumentStore):
             "SELECT pg_notify($1, $2)", CHANGES_CHANNEL, f"{self.schema or ''}|{payload}"
         )
         return True
-
-    # -- the dialect: search (tsvector) -------------------------------------------------------
-
-    async def search(
-        self,
-        terms: Sequence[str],
-        guild_id: int | None = None,
-        *,
-        kinds: Sequence[Kind] | None = None,
-        limit: int = 10,
-        offset: int = 0,
-    ) -> SearchPage:
-        """Each term is one parameter, made a phrase query by ``phraseto_tsquery`` over its
-        ``search_words``; the terms are ANDed. Nothing the user typed is query syntax."""
-        words = search_terms(terms)
-        if not words or (kinds is not None and not kinds):
-            return SearchPage(total=0, hits=[])
-        args = Params()
-        query = " && ".join(
-            f"phraseto_tsquery('search_config', search_words({args(word)}))" for word in words
-        )
-        where = visible("d", _scope(guild_id), args)
-        matches = f"FROM documents d WHERE d.search @@ ({query}) AND {where}"
-        if kinds is not None:
-            matches += f" AND d.kind = ANY({args([Kind(k).value for k in kinds])}::text[])"
-        cap = int(SEARCH_COUNT_CAP)  # a constant, not a parameter: each statement may omit it
-        page = f"LIMIT {args(max(limit, 0))} OFFSET {args(max(offset, 0))}"
-        ranked = (
-            f"SELECT d.id, -ts_rank({RANK_WEIGHTS}, d.search, ({query})) AS sort, "
-            f"(d.kind || ' ' || d.key) COLLATE \"C\" AS tie"
-        )
-        async with self.snapshot() as conn:
-            # The count, and the page when the matches are fewer than the cap (the page's
-            # filter on the count makes the planner skip it otherwise): one round trip.
-            rows = await conn.fetch(
-                f"WITH total AS MATERIALIZED (SELECT count(*) AS n FROM "
-                f"(SELECT 1 {matches} LIMIT {cap}) AS c), "
-                f"page AS ({ranked} {matches} AND (SELECT n FROM total) < {cap} "
-                f"ORDER BY sort, tie {page}) "
-                f"SELECT total.n, {DOC_COLUMNS} FROM total "
-                "LEFT JOIN (page JOIN documents d ON d.id = page.id) ON true "
-                "ORDER BY page.sort, page.tie",
-                *args.values,
-            )
-            total = int(rows[0][0])
-            hits = [self.document(row[1:]) for row in rows if row[1] is not None]
-            if total >= SEARCH_COUNT_CAP and limit > 0:
-                # Ranking every match of a word in most of 100,000 documents costs tens of
-                # milliseconds: rank within the oldest SEARCH_COUNT_CAP matches (the curated
-                # entries load first), as SqliteStore does; past that window, rank them all.
-                window = (
-                    f"WITH w AS MATERIALIZED (SELECT d.id FROM documents d "
-                    f"WHERE d.search @@ ({query}) ORDER BY d.id LIMIT {cap}) "
-                )
-                hits = await self._page(
-                    conn,
-                    f"{window}{ranked} {matches} AND d.id IN (SELECT id FROM w) "
-                    f"ORDER BY sort, tie {page}",
-                    args,
-                )
-                if len(hits) < limit:
-                    hits = await self._page(
-                        conn, f"{ranked} {matches} ORDER BY sort, tie {page}", args
-                    )
-        return SearchPage(total=total, hits=hits)

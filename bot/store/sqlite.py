@@ -350,16 +350,14 @@ class SqliteStore(SqlDocumentStore):
                 )
             )
             hits: list[Document] = []
+            everything = f"{ranked} ORDER BY sort, tie {page}"
             if limit > 0 and total >= SEARCH_COUNT_CAP:
-                # FTS5 scores every match before it can order them: for a word in most of a
-                # 100,000-document store that costs tens of milliseconds. Past the cap, rank
-                # within the oldest SEARCH_COUNT_CAP matches (curated entries load first); the
-                # answer already tells the user to narrow the search.
                 window = (
                     " AND documents_fts.rowid <= (SELECT max(rowid) FROM (SELECT rowid "
                     f"FROM documents_fts WHERE documents_fts MATCH $1 ORDER BY rowid LIMIT {cap}))"
                 )
-                hits = await self._page(conn, f"{ranked}{window} ORDER BY sort, tie {page}", paged)
-            if limit > 0 and (offset < total or total >= SEARCH_COUNT_CAP) and len(hits) < limit:
-                hits = await self._page(conn, f"{ranked} ORDER BY sort, tie {page}", paged)
+                in_window = f"{ranked}{window} ORDER BY sort, tie {page}"
+                hits = await self._capped_search_page(conn, in_window, everything, paged, limit)
+            elif limit > 0 and offset < total:
+                hits = await self._page(conn, everything, paged)
         return SearchPage(total=total, hits=hits)

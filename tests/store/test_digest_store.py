@@ -10,7 +10,8 @@ import pytest
 
 from bot.core.digest.plan import PostRecord, Schedule, Subscription
 from bot.core.models import Citation
-from bot.core.ports import DigestStore, Store
+from bot.core.ports import Store
+from bot.core.ports_digest import DigestStore
 from bot.store import digest_store, open_store
 from tests.conftest import backend_url
 

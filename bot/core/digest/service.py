@@ -16,14 +16,13 @@ Exactly one post per server and local day, whatever crashes, reconnects or extra
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.core.digest._rotation import RotationIndex
+from bot.core.digest._picker import FactPicker
 from bot.core.digest.answers import DigestAnswer, DigestStatus
 from bot.core.digest.plan import (
     LEASE,
@@ -40,15 +39,15 @@ from bot.core.digest.plan import (
     resolve_timezone,
 )
 from bot.core.digest.render import render_digest
-from bot.core.documents import from_document
 from bot.core.errors import Invalid, NotFound
 from bot.core.i18n import N_, _
-from bot.core.models import Document, Fact, Kind, Person, Quote, Source
+from bot.core.models import Document, Kind
 from bot.core.observe import NO_METRICS, DigestEvent, Metrics
 from bot.core.permissions import Member, Permissions
-from bot.core.ports import Clock, DeliveryFailed, DigestPoster, DigestStore, Store
+from bot.core.ports import Clock, Store
+from bot.core.ports_digest import DeliveryFailed, DigestPoster, DigestStore
 
-__all__ = ["INDEX_TTL", "MAX_ATTEMPTS", "SEND_TIMEOUT", "DigestChannel", "DigestService"]
+__all__ = ["MAX_ATTEMPTS", "SEND_TIMEOUT", "DigestChannel", "DigestService"]
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +55,6 @@ MAX_ATTEMPTS = 3
 """Owners a day's claim may have before the day is given up as failed."""
 SEND_TIMEOUT = 120.0
 """Seconds a send may take before its outcome counts as unknown (checked after the lease)."""
-INDEX_TTL = timedelta(minutes=10)
-"""How long the shared keys in rotation are trusted before they are read again (sooner when
-their count changes)."""
-MAX_SKIPS = 100
 ASK_A_MODERATOR = N_("Ask someone who manages the server to set it up.")
 NO_DIGEST = N_("No daily digest is set up in this server.")
 SET_HINT = N_("Set one with `/digest set`.")
@@ -103,10 +98,7 @@ class DigestService:
         self._metrics = metrics
         self._store = store
         self.clock = clock
-        self._index: RotationIndex | None = None
-        self._index_at: datetime | None = None
-        self._index_count = -1
-        self._index_lock = asyncio.Lock()
+        self._picker = FactPicker(digests, store, clock)
 
     # -- /digest: moderators of the server only ----------------------------------------------
 
@@ -188,11 +180,11 @@ class DigestService:
         if post is not None and post.outcome != "failed":
             doc = await self._store.get(Kind.FACT, post.key, guild_id)
         if doc is None:
-            picked = await self._pick(guild_id, cycle)
+            picked = await self._picker.pick(guild_id, cycle)
             if picked is None:
                 raise NotFound(N_("There are no facts to choose from yet."))
             doc = picked[2]
-        return await self._answer(guild_id, day, doc, preview=True)
+        return await self._picker.answer(guild_id, day, doc, preview=True)
 
     async def _subscription(self, guild_id: int) -> Subscription:
         sub = await self._digests.subscription(guild_id)
@@ -238,7 +230,7 @@ class DigestService:
         planned = next_post(sub.schedule, now, last_day=done, since=sub.since)
         if not planned.is_due(now):
             return
-        picked = await self._pick(guild_id, sub.cycle)
+        picked = await self._picker.pick(guild_id, sub.cycle)
         if picked is None:
             log.warning("digest of guild %s: no facts to post", guild_id)
             return
@@ -292,7 +284,7 @@ class DigestService:
         *,
         late: bool = False,
     ) -> None:
-        answer = await self._answer(post.guild_id, post.day, doc)
+        answer = await self._picker.answer(post.guild_id, post.day, doc)
         message = render_digest(answer).pages[0]
         try:
             message_id = await asyncio.wait_for(poster.send(post.channel_id, message), SEND_TIMEOUT)
@@ -341,84 +333,3 @@ class DigestService:
         )
         if not done:  # our lease ran out and someone else took over: they will settle it
             log.warning("digest of guild %s for %s: claim lost meanwhile", post.guild_id, post.day)
-
-    # -- which fact --------------------------------------------------------------------------
-
-    async def _rotation(self) -> RotationIndex:
-        """The shared (curated) keys in rotation, read again when their count changes or
-        after ``INDEX_TTL``; the hashing runs in a thread (100,000 keys take ~0.1 s)."""
-        async with self._index_lock:
-            now = self.clock.now()
-            count = await self._store.count(Kind.FACT)
-            stale = self._index_at is None or now - self._index_at > INDEX_TTL
-            if self._index is None or stale or count != self._index_count:
-                keys = await self._store.scope_keys(Kind.FACT, 0)
-                self._index = await asyncio.to_thread(RotationIndex, keys)
-                self._index_at, self._index_count = now, count
-            return self._index
-
-    async def _pick(self, guild_id: int, cycle: int) -> tuple[str, int, Document] | None:
-        """The next fact of the server's rotation (key, cycle, document), moving on to the next
-        cycle when this one is complete; None when there is nothing to post."""
-        index = await self._rotation()
-        own = await self._store.scope_keys(Kind.FACT, guild_id)
-        skipped: set[str] = set()
-        new_cycle = False
-        for _skip in range(MAX_SKIPS):
-            posted = await self._digests.posted_keys(guild_id, cycle) if not new_cycle else set()
-            key = index.next_key(guild_id, cycle, posted | skipped, own)
-            if key is None:
-                if new_cycle or not (posted - skipped):
-                    return None  # nothing (visible) to post at all
-                cycle, new_cycle, skipped = cycle + 1, True, set()
-                continue
-            doc = await self._store.get(Kind.FACT, key, guild_id)
-            if doc is not None:
-                return key, cycle, doc
-            skipped.add(key)  # retired since the keys were read, or hidden in this server
-            self._index_at = None
-        log.warning("digest of guild %s: %d facts in a row were not visible", guild_id, MAX_SKIPS)
-        return None
-
-    async def _answer(
-        self, guild_id: int, day: date, doc: Document, *, preview: bool = False
-    ) -> DigestAnswer:
-        fact = from_document(doc, Fact)
-        people = await self._people(fact.people, guild_id)
-        quote = await self._related_quote(fact, guild_id, day)
-        speaker = None
-        if quote is not None:
-            speaker = (await self._people([quote.person], guild_id)).get(quote.person)
-        cited = {c.source for entry in (fact, quote) if entry for c in entry.citations}
-        sources = {
-            s.id: s
-            for s in (from_document(d, Source) for d in await self._store.list(Kind.SOURCE))
-            if s.id in cited
-        }
-        return DigestAnswer(day, fact, people, quote, speaker, sources, preview)
-
-    async def _people(self, slugs: list[str], guild_id: int) -> dict[str, Person]:
-        people = {}
-        for slug in dict.fromkeys(slugs):
-            doc = await self._store.get(Kind.PERSON, slug, guild_id)
-            if doc is not None:
-                people[slug] = from_document(doc, Person)
-        return people
-
-    async def _related_quote(self, fact: Fact, guild_id: int, day: date) -> Quote | None:
-        """A quote sharing the fact's people, else its countries, else its topics; the same
-        one all day (chosen by the server and the date)."""
-        for link_kind, keys in (
-            ("person", fact.people),
-            ("country", fact.countries),
-            ("topic", fact.topics),
-        ):
-            found: dict[str, Document] = {}
-            for key in keys:
-                for doc in await self._store.linked(Kind.QUOTE, link_kind, key, guild_id):
-                    found.setdefault(doc.key, doc)
-            if found:
-                seed = hashlib.blake2b(f"{guild_id}:{day}".encode(), digest_size=8).digest()
-                chosen = sorted(found)[int.from_bytes(seed, "big") % len(found)]
-                return from_document(found[chosen], Quote)
-        return None

@@ -18,10 +18,12 @@ from bot.core.errors import Conflict, Invalid, NearDuplicate, NotFound
 from bot.core.i18n import N_, _
 from bot.core.lookup import Candidate, best_matches, normalise, search_terms
 from bot.core.models import MODEL_BY_KIND, Document, Fact, Kind, Provenance, Quote
+from bot.core.moderation._build import build
 from bot.core.moderation.answers import EntryRef, Saved
-from bot.core.moderation.drafts import ENTRY_KINDS, Built, Draft, build, control_problem
+from bot.core.moderation.drafts import ENTRY_KINDS, Built, Draft, control_problem
 from bot.core.permissions import Permissions
-from bot.core.ports import Clock, EntryChange, ModerationStore, Store
+from bot.core.ports import Clock, Store
+from bot.core.ports_moderation import EntryChange, ModerationStore
 from bot.core.records import (
     Actor,
     AuditRecord,

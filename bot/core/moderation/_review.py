@@ -12,11 +12,12 @@ from datetime import timedelta
 from bot.core.errors import Conflict, NotFound, RateLimited
 from bot.core.i18n import N_, _, ngettext
 from bot.core.models import MODEL_BY_KIND, Fact, Kind, Person, Quote
+from bot.core.moderation._build import build
 from bot.core.moderation._entries import EntryServiceBase, reason_text
 from bot.core.moderation.answers import Decided, ReviewCard, Suggested
-from bot.core.moderation.drafts import Built, Draft, build
+from bot.core.moderation.drafts import Built, Draft
 from bot.core.permissions import Member
-from bot.core.ports import EntryChange, Quota
+from bot.core.ports_moderation import EntryChange, Quota
 from bot.core.records import Actor, Suggestion, SuggestionStatus
 
 __all__ = ["SUGGESTION_LIMIT", "SUGGESTION_WINDOW", "ReviewService"]

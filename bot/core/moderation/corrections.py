@@ -27,7 +27,8 @@ from bot.core.moderation._review import SUGGESTION_LIMIT, SUGGESTION_WINDOW, Rev
 from bot.core.moderation.answers import Decided, EditForm, EntryRef, Saved, Suggested
 from bot.core.moderation.drafts import ENTRY_KINDS, Draft, control_problem
 from bot.core.permissions import Member, Permissions
-from bot.core.ports import Clock, EntryChange, ModerationStore, Quota, Store
+from bot.core.ports import Clock, Store
+from bot.core.ports_moderation import EntryChange, ModerationStore, Quota
 from bot.core.records import HiddenEntry, Suggestion, SuggestionStatus
 
 __all__ = [

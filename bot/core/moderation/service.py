@@ -16,14 +16,16 @@ from pydantic import ValidationError
 from bot.core.errors import Conflict, Invalid, NearDuplicate
 from bot.core.i18n import N_, _
 from bot.core.models import Fact, Kind, Person, Quote
+from bot.core.moderation._build import build
 from bot.core.moderation._entries import EntryServiceBase, document_of, entry_of, reason_text
 from bot.core.moderation._review import ReviewService
 from bot.core.moderation.answers import EntryRef, Saved, Visibility
 from bot.core.moderation.corrections import CorrectionService
-from bot.core.moderation.drafts import ENTRY_KINDS, Draft, build
+from bot.core.moderation.drafts import ENTRY_KINDS, Draft
 from bot.core.moderation.ledger import LedgerService
 from bot.core.permissions import Member, Permissions
-from bot.core.ports import Clock, EntryChange, ModerationStore, Store
+from bot.core.ports import Clock, Store
+from bot.core.ports_moderation import EntryChange, ModerationStore
 from bot.core.records import (
     EntryStatus,
     EntryVersion,

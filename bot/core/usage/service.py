@@ -27,7 +27,8 @@ from typing import Any
 from bot.core.errors import NotFound
 from bot.core.i18n import N_
 from bot.core.permissions import Member, Permissions
-from bot.core.ports import Clock, UsageStore
+from bot.core.ports import Clock
+from bot.core.ports_usage import UsageStore
 from bot.core.reading.service import FactService
 from bot.core.records import UsageCount
 

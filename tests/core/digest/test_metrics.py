@@ -14,7 +14,8 @@ import pytest
 from bot.core.digest.service import DigestService
 from bot.core.observe import DigestEvent, NullMetrics
 from bot.core.permissions import Permissions
-from bot.core.ports import DeliveryFailed, Store
+from bot.core.ports import Store
+from bot.core.ports_digest import DeliveryFailed
 from bot.store import digest_store, moderation_store, open_store
 from bot.store.curated import load_curated
 from tests.core.digest.test_service import DUE, GUILD, START, FakeChannelPoster, subscribe

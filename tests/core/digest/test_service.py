@@ -17,7 +17,8 @@ from bot.core.digest.service import MAX_ATTEMPTS, DigestChannel, DigestService
 from bot.core.errors import Invalid, NotFound
 from bot.core.models import Kind
 from bot.core.permissions import MANAGE_GUILD, Member, Permissions
-from bot.core.ports import DeliveryFailed, DigestStore, Store
+from bot.core.ports import Store
+from bot.core.ports_digest import DeliveryFailed, DigestStore
 from bot.core.render.state import parse_custom_id
 from bot.store import digest_store, moderation_store, open_store
 from bot.store.curated import load_curated

@@ -16,7 +16,8 @@ from bot.core.moderation.answers import Saved
 from bot.core.moderation.drafts import Draft
 from bot.core.moderation.service import Moderation
 from bot.core.permissions import ADMINISTRATOR, MANAGE_GUILD, Member
-from bot.core.ports import EntryChange, Store
+from bot.core.ports import Store
+from bot.core.ports_moderation import EntryChange
 from bot.core.reading.service import FactService
 from bot.store import moderation_store
 

@@ -26,7 +26,7 @@ from bot.adapters.discord.shards import holds
 from bot.core.digest.plan import DueQueue
 from bot.core.digest.service import DigestService
 from bot.core.i18n import reading_in
-from bot.core.ports import DeliveryFailed
+from bot.core.ports_digest import DeliveryFailed
 
 __all__ = ["CLOSE_GRACE", "HISTORY_LIMIT", "RELOAD_EVERY", "ChannelPoster", "DigestScheduler"]
 
