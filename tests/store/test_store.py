@@ -554,35 +554,15 @@ async def test_private_use_characters_separate_words_on_every_backend(library: S
 async def test_private_use_characters_in_stored_text_separate_words_on_every_backend(
     store: Store,
 ) -> None:
-    # Stored text, not only the query: FTS5's unicode61 once kept private-use characters
-    # inside its tokens (one token "\ue000railway\ue001"), while PostgreSQL's search_words
-    # makes them spaces; migration 0007 narrowed SQLite's tokens to letters and digits.
+    # Stored text, not only the query: FTS5's unicode61 keeps private-use characters inside
+    # its tokens (one token "\ue000railway\ue001"), while PostgreSQL's search_words makes
+    # them spaces; so the text a document gives search has them as spaces (to_document).
     await store.sync_curated([fact("curated", "A \ue000railway\ue001 line.")])
     await put(store, fact("own", "The \uf8ffrailway\U000f0000 depot.", GUILD))
     assert set(keys((await store.search(["railway"], GUILD)).hits)) == {"curated", "own"}
     assert keys((await store.search(["railway"])).hits) == ["curated"]
     for private in ("\ue000", "\ue001", "\uf8ff", "\U000f0000", "\ue000\ue001"):
         assert (await store.search([private], GUILD)).total == 0
-
-
-async def test_migration_7_reindexes_documents_stored_before_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    before = load_migrations("sqlite")[:6]
-    with monkeypatch.context() as patch:
-        patch.setattr("bot.store.migrations.load_migrations", lambda dialect: before)
-        old = await open_store(url)
-        await old.sync_curated([fact("a", "A \ue000railway\ue001 line.")])
-        assert (await old.search(["railway"])).total == 0  # the old tokenizer's drift
-        await old.close()
-    again = await open_store(url)
-    try:
-        assert await again.migrate() == 7
-        assert keys((await again.search(["railway"])).hits) == ["a"]
-        assert keys((await again.search(["line"])).hits) == ["a"]
-    finally:
-        await again.close()
 
 
 async def test_a_task_cancelled_mid_transaction_leaves_the_store_usable(tmp_path: Path) -> None:
