@@ -53,11 +53,23 @@ def parallel() -> list[str]:
     return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
 
 
+def environment() -> dict[str, str]:
+    """The environment of the commands run: this one, with Python's compiled bytecode kept in
+    ``.venv/pycache`` (``PYTHONPYCACHEPREFIX``), out of the checkout, even where the shell sets
+    ``PYTHONDONTWRITEBYTECODE``. Without it every Python process the tests start (two pytest
+    workers, each bot and console the tests run as a process of its own) compiles discord.py,
+    aiohttp, pydantic and the bot again: seconds each."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(VENV / "pycache"))
+    return env
+
+
 def run(*cmd: str) -> int:
     """Run ``cmd``; while it runs, Ctrl-C is the command's alone (as in a shell): the console
     clears its line, and this script neither dies with a traceback nor kills it."""
     print("$", " ".join(cmd), flush=True)
-    child = subprocess.Popen(cmd, cwd=ROOT)
+    child = subprocess.Popen(cmd, cwd=ROOT, env=environment())
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # after the start: not inherited
     try:
         code = child.wait()

@@ -25,7 +25,10 @@ frozen entries, and their documents are described once), and loaded once per ses
 backend into a template: a SQLite file, copied for each test (``sqlite-file``) or copied into
 the test's in-memory database (``sqlite-memory``), and a PostgreSQL schema whose rows are
 copied into the test's new schema (by one script, worked out once per template). Each test
-still gets its own store; only the loading is shared.
+still gets its own store; only the loading is shared. The app's start (``build_app``) takes
+the session's documents for the repository's ``data/`` (``_cached_iter_documents``). The
+``store`` and ``curated_store`` PostgreSQL schemas are reused: a test that passes gives its
+schema back, restored to its start, to the next test of its process (``tests.pgschemas``).
 
 To add a backend, append its name to ``BACKENDS`` and teach ``backend_url`` to make a URL
 for a fresh, empty store of it (and ``curated_store`` to fill one from a template).
@@ -58,6 +61,7 @@ from bot.core.ports import Store
 from bot.settings import Settings
 from bot.store import open_store
 from bot.store.sqlite import SqliteStore
+from tests.pgschemas import SchemaPool
 
 TESTS = Path(__file__).resolve().parent
 T = TypeVar("T")
@@ -186,13 +190,28 @@ def _cached_to_document(entry: Any, guild_id: int = 0) -> Document:
 
 curated.to_document = _cached_to_document  # type: ignore[attr-defined]
 
+_read_documents = curated.iter_documents
+
+
+def _cached_iter_documents(data_dir: Path = curated.DEFAULT_DATA_DIR) -> Iterator[Document]:
+    """``iter_documents`` for the app's start (``build_app``): for the repository's own
+    ``data/``, the documents of the session's cached catalog (parsing the YAML was most of an
+    app's start); any other folder (a test's own, a large generated one measured for memory)
+    is read as the bot reads it. ``bot.store.curated`` keeps the real one, which
+    ``tests/test_curated_loading.py`` holds to ``load_catalog``."""
+    if Path(data_dir).resolve() != curated.DEFAULT_DATA_DIR.resolve():
+        return _read_documents(data_dir)
+    return iter(_cached_load_catalog(data_dir).documents())
+
 
 # The YAML is most of the time an app takes to start (``build_app``), so every module of the
-# bot that has imported ``load_catalog`` by name gets the cached one (later imports get it
-# from ``bot.store.curated``).
+# bot that has imported ``load_catalog`` or ``iter_documents`` by name gets the cached one
+# (later imports of ``load_catalog`` get it from ``bot.store.curated``).
 for _module in [curated, *(m for n, m in sys.modules.items() if n.startswith("bot."))]:
     if getattr(_module, "load_catalog", None) is _read_catalog:
         _module.load_catalog = _cached_load_catalog
+    if _module is not curated and getattr(_module, "iter_documents", None) is _read_documents:
+        _module.iter_documents = _cached_iter_documents  # type: ignore[attr-defined]
 
 
 async def _postgres_down() -> str | None:
@@ -273,8 +292,61 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
+@pytest.fixture(scope="session")
+def schema_pool() -> Iterator[SchemaPool]:
+    """This process's PostgreSQL schemas kept for reuse (``tests.pgschemas``), dropped at the
+    end of the session."""
+
+    async def connect() -> Any:
+        import asyncpg
+
+        return await asyncpg.connect(POSTGRES_URL, timeout=10)
+
+    pool = SchemaPool(connect)
+    yield pool
+    if _postgres_probe.get(POSTGRES_URL, "unknown") is None:
+        _run_apart(pool.drop_all())
+
+
+@asynccontextmanager
+async def _pooled_postgres_store(
+    request: pytest.FixtureRequest, template: str
+) -> AsyncIterator[Store]:
+    """A PostgreSQL store starting empty (``template`` "") or with ``template``'s rows: a
+    schema a passed test gave back (``tests.pgschemas``), or else a new one."""
+    import asyncpg
+
+    await require_postgres()
+    pool: SchemaPool = request.getfixturevalue("schema_pool")
+    schema = pool.take(template)
+    fresh = schema is None
+    schema = schema or SchemaPool.new_name()
+    opened = await open_store(_schema_url(schema))
+    kept = False
+    try:
+        if fresh:
+            if template:
+                await _copy_postgres_schema(opened, template)
+            await pool.fresh(opened.pool, schema, template)  # type: ignore[attr-defined]
+        yield opened
+        try:
+            kept = await pool.give_back(opened.pool, schema, template)  # type: ignore[attr-defined]
+        except (asyncpg.PostgresError, OSError) as exc:  # then it is dropped, as before
+            logging.getLogger(__name__).warning("schema %s not reused: %s", schema, exc)
+    finally:
+        await opened.close()
+        if not kept:
+            await _drop_schema(schema)
+
+
 @pytest.fixture
-async def store(backend: str, tmp_path: Path) -> AsyncIterator[Store]:
+async def store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Store]:
+    if backend == "postgres":
+        async with _pooled_postgres_store(request, "") as pooled:
+            yield pooled
+        return
     async with backend_url(backend, tmp_path) as url:
         opened = await open_store(url)
         try:
@@ -402,13 +474,8 @@ async def curated_store(
     if backend == "postgres":
         await require_postgres()
         template: str = request.getfixturevalue("postgres_template")
-        async with postgres_schema_url() as url:
-            opened = await open_store(url)
-            try:
-                await _copy_postgres_schema(opened, template)
-                yield opened
-            finally:
-                await opened.close()
+        async with _pooled_postgres_store(request, template) as pooled:
+            yield pooled
         return
     source: Path = request.getfixturevalue("sqlite_template")
     if backend == "sqlite-file":

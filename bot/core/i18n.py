@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from gettext import NullTranslations
 from pathlib import Path
 
@@ -54,6 +54,7 @@ CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "locale"
 ENGLISH = "en"
 # The catalogues there are: gettext's names (zh_CN), not Discord's (zh-CN).
 LANGUAGES = ("ru", "zh_CN")
+_FOLDED = {code.casefold(): code for code in LANGUAGES}
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,17 @@ class Language:
         return self.code.split("_")[0]
 
 
+@lru_cache(maxsize=256)
 def language_of(tag: str | None) -> str:
     """A Discord locale (``ru``, ``zh-CN``, ``en-US``...) or a setting (``zh_CN``) as the code
-    of a catalogue, English when there is none for it (Traditional Chinese included)."""
+    of a catalogue, English when there is none for it (Traditional Chinese included).
+
+    Remembered per tag: it runs for every interaction, and discord.py asks the command
+    translator about every string in each of Discord's ~30 locales at every start."""
     if not tag:
         return ENGLISH
     cleaned = str(tag).strip().replace("-", "_")
-    folded = {code.casefold(): code for code in LANGUAGES}
+    folded = _FOLDED
     if cleaned.casefold() in folded:
         return folded[cleaned.casefold()]
     if cleaned.casefold().split("_")[0] == "ru":

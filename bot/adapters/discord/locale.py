@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from typing import Any
 
 import discord
@@ -51,27 +52,35 @@ class CatalogueTranslator(app_commands.Translator):
         locale: discord.Locale,
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
-        code = language_of(locale.value)
-        if code == ENGLISH or locale is discord.Locale.taiwan_chinese:
-            return None
-        translated = translations(code).gettext(string.message)
-        if translated == string.message:
-            return None
         menu = isinstance(context.data, app_commands.ContextMenu)  # "Find sources": any case
-        if menu and len(translated) > 32:
-            return None
-        if (
-            context.location in _NAMES
-            and not menu
-            and not (NAME_RULE.match(translated) and translated == translated.lower())
-        ):
-            log.warning("not a valid command name in %s: %r", code, translated)
-            return None
-        limit = _LIMITS.get(context.location)
-        if limit is not None and len(translated) > limit:
-            log.warning("longer than Discord allows in %s: %r", code, translated)
-            return None
-        return translated
+        return _translated(string.message, locale, context.location, menu)
+
+
+@lru_cache(maxsize=4096)
+def _translated(message: str, locale: discord.Locale, where: Where, menu: bool) -> str | None:
+    """``CatalogueTranslator.translate``, remembered: discord.py asks it about every string in
+    each of Discord's ~30 locales, for the schema's hash and again for a sync, at every start
+    (the catalogues are read once per process, so the answer cannot change)."""
+    code = language_of(locale.value)
+    if code == ENGLISH or locale is discord.Locale.taiwan_chinese:
+        return None
+    translated = translations(code).gettext(message)
+    if translated == message:
+        return None
+    if menu and len(translated) > 32:
+        return None
+    if (
+        where in _NAMES
+        and not menu
+        and not (NAME_RULE.match(translated) and translated == translated.lower())
+    ):
+        log.warning("not a valid command name in %s: %r", code, translated)
+        return None
+    limit = _LIMITS.get(where)
+    if limit is not None and len(translated) > limit:
+        log.warning("longer than Discord allows in %s: %r", code, translated)
+        return None
+    return translated
 
 
 class _Collector(app_commands.Translator):
