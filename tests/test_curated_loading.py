@@ -12,12 +12,13 @@ import json
 import random
 import shutil
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.core.models import Citation, Fact
+from bot.core.models import Citation, Document, Fact
 from bot.store.curated import (
     DEFAULT_DATA_DIR,
     CatalogError,
@@ -114,38 +115,51 @@ def _generated_data_dir(target: Path, count: int) -> Path:
     return target
 
 
-def test_a_large_data_directory_costs_its_documents_and_little_more(tmp_path: Path) -> None:
-    """The memory held after the load, and at its peak, per generated document: the parse
-    of the whole file (``yaml.load`` composed every node first) is never held at once."""
-    data = _generated_data_dir(tmp_path / "data", GENERATED)
+@dataclass(frozen=True)
+class Measured:
+    """What one traced load of the generated directory held, then what its snapshot held."""
+
+    count: int  # documents loaded
+    last: Document  # the last of them
+    held: int  # bytes held once the documents are loaded
+    peak: int  # bytes at the load's peak
+    snapshot: Snapshot  # built from the documents
+    snapshot_held: int  # bytes held once only the snapshot is left
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> Measured:
+    """One traced load for the module's two memory tests: the load under ``tracemalloc`` costs
+    seconds (2,000 generated facts), and each test reads its own figures of the same run."""
+    data = _generated_data_dir(tmp_path_factory.mktemp("generated") / "data", GENERATED)
     gc.collect()
     tracemalloc.start()
     try:
         documents = load_documents(data)
         gc.collect()
         held, peak = tracemalloc.get_traced_memory()
+        count, last = len(documents), documents[-1]
+        snapshot = Snapshot.build(documents)
+        del documents
+        gc.collect()
+        snapshot_held = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    assert len(documents) == len(load_catalog().documents()) + GENERATED
-    assert documents[-1].key == f"generated-{GENERATED - 1}"
+    return Measured(count, last, held, peak, snapshot, snapshot_held)
+
+
+def test_a_large_data_directory_costs_its_documents_and_little_more(measured: Measured) -> None:
+    """The memory held after the load, and at its peak, per generated document: the parse
+    of the whole file (``yaml.load`` composed every node first) is never held at once."""
+    held, peak = measured.held, measured.peak
+    assert measured.count == len(load_catalog().documents()) + GENERATED
+    assert measured.last.key == f"generated-{GENERATED - 1}"
     assert held / GENERATED < BYTES_PER_DOCUMENT, f"{held / GENERATED:.0f} bytes a document"
     assert peak < held * 1.5, f"peak {peak / 2**20:.1f} MB, held {held / 2**20:.1f} MB"
 
 
-def test_the_snapshot_holds_a_document_in_less_than_its_model(tmp_path: Path) -> None:
+def test_the_snapshot_holds_a_document_in_less_than_its_model(measured: Measured) -> None:
     """What the in-memory store keeps per document once the load's documents are gone."""
-    data = _generated_data_dir(tmp_path / "data", GENERATED)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        documents = load_documents(data)
-        count = len(documents)
-        snapshot = Snapshot.build(documents)
-        last = documents[-1]
-        del documents
-        gc.collect()
-        held = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    assert snapshot.docs[(last.kind, last.key)] == last
+    held, count = measured.snapshot_held, measured.count
+    assert measured.snapshot.docs[(measured.last.kind, measured.last.key)] == measured.last
     assert held / count < SNAPSHOT_BYTES_PER_DOCUMENT, f"{held / count:.0f} bytes a document"

@@ -70,7 +70,7 @@ async def _fails_within(call: Any, seconds: float) -> BaseException:
 @pytest.mark.postgres
 async def test_a_postgres_statement_waiting_on_a_lock_is_cancelled_in_time() -> None:
     async with postgres_schema_url() as url:
-        store = await open_store(url, statement_timeout=0.5)
+        store = await open_store(url, statement_timeout=0.2)
         try:
             async with _other_connection(url) as other, other.transaction():
                 await other.execute("LOCK TABLE documents IN ACCESS EXCLUSIVE MODE")
@@ -87,20 +87,20 @@ async def test_the_curated_load_waits_its_turn_past_the_bound() -> None:
     """Two processes starting at once take turns at the load's advisory lock: the second
     waits longer than the statement bound, and loads all the same."""
     async with postgres_schema_url() as url:
-        store = await open_store(url, statement_timeout=0.3)
+        store = await open_store(url, statement_timeout=0.2)
         try:
             async with _other_connection(url) as other:
                 # PostgresStore.lock(conn, "curated", 0): the curated area's key of this schema.
                 turn = "hashtextextended('curated ' || current_schema(), 0)"
                 await other.execute(f"SELECT pg_advisory_lock({turn})")
                 loading = asyncio.create_task(store.sync_curated(CURATED))
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(0.6)  # three bounds
                 assert not loading.done()
                 await other.execute(f"SELECT pg_advisory_unlock({turn})")
                 report = await asyncio.wait_for(loading, 10)
             assert report.added == 1
             pool = store.pool  # type: ignore[attr-defined]
-            assert await pool.fetchval("SHOW statement_timeout") == "300ms"  # bound again
+            assert await pool.fetchval("SHOW statement_timeout") == "200ms"  # bound again
         finally:
             await store.close()
 

@@ -235,11 +235,8 @@ def test_a_wrapped_bullet_keeps_its_text_right_of_the_bullet() -> None:
     assert all(line.startswith("  word") for line in lines[1:])
 
 
-def _cli(
-    *args: str, stdin: str | None = None, tmp: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'cli.db'}", "DISCORD_TOKEN": ""}
-    env = {**base, **(env or {})}
+def _cli(*args: str, stdin: str | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'cli.db'}", "DISCORD_TOKEN": ""}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -395,11 +392,14 @@ def test_ctrl_c_at_the_prompt_drops_the_line() -> None:
     assert "/member" in out.getvalue() and "(stopped)" not in out.getvalue()
 
 
-def test_cli_ask_answers_in_the_language_of_locale_or_the_locale_setting(tmp_path: Path) -> None:
-    russian = _cli("ask", "--locale", "ru", "/summit 2024", tmp=tmp_path)
+def test_cli_ask_answers_in_the_language_of_locale_or_the_locale_setting(
+    cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    russian = cli("ask", "--locale", "ru", "/summit 2024")
     assert russian.returncode == 0, russian.stderr
     assert russian.stdout.startswith("== Саммит 2024, Astana ==")
-    chinese = _cli("ask", "/summit 2024", tmp=tmp_path, env={"LOCALE": "zh-CN"})
+    monkeypatch.setenv("LOCALE", "zh-CN")
+    chinese = cli("ask", "/summit 2024")
     assert chinese.stdout.startswith("== 2024 年 Astana 峰会 ==")
-    refused = _cli("ask", "--locale", "xx", "/summit 2024", tmp=tmp_path)
+    refused = cli("ask", "--locale", "xx", "/summit 2024")
     assert refused.returncode == 2 and "en, ru, zh-CN" in refused.stderr

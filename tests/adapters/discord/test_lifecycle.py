@@ -52,7 +52,9 @@ async def test_stop_finishes_in_flight_interactions_then_closes(tmp_path: Path) 
     settings = _settings(tmp_path)
     async with FakeDiscord.running() as fake, build_app(settings) as app:
         fake.add_guild(name="g")
-        bot = FactBot(app)
+        # READY comes guild_ready_timeout after the last GUILD_CREATE: 2 s in discord.py, the
+        # fake's 0.05 s here (``fake.client`` sets it; this test starts the bot as ``run`` does).
+        bot = FactBot(app, guild_ready_timeout=0.05)
         release = asyncio.Event()
         original = app.facts.about
 

@@ -319,3 +319,25 @@ def _next(index: RotationIndex, posted: set[str]) -> str:
     assert key is not None
     posted.add(key)
     return key
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_next_key_is_the_first_unposted_key_of_the_sorted_order(seed: int) -> None:
+    """``next_key`` (buckets ranked once a cycle, a scan that stops at the first open one)
+    against the straightforward computation: sort every key, take the first not posted."""
+    rng = random.Random(seed)
+    keys = [f"fact-{i}" for i in range(rng.choice([3, 40, 900, 2500]))]
+    index = RotationIndex(keys)
+    for key in rng.sample(keys, len(keys) // 5):
+        index.discard(key)  # retired: absent from both
+    own = [f"own-{i}" for i in range(rng.randint(0, 30))] + rng.sample(keys, 3)
+    present = [*index, *own]
+    for guild, cycle in [(rng.randrange(10**18), rng.randrange(5)) for _ in range(4)]:
+        for share in (0.0, 0.3, 0.9, 0.999, 1.0):
+            posted = set(rng.sample(present, int(len(present) * share)))
+            posted |= set(rng.sample(keys, 3))  # some since retired
+            expected = next(
+                (k for k in rotation_order(guild, cycle, present) if k not in posted), None
+            )
+            assert index.next_key(guild, cycle, posted, own) == expected
+            assert index.next_key(guild, cycle, frozenset(posted), iter(own)) == expected

@@ -40,11 +40,16 @@ _RESET_AFTER = 2**11  # seconds without a failure: start again from the shortest
 
 
 class GatewayBackoff(ExponentialBackoff[Literal[False]]):
-    """discord.py's exponential backoff with full jitter, its wait capped at ``cap`` seconds."""
+    """discord.py's exponential backoff with full jitter, its wait capped at ``cap`` seconds.
+
+    ``cap`` is a class attribute, read at each delay, so a test can shorten every backoff
+    discord.py builds (``tests/adapters/discord/test_faults_gateway.py`` waits out an outage
+    of a few caps, not of ``MAX_RECONNECT_DELAY``'s)."""
+
+    cap: float = MAX_RECONNECT_DELAY
 
     def __init__(self, base: int = 1, *, integral: Literal[False] = False) -> None:
         super().__init__(base, integral=integral)
-        self.cap = MAX_RECONNECT_DELAY
         self._failures = 0
         self._last = time.monotonic()
         self._random = random.Random()
