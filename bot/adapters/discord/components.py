@@ -76,6 +76,28 @@ class SectionMenu(StateItem[discord.ui.Select[Any]], template=re.compile(_MENU))
         await _show(interaction, self.state, chosen)
 
 
+_OPTIONS: dict[tuple[tuple[str, str, bool], ...], tuple[discord.SelectOption, ...]] = {}
+_OPTIONS_KEPT = 4096  # distinct section menus remembered (an answer's sections, per language)
+
+
+def _select_options(options: list[dict[str, Any]]) -> list[discord.SelectOption]:
+    """The section menu's options, built once per distinct menu: every reader of an answer
+    gets the same ones, and building them was most of ``view_of``'s cost. Sharing them is
+    safe: discord.py only reads a ``SelectOption`` (``to_dict``) when it sends a menu, and a
+    pressed menu is rebuilt from the message (``DynamicItem``), never from these; each menu
+    gets its own list, so an ``append_option`` reaches no other."""
+    key = tuple((o["label"], o["value"], bool(o.get("default", False))) for o in options)
+    built = _OPTIONS.get(key)
+    if built is None:
+        if len(_OPTIONS) >= _OPTIONS_KEPT:
+            _OPTIONS.clear()
+        built = _OPTIONS[key] = tuple(
+            discord.SelectOption(label=label, value=value, default=default)
+            for label, value, default in key
+        )
+    return list(built)
+
+
 def view_of(components: list[dict[str, Any]]) -> discord.ui.View | None:
     """A view of the components a core reply describes (rows of buttons and select menus)."""
     if not components:
@@ -90,12 +112,7 @@ def view_of(components: list[dict[str, Any]]) -> discord.ui.View | None:
                 select: discord.ui.Select[Any] = discord.ui.Select(
                     custom_id=spec["custom_id"],
                     placeholder=spec.get("placeholder"),
-                    options=[
-                        discord.SelectOption(
-                            label=o["label"], value=o["value"], default=o.get("default", False)
-                        )
-                        for o in spec["options"]
-                    ],
+                    options=_select_options(spec["options"]),
                     row=row,
                 )
                 view.add_item(SectionMenu(select, state))
