@@ -1,6 +1,7 @@
 """The answers' buttons and section menu as ``DynamicItem``s: their state (section, page, owner
 and the question) lives in the custom id (``bot.core.render.state``), so they work after a
-restart and after any time. Registered once on the client (``add_dynamic_items``)."""
+restart and after any time. Registered once on the client (``add_dynamic_items``); answers are
+sent with them by ``state_items.view_of``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.installs import scope
-from bot.adapters.discord.moderation.report_views import ReportButton
 from bot.adapters.discord.ops.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, edit_reply, send_reply
 from bot.adapters.discord.state_items import StateItem
@@ -18,9 +18,9 @@ from bot.adapters.discord.views import NOT_YOURS
 from bot.core.i18n import _
 from bot.core.observe import Outcome
 from bot.core.render import render, render_page_excerpts
-from bot.core.render.state import CUSTOM_ID_TEMPLATE, NAV_ACTIONS, ViewState, parse_custom_id
+from bot.core.render.state import CUSTOM_ID_TEMPLATE, NAV_ACTIONS, ViewState
 
-__all__ = ["AnswerButton", "SectionMenu", "view_of"]
+__all__ = ["AnswerButton", "SectionMenu"]
 
 _BUTTONS = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "[fpnlx]", 1)
 _MENU = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "s", 1)
@@ -74,56 +74,3 @@ class SectionMenu(StateItem[discord.ui.Select[Any]], template=re.compile(_MENU))
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         chosen = self.item.values[0] if self.item.values else self.state.section
         await _show(interaction, self.state, chosen)
-
-
-_OPTIONS: dict[tuple[tuple[str, str, bool], ...], tuple[discord.SelectOption, ...]] = {}
-_OPTIONS_KEPT = 4096  # distinct section menus remembered (an answer's sections, per language)
-
-
-def _select_options(options: list[dict[str, Any]]) -> list[discord.SelectOption]:
-    """The section menu's options, built once per distinct menu: every reader of an answer
-    gets the same ones, and building them was most of ``view_of``'s cost. Sharing them is
-    safe: discord.py only reads a ``SelectOption`` (``to_dict``) when it sends a menu, and a
-    pressed menu is rebuilt from the message (``DynamicItem``), never from these; each menu
-    gets its own list, so an ``append_option`` reaches no other."""
-    key = tuple((o["label"], o["value"], bool(o.get("default", False))) for o in options)
-    built = _OPTIONS.get(key)
-    if built is None:
-        if len(_OPTIONS) >= _OPTIONS_KEPT:
-            _OPTIONS.clear()
-        built = _OPTIONS[key] = tuple(
-            discord.SelectOption(label=label, value=value, default=default)
-            for label, value, default in key
-        )
-    return list(built)
-
-
-def view_of(components: list[dict[str, Any]]) -> discord.ui.View | None:
-    """A view of the components a core reply describes (rows of buttons and select menus)."""
-    if not components:
-        return None
-    view = discord.ui.View(timeout=None)
-    for row, action_row in enumerate(components):
-        for spec in action_row["components"]:
-            state = parse_custom_id(spec["custom_id"])
-            if state is None:
-                continue
-            if spec["type"] == 3:
-                select: discord.ui.Select[Any] = discord.ui.Select(
-                    custom_id=spec["custom_id"],
-                    placeholder=spec.get("placeholder"),
-                    options=_select_options(spec["options"]),
-                    row=row,
-                )
-                view.add_item(SectionMenu(select, state))
-            else:
-                button: discord.ui.Button[Any] = discord.ui.Button(
-                    custom_id=spec["custom_id"],
-                    label=spec["label"],
-                    style=discord.ButtonStyle(spec.get("style", 2)),
-                    disabled=spec.get("disabled", False),
-                    row=row,
-                )
-                kind = ReportButton if state.action == "r" else AnswerButton
-                view.add_item(kind(button, state))
-    return view

@@ -128,7 +128,7 @@ async def test_two_readers_of_one_answer_each_turn_only_their_own_message(
     app: App, fake: FakeDiscord
 ) -> None:
     """The second reader's menu is built from the same cached answer and shares its options
-    (``components._select_options``): each message still carries its own reader, and each
+    (``state_items._select_options``): each message still carries its own reader, and each
     choice edits only the message it was made on."""
     async with fake.client(FactBot(app)):
         other = fake.add_user("other")
