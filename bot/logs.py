@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["JsonFormatter", "bind", "configure_logging", "context"]
+__all__ = ["JsonFormatter", "bind", "bind_task", "configure_logging", "context"]
 
 _CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "log_context", default=None
@@ -40,6 +40,14 @@ def bind(**fields: Any) -> Iterator[None]:
         yield
     finally:
         _CONTEXT.reset(token)
+
+
+def bind_task(**fields: Any) -> None:
+    """Add ``fields`` to every line logged from here to the end of the current task (and in the
+    tasks and callbacks it starts): each asyncio task runs in its own copy of the context, so
+    nothing is left behind for the next interaction. For hooks that run at the start of a task
+    and have no block to wrap (``FactTree.interaction_check``)."""
+    _CONTEXT.set({**(_CONTEXT.get() or {}), **fields})
 
 
 class _ContextFilter(logging.Filter):

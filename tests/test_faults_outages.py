@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.discord.client import FactBot
-from bot.adapters.discord.moderation.entry_views import FORM_REOPEN
+from bot.adapters.discord.forms import FORM_REOPEN
 from bot.app import build_app
 from bot.settings import Settings
 from bot.store import open_cached_store

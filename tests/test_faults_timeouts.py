@@ -20,7 +20,7 @@ import pytest
 
 from bot.adapters.discord import deadline
 from bot.adapters.discord.client import FactBot
-from bot.adapters.discord.moderation.entry_views import FORM_REOPEN
+from bot.adapters.discord.forms import FORM_REOPEN
 from bot.app import build_app
 from bot.core.errors import Unavailable, as_unavailable
 from bot.core.models import Document, Kind

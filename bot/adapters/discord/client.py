@@ -22,7 +22,7 @@ from bot.adapters.discord.installs import GUILD_CONTEXTS, GUILD_INSTALLS
 from bot.adapters.discord.locale import CatalogueTranslator, bind_interaction_language
 from bot.adapters.discord.moderation.config_cog import ConfigCog
 from bot.adapters.discord.moderation.entry_cog import EntryCog
-from bot.adapters.discord.moderation.report_views import ReportButton
+from bot.adapters.discord.moderation.report_views import PageReportButton, ReportButton
 from bot.adapters.discord.moderation.review_views import ReviewButton
 from bot.adapters.discord.ops import reconnect
 from bot.adapters.discord.ops.health import check_health, count_gateway_events
@@ -101,7 +101,7 @@ class FactBot(commands.Bot):
         await self.tree.set_translator(CatalogueTranslator())  # Russian and Chinese commands
         self.add_dynamic_items(AnswerButton, SectionMenu, ReportButton)  # by custom id
         await self.add_cog(FactsCog(self.app.facts))
-        await self.add_cog(FindSourcesCog(self, self.app.finder))
+        await self.add_cog(FindSourcesCog(self, self.app.finder, report=PageReportButton))
         await self.add_cog(TimelineCog(self.app.timeline))
         await self.add_cog(DigestCog(self.app.digests, self.digest_scheduler))
         await self.add_cog(EntryCog(self.app.moderation))

@@ -1,6 +1,7 @@
 """The answers' buttons and section menu as ``DynamicItem``s: their state (section, page, owner
 and the question) lives in the custom id (``bot.core.render.state``), so they work after a
-restart and after any time. Registered once on the client (``add_dynamic_items``)."""
+restart and after any time. Registered once on the client (``add_dynamic_items``); answers are
+sent with them by ``state_items.view_of``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.installs import scope
-from bot.adapters.discord.moderation.report_views import ReportButton
 from bot.adapters.discord.ops.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, edit_reply, send_reply
 from bot.adapters.discord.state_items import StateItem
@@ -18,9 +18,9 @@ from bot.adapters.discord.views import NOT_YOURS
 from bot.core.i18n import _
 from bot.core.observe import Outcome
 from bot.core.render import render, render_page_excerpts
-from bot.core.render.state import CUSTOM_ID_TEMPLATE, NAV_ACTIONS, ViewState, parse_custom_id
+from bot.core.render.state import CUSTOM_ID_TEMPLATE, NAV_ACTIONS, ViewState
 
-__all__ = ["AnswerButton", "SectionMenu", "view_of"]
+__all__ = ["AnswerButton", "SectionMenu"]
 
 _BUTTONS = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "[fpnlx]", 1)
 _MENU = CUSTOM_ID_TEMPLATE.replace("[fpnlsxr]", "s", 1)
@@ -74,39 +74,3 @@ class SectionMenu(StateItem[discord.ui.Select[Any]], template=re.compile(_MENU))
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         chosen = self.item.values[0] if self.item.values else self.state.section
         await _show(interaction, self.state, chosen)
-
-
-def view_of(components: list[dict[str, Any]]) -> discord.ui.View | None:
-    """A view of the components a core reply describes (rows of buttons and select menus)."""
-    if not components:
-        return None
-    view = discord.ui.View(timeout=None)
-    for row, action_row in enumerate(components):
-        for spec in action_row["components"]:
-            state = parse_custom_id(spec["custom_id"])
-            if state is None:
-                continue
-            if spec["type"] == 3:
-                select: discord.ui.Select[Any] = discord.ui.Select(
-                    custom_id=spec["custom_id"],
-                    placeholder=spec.get("placeholder"),
-                    options=[
-                        discord.SelectOption(
-                            label=o["label"], value=o["value"], default=o.get("default", False)
-                        )
-                        for o in spec["options"]
-                    ],
-                    row=row,
-                )
-                view.add_item(SectionMenu(select, state))
-            else:
-                button: discord.ui.Button[Any] = discord.ui.Button(
-                    custom_id=spec["custom_id"],
-                    label=spec["label"],
-                    style=discord.ButtonStyle(spec.get("style", 2)),
-                    disabled=spec.get("disabled", False),
-                    row=row,
-                )
-                kind = ReportButton if state.action == "r" else AnswerButton
-                view.add_item(kind(button, state))
-    return view

@@ -7,6 +7,10 @@ caller answer "the database is not answering, try again shortly" while there is 
 work that answered (or deferred) in time is never cut short. The store's own timeouts
 (``bot.store.faults``) end a stuck statement too; this is the bound that holds whatever the
 backend does.
+
+A slash command's or autocomplete's work is the whole task discord.py runs it in, so it gets a
+``Deadline`` instead: set when the task begins, it cancels the task itself, and whoever watches
+the task's end answers in its place (``FactTree``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import discord
 
-__all__ = ["ANSWER_BUDGET", "Overdue", "answer_in_time"]
+__all__ = ["ANSWER_BUDGET", "Deadline", "Overdue", "answer_in_time"]
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +67,39 @@ async def answer_in_time(
         raise Overdue from None
     finally:
         handle.cancel()
+
+
+class Deadline:
+    """Cancel ``task`` if ``interaction`` is still unanswered after ``budget`` seconds
+    (``ANSWER_BUDGET`` by default); ``fired`` then says the cancellation was this deadline's,
+    so the task's watcher can still answer. ``cancel`` once the task has ended."""
+
+    __slots__ = ("_handle", "fired")
+
+    def __init__(
+        self,
+        interaction: discord.Interaction[Any],
+        task: asyncio.Task[Any],
+        budget: float | None = None,
+    ) -> None:
+        self.fired = False
+        budget = ANSWER_BUDGET if budget is None else budget
+        self._handle = asyncio.get_running_loop().call_later(
+            budget, self._expire, interaction, task, budget
+        )
+
+    def _expire(
+        self, interaction: discord.Interaction[Any], task: asyncio.Task[Any], budget: float
+    ) -> None:
+        if task.done() or interaction.response.is_done():
+            return
+        self.fired = True
+        task.cancel()
+        log.warning(
+            "interaction %s unanswered after %.1f s (the database is slow or not answering)",
+            interaction.id,
+            budget,
+        )
+
+    def cancel(self) -> None:
+        self._handle.cancel()

@@ -1,7 +1,9 @@
 """Sending a core ``Reply`` through discord.py: embeds from dicts, no pings, pages as a view.
 
 ``NO_PINGS`` and ``to_embeds`` live in ``payload`` (imported by ``views`` too, which this
-module imports: no cycle); they are re-exported here for the callers that send replies."""
+module imports: no cycle); they are re-exported here for the callers that send replies. An
+answer's components are built by ``state_items.view_of``, which names none of the item classes
+whose callbacks answer through this module."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.payload import NO_PINGS, to_embeds
+from bot.adapters.discord.state_items import view_of
 from bot.adapters.discord.views import Pager
 from bot.core.render import Reply
 
@@ -33,8 +36,6 @@ async def send_reply(
     pages gets Previous/Next buttons only the invoking user can press, unless ``view`` gives it
     other components (then only its first page is shown). ``files`` are attached to it (an
     embed shows one as its image by ``attachment://NAME``)."""
-    from bot.adapters.discord.components import view_of  # components import this module
-
     if reply.sections and reply.ask is not None and view is None:
         shown = reply.view(0, 0, owner=interaction.user.id)
         view = view_of(shown["components"])
@@ -73,8 +74,6 @@ async def edit_reply(
     owner: int,
 ) -> None:
     """Show ``page`` of ``section`` of ``reply`` in the message whose component was used."""
-    from bot.adapters.discord.components import view_of
-
     shown = reply.view(section, page, owner=owner)
     await interaction.response.edit_message(
         embeds=to_embeds(shown), view=view_of(shown["components"]), allowed_mentions=NO_PINGS

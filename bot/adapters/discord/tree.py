@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.deadline import Overdue, answer_in_time
+from bot.adapters.discord.deadline import Deadline
 from bot.adapters.discord.edge import refusal
 from bot.adapters.discord.installs import scope
 from bot.adapters.discord.members import moderates
-from bot.adapters.discord.ops.observe import InteractionObserver, typed_command_name
+from bot.adapters.discord.ops.observe import InteractionObserver, Trace, typed_command_name
 from bot.adapters.discord.respond import send_reply
 from bot.core.cooldown import Cooldowns
 from bot.core.errors import (
@@ -29,6 +31,7 @@ from bot.core.errors import (
 from bot.core.i18n import N_, _
 from bot.core.observe import Outcome
 from bot.core.render import Reply, render_apology, render_error
+from bot.core.usage.service import Usage
 
 __all__ = ["FactTree", "answer_error"]
 
@@ -132,7 +135,21 @@ async def _answer_autocomplete(interaction: discord.Interaction[Any]) -> None:
 
 
 class FactTree(app_commands.CommandTree[Any]):
-    """Adds one ``on_error`` and counts interactions in flight for graceful shutdown."""
+    """Adds one ``on_error``, and watches each command and autocomplete from its start to its
+    end: counted in flight (for graceful shutdown), observed (metrics, log fields, usage),
+    answered within Discord's window (``Deadline``), and an autocomplete left unanswered gets
+    no choices.
+
+    Only discord.py's public hooks are used. discord.py runs each command and autocomplete in
+    a task of its own (``CommandTree._from_interaction``), and the first thing that task does is
+    ``interaction_check`` (``CommandTree._call``), before the command is looked up; so that is
+    where the interaction starts: what it binds in context variables (the trace, the log
+    fields, the usage tally) holds for the rest of the task, the command included, and a done
+    callback on ``asyncio.current_task()`` sees the task end however it ends (answered, an
+    error ``on_error`` answered, an exception, cancelled by the deadline or at shutdown).
+    What must still be sent then (the overdue notice, an autocomplete's empty choices) is sent
+    from a task of its own, still counted in flight.
+    """
 
     def __init__(self, client: discord.Client) -> None:
         super().__init__(client)
@@ -144,6 +161,7 @@ class FactTree(app_commands.CommandTree[Any]):
         self.cooldowns: Cooldowns | None = None  # FactBot sets the one policy from settings
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        self._begin(interaction)
         if not self.accepting:
             if interaction.type is discord.InteractionType.application_command:
                 self.observer.ended(Outcome.USER_ERROR, ran=False)
@@ -162,6 +180,77 @@ class FactTree(app_commands.CommandTree[Any]):
             await send_reply(interaction, render_error(refused))
         return False
 
+    def _begin(self, interaction: discord.Interaction[Any]) -> None:
+        """Count, observe and time the interaction whose task is running (see the class)."""
+        task = asyncio.current_task()
+        assert task is not None  # discord.py runs the check in the interaction's task
+        self._enter()
+        trace = self.observer.start(interaction)
+        deadline = Deadline(interaction, task)
+        task.add_done_callback(functools.partial(self._ended, interaction, trace, deadline))
+
+    def _enter(self) -> None:
+        self.in_flight += 1
+        self.idle.clear()
+
+    def _leave(self, *_: object) -> None:
+        self.in_flight -= 1
+        if not self.in_flight:
+            self.idle.set()
+
+    def _ended(
+        self,
+        interaction: discord.Interaction[Any],
+        trace: Trace,
+        deadline: Deadline,
+        task: asyncio.Task[Any],
+    ) -> None:
+        """The interaction's task is done (a done callback: runs in that task's context)."""
+        deadline.cancel()
+        try:
+            failed = task.cancelled() and not deadline.fired
+            error = None if task.cancelled() else task.exception()
+            if error is not None:  # not an ``AppCommandError``: those went to ``on_error``
+                failed = True
+                log.error("unexpected error in interaction %s", interaction.id, exc_info=error)
+            unanswered = not interaction.response.is_done()
+            if unanswered and (deadline.fired or trace.autocomplete):
+                self._spawn(self._answer_late(interaction, trace, failed=failed))
+                return
+            self._finish(interaction, trace, failed=failed)
+        finally:
+            self._leave()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` in a task of its own (the current context's copy), counted in flight."""
+        self._enter()
+        task = asyncio.get_running_loop().create_task(work)
+        task.add_done_callback(self._leave)
+
+    async def _answer_late(
+        self, interaction: discord.Interaction[Any], trace: Trace, *, failed: bool
+    ) -> None:
+        """What the ended task left unanswered: an autocomplete gets no choices (Discord
+        takes only choices there), a command the overdue notice."""
+        try:
+            if trace.autocomplete:
+                await _answer_autocomplete(interaction)
+            else:
+                await self._overdue(interaction)
+        finally:
+            self._finish(interaction, trace, failed=failed)
+
+    def _finish(self, interaction: discord.Interaction[Any], trace: Trace, *, failed: bool) -> None:
+        if self.observer.finish(trace, interaction, failed=failed) and self.observer.usage:
+            self._spawn(self._flush_usage(self.observer.usage))
+
+    @staticmethod
+    async def _flush_usage(usage: Usage) -> None:
+        try:
+            await usage.flush()
+        except Exception:
+            log.warning("could not write the usage counts", exc_info=True)
+
     async def _cooled(self, interaction: discord.Interaction[Any]) -> bool:
         """Whether the command may run now (``Cooldowns``); else say when, privately.
         Autocomplete is never limited."""
@@ -178,29 +267,7 @@ class FactTree(app_commands.CommandTree[Any]):
             return False
         return True
 
-    async def _call(self, interaction: discord.Interaction[Any]) -> None:
-        # discord.py runs each interaction in its own task through ``_call``; counting here is
-        # the narrowest hook that sees both commands and autocomplete start and finish.
-        self.in_flight += 1
-        self.idle.clear()
-        try:
-            async with self.observer.around(interaction):
-                try:
-                    async with answer_in_time(interaction):
-                        await super()._call(interaction)
-                except app_commands.AppCommandError as error:  # answered inside ``around``
-                    await self._dispatch_error(interaction, error)
-                except Overdue:  # unanswered, nearly out of time: the database is not answering
-                    await self._overdue(interaction)
-        finally:
-            await _answer_autocomplete(interaction)
-            self.in_flight -= 1
-            if not self.in_flight:
-                self.idle.set()
-
     async def _overdue(self, interaction: discord.Interaction[Any]) -> None:
-        if interaction.type is discord.InteractionType.autocomplete:
-            return  # answered with no choices on the way out
         self.observer.ended(Outcome.INTERNAL_ERROR)
         try:
             await send_reply(interaction, render_error(Unavailable(OVERDUE)))

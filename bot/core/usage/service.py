@@ -71,6 +71,7 @@ class Tally:
     views: list[tuple[str, str]] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     gaps: list[tuple[str, str]] = field(default_factory=list)
+    day: date | None = None  # the day the command was asked (counted then, not when it ends)
 
 
 _TALLY: contextvars.ContextVar[Tally | None] = contextvars.ContextVar("usage", default=None)
@@ -183,12 +184,25 @@ class Usage:
         finally:
             _TALLY.reset(token)
 
+    def begin_tally(self) -> Tally:
+        """``tally`` for the rest of the current task (each asyncio task runs in its own copy
+        of the context): for a hook at the start of the task with no block to wrap."""
+        tally = Tally(day=self.today())
+        _TALLY.set(tally)
+        return tally
+
     async def record(self, guild_id: int | None, command: str, tally: Tally | None) -> None:
         """Count one command in ``guild_id`` (nothing outside servers) with its tally; written
         at the next ``flush``."""
+        if self.count(guild_id, command, tally):
+            await self.flush()
+
+    def count(self, guild_id: int | None, command: str, tally: Tally | None) -> bool:
+        """``record`` without the wait: count the command in memory and say whether enough is
+        pending that the caller should ``flush`` now."""
         if guild_id is None:
-            return
-        day = self.today()
+            return False
+        day = tally.day if tally is not None and tally.day is not None else self.today()
         counts: Counter[tuple[str, str]] = Counter({("command", command[:KEY_LENGTH]): 1})
         if tally is not None:
             counts.update((f"view:{kind}", key) for kind, key in tally.views)
@@ -198,11 +212,10 @@ class Usage:
             self._dropped += 1
             if self._dropped == 1 or not self._dropped % 1000:
                 log.warning("usage: %d commands not counted (the database fails)", self._dropped)
-            return
+            return False
         for (what, key), n in counts.items():
             self._pending[(guild_id, day, what, key)] += n
-        if len(self._pending) >= FLUSH_AT:
-            await self.flush()
+        return len(self._pending) >= FLUSH_AT
 
     @property
     def pending(self) -> int:

@@ -18,7 +18,7 @@ import pytest
 from bot.adapters.discord import deadline
 from bot.adapters.discord.client import FactBot
 from bot.adapters.discord.expiry import ExpiryGuard
-from bot.adapters.discord.moderation.entry_views import FORM_REOPEN
+from bot.adapters.discord.forms import FORM_REOPEN
 from bot.adapters.discord.moderation.review_views import REVIEW_APPROVE
 from bot.app import App
 from bot.core.moderation._review import SUGGESTION_LIMIT

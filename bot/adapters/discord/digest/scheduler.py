@@ -20,9 +20,9 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.adapters.discord.components import view_of
 from bot.adapters.discord.respond import NO_PINGS, to_embeds
 from bot.adapters.discord.shards import holds
+from bot.adapters.discord.state_items import view_of
 from bot.core.digest.plan import DueQueue
 from bot.core.digest.service import DigestService
 from bot.core.i18n import reading_in

@@ -20,8 +20,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.discord.forms import EntryForm, FormSpec, answer
 from bot.adapters.discord.members import member_of
-from bot.adapters.discord.moderation.entry_views import EntryForm, FormSpec, answer
 from bot.adapters.discord.moderation.review_views import review_view
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.i18n import _

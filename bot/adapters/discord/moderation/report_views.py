@@ -20,9 +20,9 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.deadline import Overdue, answer_in_time
+from bot.adapters.discord.forms import VIEW_TIMEOUT, on_error, refuse_elsewhere
 from bot.adapters.discord.installs import scope
 from bot.adapters.discord.members import member_of
-from bot.adapters.discord.moderation.entry_views import VIEW_TIMEOUT, on_error, refuse_elsewhere
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.adapters.discord.state_items import StateItem
 from bot.core.errors import OVERDUE, NotFound, Unavailable

@@ -18,14 +18,14 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.deadline import Overdue, answer_in_time
-from bot.adapters.discord.members import member_of
-from bot.adapters.discord.moderation.entry_views import (
+from bot.adapters.discord.forms import (
     VIEW_TIMEOUT,
     EntryForm,
     FormSpec,
     on_error,
     refuse_elsewhere,
 )
+from bot.adapters.discord.members import member_of
 from bot.adapters.discord.respond import NO_PINGS, to_embeds
 from bot.core.errors import OVERDUE, Unavailable
 from bot.core.i18n import N_, _

@@ -1,7 +1,8 @@
 """One place that sees every command and autocomplete start and end: its outcome and latency
-go to the metrics (``bot.core.observe.Metrics``); ``FactTree`` wraps each interaction in
-``observer.around`` and its ``on_error`` and ``interaction_check`` say how it ended
-(``observer.ended``).
+go to the metrics (``bot.core.observe.Metrics``); ``FactTree`` starts each interaction's
+record (``observer.start``) in its ``interaction_check``, the first thing discord.py runs in
+the interaction's task, and ends it (``observer.finish``) when that task is done; its
+``on_error`` and ``interaction_check`` say how it ended (``observer.ended``).
 
 Components (buttons, selects, forms) are counted too, by family (``button:excerpts``,
 ``form:entry``; ``component_family``) so that a custom id's server, owner and page never
@@ -21,8 +22,7 @@ import contextvars
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from discord import app_commands
 
 from bot.core.observe import NO_METRICS, Metrics, Outcome
 from bot.core.usage.service import Tally, Usage
-from bot.logs import bind
+from bot.logs import bind, bind_task
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ class Trace:
     outcome: Outcome = Outcome.ANSWERED
     error_id: str | None = None
     ran: bool = True  # False when refused before running (a cooldown, a restart)
+    started: float = 0.0  # time.perf_counter() when its task began (commands, autocomplete)
+    tally: Tally | None = None  # what a command showed and missed, for ``Usage``
 
 
 _TRACE: contextvars.ContextVar[Trace | None] = contextvars.ContextVar("trace", default=None)
@@ -239,63 +241,62 @@ def _component_trace(data: Any) -> Iterator[None]:
         _TRACE.reset(trace_token)
 
 
-@contextlib.contextmanager
-def _no_tally() -> Iterator[None]:
-    yield None
-
-
 class InteractionObserver:
     """Times each command and autocomplete and reports how it ended; counts each command's
-    use in its server (``Usage``: what it showed, what it could not find)."""
+    use in its server (``Usage``: what it showed, what it could not find).
+
+    ``start`` runs first in the interaction's task (``FactTree.interaction_check``) and binds
+    the trace, the log fields and the usage tally for the rest of that task; ``finish`` runs
+    once the task has ended (its done callback), with no await: the metrics and the usage count
+    are in memory, and a due write of the usage counts is left to the caller to schedule."""
 
     def __init__(self, metrics: Metrics = NO_METRICS, usage: Usage | None = None) -> None:
         self.metrics = metrics
         self.usage = usage
 
-    @asynccontextmanager
-    async def around(self, interaction: discord.Interaction[Any]) -> AsyncIterator[Trace]:
+    def start(self, interaction: discord.Interaction[Any]) -> Trace:
         data: Any = interaction.data or {}
+        autocomplete = interaction.type is discord.InteractionType.autocomplete
         trace = Trace(
             interaction_id=interaction.id,
             command=_typed_name(data),
             guild_id=interaction.guild_id,
             user_id=interaction.user.id,
             shard_id=_shard(interaction),
-            autocomplete=interaction.type is discord.InteractionType.autocomplete,
+            autocomplete=autocomplete,
+            started=time.perf_counter(),
         )
-        token = _TRACE.set(trace)
-        started = time.perf_counter()
-        usage = self.usage if not trace.autocomplete else None
-        tally: Tally | None = None
+        _TRACE.set(trace)
+        bind_task(
+            interaction_id=trace.interaction_id,
+            command=trace.command,
+            guild_id=trace.guild_id,
+            shard_id=trace.shard_id,
+        )
+        if self.usage is not None and not autocomplete:
+            trace.tally = self.usage.begin_tally()
+        return trace
 
-        def fields() -> contextlib.AbstractContextManager[None]:
-            return bind(
-                interaction_id=trace.interaction_id,
-                command=trace.command,
-                guild_id=trace.guild_id,
-                shard_id=trace.shard_id,
-            )
-
-        try:
-            with fields(), usage.tally() if usage else _no_tally() as tally:
-                yield trace
-        except BaseException:
+    def finish(self, trace: Trace, interaction: discord.Interaction[Any], *, failed: bool) -> bool:
+        """Record how ``trace``'s interaction ended (``failed``: its task raised or was
+        cancelled, so it counts as an internal error and not as the server's usage). True when
+        the usage counts held in memory should be written now (``Usage.flush``)."""
+        seconds = time.perf_counter() - trace.started
+        if failed:
             trace.outcome = Outcome.INTERNAL_ERROR
-            raise
-        finally:
-            seconds = time.perf_counter() - started
-            trace.command = command_name(interaction)
-            if trace.autocomplete:
-                self.metrics.autocomplete(trace.command, seconds)
-            else:
-                self.metrics.interaction(trace.command, trace.outcome, seconds)
-            _TRACE.reset(token)
-        if usage is not None and trace.ran and interaction.command is not None:
-            try:
-                with fields():
-                    await usage.record(trace.guild_id, trace.command, tally)
-            except Exception:
-                log.warning("could not count the use of /%s", trace.command, exc_info=True)
+        trace.command = command_name(interaction)
+        if trace.autocomplete:
+            self.metrics.autocomplete(trace.command, seconds)
+            return False
+        self.metrics.interaction(trace.command, trace.outcome, seconds)
+        usage = self.usage
+        if usage is None or failed or not trace.ran or interaction.command is None:
+            return False
+        try:
+            return usage.count(trace.guild_id, trace.command, trace.tally)
+        except Exception:
+            log.warning("could not count the use of /%s", trace.command, exc_info=True)
+            return False
 
     @staticmethod
     def ended(outcome: Outcome, *, error_id: str | None = None, ran: bool = True) -> None:

@@ -3,20 +3,23 @@ answered privately, with a **Post** button that shares the answer in the channel
 
 The Post button keeps no state of its own: it reposts the embeds of the private answer it sits
 on, so it still works after a restart (a ``DynamicItem`` with a fixed custom id).
+
+Report an error under the answer belongs to moderation: the client gives this cog the button
+(``report``), so reading does not import moderation.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.discord.forms import VIEW_TIMEOUT
 from bot.adapters.discord.installs import everywhere, scope
-from bot.adapters.discord.moderation.entry_views import VIEW_TIMEOUT
-from bot.adapters.discord.moderation.report_views import PageReportButton
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.i18n import _
 from bot.core.reading.findsources import SourceFinder
@@ -76,10 +79,19 @@ def _post_view() -> discord.ui.View:
     return view
 
 
+Refs = list[tuple[str, str, str]]  # (kind, key, text) of the entries a page shows
+
+
 class FindSourcesCog(commands.Cog):
-    def __init__(self, bot: commands.Bot, finder: SourceFinder) -> None:
+    def __init__(
+        self,
+        bot: commands.Bot,
+        finder: SourceFinder,
+        report: Callable[[Refs], discord.ui.Item[Any]] | None = None,
+    ) -> None:
         self.bot = bot
         self.finder = finder
+        self.report = report  # the Report an error button for a page's entries, if offered
         self.menu = everywhere(app_commands.ContextMenu(name=FIND_SOURCES, callback=self.find))
 
     async def cog_load(self) -> None:
@@ -97,7 +109,7 @@ class FindSourcesCog(commands.Cog):
         # Previous/Next buttons instead, since a post would show its first page only.
         view = _post_view() if answer.hits and len(reply.pages) == 1 else None
         refs = reply.sections[0].refs[0] if reply.sections and reply.sections[0].refs else []
-        if view is not None and refs:  # Report an error: the entries live in the view
-            view.timeout = VIEW_TIMEOUT
-            view.add_item(PageReportButton(refs))
+        if view is not None and refs and self.report is not None:
+            view.timeout = VIEW_TIMEOUT  # Report an error: the entries live in the view
+            view.add_item(self.report(refs))
         await send_reply(interaction, reply, view=view)

@@ -12,8 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.adapters.discord.forms import EntryForm, FormSpec
 from bot.adapters.discord.members import member_of
-from bot.adapters.discord.moderation.entry_views import EntryForm, FormSpec
 from bot.adapters.discord.ops.observe import InteractionObserver
 from bot.adapters.discord.respond import NO_PINGS, send_reply
 from bot.core.i18n import _

@@ -17,7 +17,7 @@ import discord
 import pytest
 
 from bot.adapters.discord.client import FactBot
-from bot.adapters.discord.moderation.entry_views import FORM_CONFIRM, FORM_REOPEN
+from bot.adapters.discord.forms import FORM_CONFIRM, FORM_REOPEN
 from bot.adapters.discord.moderation.review_views import REVIEW_APPROVE, REVIEW_REJECT
 from bot.app import App
 from tests.fakediscord import ApiError, FakeDiscord, FakeGuild, InvocationError

@@ -122,3 +122,32 @@ async def test_the_add_an_entry_hint_goes_to_moderators_only(app: App, fake: Fak
         assert reply.ephemeral and "Members: Belarus, China" in reply.embeds[0]["description"]
     assert "/entry add" not in member.embeds[0]["description"]
     assert "/entry add" in owner.embeds[0]["description"]
+
+
+async def test_two_readers_of_one_answer_each_turn_only_their_own_message(
+    app: App, fake: FakeDiscord
+) -> None:
+    """The second reader's menu is built from the same cached answer and shares its options
+    (``state_items._select_options``): each message still carries its own reader, and each
+    choice edits only the message it was made on."""
+    async with fake.client(FactBot(app)):
+        other = fake.add_user("other")
+        first = await fake.invoke("summit", {"year": 2025})
+        second = await fake.invoke("summit", {"year": 2025}, user=other)
+        first_menu, second_menu = _menu(first), _menu(second)
+        assert first_menu["options"] == second_menu["options"]
+        owners = [parse_custom_id(str(m["custom_id"])) for m in (first_menu, second_menu)]
+        assert [s.owner if s else None for s in owners] == [fake.default_user.id, other.id]
+
+        turned = await fake.press(second, str(second_menu["custom_id"]), values=["f"], user=other)
+        assert turned.type == 7 and _footer(second).endswith(" facts")
+        assert not _footer(first).endswith(" facts")  # the first reader's message is untouched
+        chosen = _menu(second)["options"]
+        assert [o["default"] for o in chosen if o["value"] == "f"] == [True]  # type: ignore[union-attr]
+        assert [o["default"] for o in _menu(first)["options"] if o["value"] == "f"] == [False]  # type: ignore[union-attr]
+
+        refused = await fake.press(first, str(first_menu["custom_id"]), values=["f"], user=other)
+        assert refused.type == 4 and "Only the person who asked" in str(refused.callback)
+        mine = await fake.press(first, str(first_menu["custom_id"]), values=["q"])
+        assert mine.type == 7 and _footer(first).endswith(" quotes")
+        assert _footer(second).endswith(" facts")

@@ -1,4 +1,9 @@
-"""The entry form (a ``discord.ui.Modal``) and what follows a refused form.
+"""The entry form (a ``discord.ui.Modal``), what follows a refused form, and what every form
+and form button of the adapter shares (``refuse_elsewhere``, ``on_error``, ``VIEW_TIMEOUT``).
+
+Shared kernel of the Discord adapter: /entry (moderation), the review queue and Report an
+error (moderation), /stats' "suggest a fact" (usage) and Find sources (reading) use it, and
+none of those feature folders imports another.
 
 A refused form is answered with what to fix *and every field as typed*, plus a button that
 reopens the form prefilled with it, so nothing typed is lost; a near-duplicate gets a "Save
