@@ -8,16 +8,19 @@ import json
 import random
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from bot.core.lookup import normalise
-from bot.core.models import Document
+from bot.core.models import Document, Kind
 
 __all__ = [
     "SEARCH_COUNT_CAP",
     "TITLE_WEIGHT",
+    "Curated",
     "check_seed",
     "content_hash",
+    "curated_rows",
     "normalise_name",
     "nth_unshadowed",
     "scope",
@@ -48,6 +51,30 @@ def content_hash(doc: Document) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Curated:
+    """A curated document as the backends' sync takes it (``sync_hashed``): its kind, key and
+    content hash, and the document itself, made only when it has to be written (new or
+    changed). At a start where nothing changed, no document is made at all."""
+
+    kind: Kind
+    key: str
+    digest: str
+    make: Callable[[], Document]
+
+
+def curated_rows(docs: Iterable[Document]) -> Iterator[Curated]:
+    """``docs`` as ``Curated`` rows, each hashed as it comes (curated documents only)."""
+    for doc in docs:
+        if doc.guild_id != 0:
+            raise ValueError(f"sync_curated takes curated documents only: {doc.kind}/{doc.key}")
+        yield Curated(doc.kind, doc.key, content_hash(doc), _made(doc))
+
+
+def _made(doc: Document) -> Callable[[], Document]:
+    return lambda: doc
 
 
 def scope(guild_id: int | None) -> int:

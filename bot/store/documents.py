@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from bot.core.models import Document, Kind
 from bot.core.ports import SyncReport
-from bot.store.common import content_hash
+from bot.store.common import Curated, curated_rows
 from bot.store.digest import SqlDigestStore
 from bot.store.documents_copy import export_documents, import_documents
 from bot.store.documents_reads import DocumentReads
@@ -53,10 +53,15 @@ class SqlDocumentStore(DocumentReads):
             await conn.executemany("DELETE FROM documents WHERE id = $1", [(i,) for i in ids])
 
     async def sync_curated(self, docs: Iterable[Document]) -> SyncReport:
-        """Make the curated documents equal ``docs``, in one transaction, reading ``docs``
+        """Make the curated documents equal ``docs`` (``sync_hashed``, each hashed as read)."""
+        return await self.sync_hashed(curated_rows(docs))
+
+    async def sync_hashed(self, rows: Iterable[Curated]) -> SyncReport:
+        """Make the curated documents equal ``rows``, in one transaction, reading ``rows``
         once and writing them ``SYNC_BATCH`` at a time: only the stored (kind, key) -> hash
         map and one batch are held, not every document and its rows at once (at 100,000
-        facts the difference between holding the load and streaming it)."""
+        facts the difference between holding the load and streaming it). A row's document
+        is made only when it is new or changed."""
         seen: set[tuple[str, str]] = set()
         added: list[Added] = []
         changed: list[Changed] = []
@@ -79,21 +84,17 @@ class SqlDocumentStore(DocumentReads):
                 added.clear()
                 changed.clear()
 
-            for doc in docs:
-                if doc.guild_id != 0:
-                    raise ValueError(
-                        f"sync_curated takes curated documents only: {doc.kind}/{doc.key}"
-                    )
-                ident = (doc.kind.value, doc.key)
+            for row in rows:
+                ident = (row.kind.value, row.key)
                 if ident in seen:
-                    raise ValueError(f"duplicate curated document {doc.kind}/{doc.key}")
+                    raise ValueError(f"duplicate curated document {row.kind}/{row.key}")
                 seen.add(ident)
-                digest = content_hash(doc)
-                if ident not in existing:
-                    added.append((doc, digest, now, now))
+                stored = existing.get(ident)
+                if stored is None:
+                    added.append((row.make(), row.digest, now, now))
                     counts["added"] += 1
-                elif existing[ident][1] != digest:
-                    changed.append((existing[ident][0], doc, digest, now))
+                elif stored[1] != row.digest:
+                    changed.append((stored[0], row.make(), row.digest, now))
                     counts["updated"] += 1
                 else:
                     counts["unchanged"] += 1
