@@ -230,7 +230,9 @@ async def bot_process(
             START_TIMEOUT,
         )
         if proc.returncode is not None:
-            raise RuntimeError(f"{argv} exited with {proc.returncode}; see {log}")
+            text = await asyncio.to_thread(log.read_text, errors="replace")
+            tail = "\n".join(text.splitlines()[-30:])
+            raise RuntimeError(f"{argv} exited with {proc.returncode}; its log ends:\n{tail}")
         await asyncio.sleep(2.5)  # discord.py's guild_ready_timeout before READY
         yield proc.pid
     finally:

@@ -32,7 +32,7 @@ from bot.store import (
     usage_store,
 )
 from bot.store.curated import iter_documents
-from bot.store.dataset import dataset_of
+from bot.store.dataset import read_version
 
 __all__ = ["App", "build_app"]
 
@@ -113,11 +113,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> AsyncI
     try:
         # The documents made one at a time, and read back from the snapshot (CachedStore).
         loaded = await store.sync_curated(iter_documents(settings.data_dir))
-        documents = store.curated_documents()
-        dataset = dataset_of(settings.data_dir, documents)
-        if len(documents) >= LARGE_LOAD:
+        # Streamed from the snapshot, one document at a time: never a second copy of them.
+        dataset = DatasetVersion(read_version(settings.data_dir), store.curated_checksum())
+        if len(store.curated_documents()) >= LARGE_LOAD:
             _give_back_freed_memory()
-        del documents
         time_calls(store, metrics)  # after loading: the curated sync is not a request's cost
         # Answers computed once per version of what the server sees (bot.core.answer_cache);
         # CountedFacts still counts what each command showed, on every call.

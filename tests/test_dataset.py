@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -13,11 +16,12 @@ from bot.__main__ import main
 from bot.adapters.console import Console
 from bot.adapters.discord.client import FactBot
 from bot.app import App
-from bot.core.dataset import checksum
+from bot.core.dataset import checksum, checksum_in_order, order
 from bot.core.models import Document, Kind
 from bot.core.ports import Store
 from bot.store.curated import DEFAULT_DATA_DIR, load_catalog
 from bot.store.dataset import read_version, stored_documents, verify_store
+from bot.store.snapshot import Snapshot
 from tests.conftest import curated_documents
 from tests.fakediscord import FakeDiscord
 
@@ -36,10 +40,45 @@ def test_checksum_ignores_order_and_sees_any_change() -> None:
     assert checksum(docs[1:]) != checksum(docs)
 
 
+def _checksum_as_first_written(documents: Iterable[Document]) -> str:
+    """The checksum as it was first computed (every line built, then sorted): the streamed
+    one must give the same values, or every deployed /about and verify would change."""
+    rows = sorted(
+        (
+            doc.kind.value,
+            doc.key,
+            json.dumps(doc.data, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+        )
+        for doc in documents
+    )
+    digest = hashlib.sha256()
+    for kind, key, data in rows:
+        digest.update(f"{kind}\t{key}\t{data}\n".encode())
+    return digest.hexdigest()
+
+
+def test_the_streamed_checksums_equal_the_first_one() -> None:
+    docs = list(curated_documents())
+    expected = _checksum_as_first_written(docs)
+    assert checksum(docs) == expected
+    snapshot = Snapshot.build(reversed(docs))
+    assert checksum_in_order(snapshot.in_order()) == expected
+    assert [order(d) for d in snapshot.in_order()] == sorted(order(d) for d in docs)
+
+
+def test_a_checksum_in_order_refuses_documents_out_of_order() -> None:
+    docs = sorted(curated_documents(), key=order)
+    with pytest.raises(ValueError, match="not in order"):
+        checksum_in_order([docs[1], docs[0], *docs[2:]])
+    with pytest.raises(ValueError, match="not in order"):
+        checksum_in_order([docs[0], docs[0]])
+
+
 async def test_the_database_checksum_equals_the_files(curated_store: Store) -> None:
     docs = curated_documents()
     result = await verify_store(curated_store, DEFAULT_DATA_DIR, docs)
     assert result.ok and result.stored_count == result.files_count == len(docs)
+    assert result.stored_checksum == _checksum_as_first_written(docs)
 
 
 async def test_a_changed_entry_in_the_database_is_a_mismatch(curated_store: Store) -> None:
@@ -77,7 +116,7 @@ def test_store_verify_exit_codes(
 
 async def test_about_shows_version_checksum_and_counts_on_discord_and_console(app: App) -> None:
     expected = app.dataset
-    assert expected.checksum == checksum(curated_documents())
+    assert expected.checksum == _checksum_as_first_written(curated_documents())
     async with FakeDiscord.running() as fake:
         fake.add_guild(name="SCO fans", channels=["general"])
         async with fake.client(FactBot(app)):

@@ -16,24 +16,43 @@ from dataclasses import dataclass
 
 from bot.core.models import Document
 
-__all__ = ["UNVERSIONED", "DatasetVersion", "checksum"]
+__all__ = ["UNVERSIONED", "DatasetVersion", "checksum", "checksum_in_order", "entry_line", "order"]
 
 UNVERSIONED = "unversioned"
 
 
+def entry_line(doc: Document) -> bytes:
+    """The line ``doc`` adds to the checksum: kind, key and canonical JSON of its data."""
+    data = json.dumps(doc.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f"{doc.kind.value}\t{doc.key}\t{data}\n".encode()
+
+
+def order(doc: Document) -> tuple[str, str]:
+    """Where ``doc`` stands in the checksum: by kind, then key (code point order)."""
+    return (doc.kind.value, doc.key)
+
+
 def checksum(documents: Iterable[Document]) -> str:
-    """SHA-256 (hex) of ``documents``' kinds, keys and data, in a canonical order."""
-    rows = sorted(
-        (
-            doc.kind.value,
-            doc.key,
-            json.dumps(doc.data, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
-        )
-        for doc in documents
-    )
+    """SHA-256 (hex) of ``documents``' kinds, keys and data, in a canonical order.
+
+    Sorts ``documents`` (references, not their text); a caller holding many documents made
+    one at a time should give them in order to ``checksum_in_order`` instead."""
+    return checksum_in_order(sorted(documents, key=order))
+
+
+def checksum_in_order(documents: Iterable[Document]) -> str:
+    """``checksum`` of ``documents`` given in its order (kind, then key), read one at a time:
+    neither the documents nor their lines are kept, so a 100,000-fact store is checksummed
+    without a second copy of it in memory. Documents out of order (or twice) are refused:
+    they would give another checksum, silently."""
     digest = hashlib.sha256()
-    for kind, key, data in rows:
-        digest.update(f"{kind}\t{key}\t{data}\n".encode())
+    last: tuple[str, str] | None = None
+    for doc in documents:
+        place = order(doc)
+        if last is not None and place <= last:
+            raise ValueError(f"checksum: {place} comes after {last}, not in order")
+        last = place
+        digest.update(entry_line(doc))
     return digest.hexdigest()
 
 

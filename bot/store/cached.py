@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
+from bot.core.dataset import checksum_in_order
 from bot.core.models import Document, Kind
 from bot.core.ports import SearchPage, Store, SyncReport
 from bot.core.ports_digest import DigestStore
@@ -250,6 +251,12 @@ class CachedStore:
         """The curated documents the snapshot holds (each made when read)."""
         held = self._snapshot
         return held[1].documents() if held is not None else []
+
+    def curated_checksum(self) -> str:
+        """The checksum of the curated documents the snapshot holds (``bot.core.dataset``),
+        streamed: one document in memory at a time, besides the snapshot itself."""
+        held = self._snapshot
+        return checksum_in_order(held[1].in_order() if held is not None else ())
 
     async def put(self, doc: Document) -> None:
         await self.backend.put(doc)

@@ -140,6 +140,14 @@ class Snapshot:
         """Every document, in the order they came, each made when read."""
         return Documents(self.docs)
 
+    def in_order(self) -> Iterator[Document]:
+        """Every document by kind (its value), then key: the checksum's order
+        (``bot.core.dataset.checksum_in_order``), each made when read and not kept."""
+        docs = self.docs
+        for kind in sorted(self.keys, key=lambda kind: kind.value):
+            for key in self.keys[kind]:
+                yield docs[(kind, key)]
+
     def scope_keys(self, kind: Kind, link: LinkRef) -> Keys:
         """Sorted keys of the curated documents of ``kind`` (linked to ``link``)."""
         if link is None:
