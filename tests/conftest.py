@@ -61,7 +61,7 @@ from bot.core.ports import Store
 from bot.settings import Settings
 from bot.store import open_store
 from bot.store.sqlite import SqliteStore
-from tests.pgschemas import SchemaPool
+from tests.pgschemas import SchemaPool, template_rows
 
 TESTS = Path(__file__).resolve().parent
 T = TypeVar("T")
@@ -416,35 +416,17 @@ _copy_scripts: dict[str, str] = {}
 
 
 async def _copy_script(conn: Any, template: str) -> str:
-    """The statements that copy ``template``'s rows into the current ``{target}`` schema, worked
-    out once per template from the catalog (the template is never written after it is built):
-    one INSERT per non-empty table, naming every column but the generated ones, and a
+    """The statements that copy ``template``'s rows into the schema first in ``conn``'s search
+    path, worked out once per template from the catalog (the template is never written after
+    it is built): one INSERT per non-empty table (``tests.pgschemas.template_rows``) and a
     ``setval`` for each identity sequence the template has used."""
     if template not in _copy_scripts:
-        columns = await conn.fetch(
-            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
-            "AND NOT a.attisdropped AND a.attgenerated = '' AND c.relname <> 'schema_version' "
-            "ORDER BY c.relname, a.attnum",
-            template,
-        )
-        tables: dict[str, list[str]] = {}
-        for table, column in columns:
-            tables.setdefault(table, []).append(f'"{column}"')
-        statements = []
-        for table, cols in tables.items():
-            if await conn.fetchval(f'SELECT EXISTS (SELECT FROM "{template}"."{table}")'):
-                names = ", ".join(cols)
-                statements.append(
-                    f'INSERT INTO "{{target}}"."{table}" ({names}) OVERRIDING SYSTEM VALUE '
-                    f'SELECT {names} FROM "{template}"."{table}"'
-                )
+        statements = await template_rows(conn, template)
         sequences = await conn.fetch(
             "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = $1", template
         )
         statements += [
-            f'SELECT setval(\'"{{target}}"."{name}"\', {int(last)})'
+            f"SELECT setval('\"{name}\"', {int(last)})"
             for name, last in sequences
             if last is not None
         ]
@@ -458,11 +440,10 @@ async def _copy_postgres_schema(store: Store, template: str) -> None:
     (``session_replication_role``), generated columns are left to PostgreSQL, identity
     sequences continue where the template's stand."""
     pool = store.pool  # type: ignore[attr-defined]
-    target: str = store.schema  # type: ignore[attr-defined]
     async with pool.acquire() as conn, conn.transaction():
         script = await _copy_script(conn, template)
         replica = "SET LOCAL session_replication_role = replica"
-        await conn.execute(";\n".join([replica, script.replace("{target}", target)]))
+        await conn.execute(";\n".join([replica, script]))
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ class SchemaPool:
                 where = " WHERE guild_id <> 0" if keep else ""
                 statements.append(f'DELETE FROM "{table}"{where}')
             if template:
-                statements += await _template_rows(conn, template, tables)
+                statements += await template_rows(conn, template, DOCUMENT_TABLES)
             sequences = await conn.fetch(
                 "SELECT sequencename, start_value FROM pg_sequences "
                 "WHERE schemaname = current_schema()"
@@ -185,25 +185,26 @@ class SchemaPool:
             await conn.close()
 
 
-async def _template_rows(conn: Any, template: str, tables: list[str]) -> list[str]:
-    """INSERTs giving back the template's rows of every table but the document tables (whose
-    curated rows a curated schema keeps), naming every column but the generated ones."""
+async def template_rows(conn: Any, template: str, skip: tuple[str, ...] = ()) -> list[str]:
+    """INSERTs giving the schema first in ``conn``'s search path the rows of ``template``'s
+    non-empty tables (but ``schema_version`` and ``skip``), naming every column but the
+    generated ones, which PostgreSQL computes again."""
     columns = await conn.fetch(
         "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
-        "AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY c.relname, a.attnum",
+        "AND NOT a.attisdropped AND a.attgenerated = '' AND c.relname <> 'schema_version' "
+        "ORDER BY c.relname, a.attnum",
         template,
     )
     by_table: dict[str, list[str]] = {}
     for table, column in columns:
-        by_table.setdefault(table, []).append(f'"{column}"')
+        if table not in skip:
+            by_table.setdefault(table, []).append(f'"{column}"')
     statements = []
-    for table in tables:
-        if table in DOCUMENT_TABLES or table not in by_table:
-            continue
+    for table, cols in by_table.items():
         if await conn.fetchval(f'SELECT EXISTS (SELECT FROM "{template}"."{table}")'):
-            names = ", ".join(by_table[table])
+            names = ", ".join(cols)
             statements.append(
                 f'INSERT INTO "{table}" ({names}) OVERRIDING SYSTEM VALUE '
                 f'SELECT {names} FROM "{template}"."{table}"'

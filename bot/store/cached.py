@@ -28,7 +28,7 @@ from bot.core.ports_digest import DigestStore
 from bot.core.ports_moderation import ModerationStore
 from bot.core.ports_usage import UsageStore
 from bot.store.cached_moderation import EVERYTHING, VersionedModeration
-from bot.store.common import Curated, check_seed, content_hash, scope
+from bot.store.common import Curated, check_seed, curated_rows, scope
 from bot.store.snapshot import LinkRef, Snapshot, View
 
 __all__ = ["EVERYTHING", "Backend", "CachedStore"]
@@ -222,23 +222,17 @@ class CachedStore:
         digests: dict[tuple[Kind, str], bytes] = {}
 
         def hashed(docs: Iterable[Document]) -> Iterator[Document]:
-            for doc in docs:
-                if doc.guild_id != 0:
-                    raise ValueError(
-                        f"sync_curated takes curated documents only: {doc.kind}/{doc.key}"
-                    )
-                stored = _as_stored(doc)
-                digests[(stored.kind, stored.key)] = bytes.fromhex(content_hash(stored))
-                yield stored
+            for row in curated_rows(_as_stored(doc) for doc in docs):
+                digests[(row.kind, row.key)] = bytes.fromhex(row.digest)
+                yield row.make()
 
         snapshot = Snapshot.build(hashed(docs))
         # Each document's hash, taken while the snapshot had it in hand: the backend compares
         # it with the stored one and makes a document from the snapshot only to write it.
         # (The digests, 32 bytes each, live only as long as this call.)
         rows = (
-            Curated(kind, key, digest.hex(), functools.partial(snapshot.docs.__getitem__, ident))
+            Curated(*ident, digest.hex(), functools.partial(snapshot.docs.__getitem__, ident))
             for ident, digest in digests.items()
-            for kind, key in [ident]
         )
         report = await self.backend.sync_hashed(rows)
         if report.added or report.updated or report.removed:
