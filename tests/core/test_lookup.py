@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 
 from bot.core.errors import Invalid, NotFound
-from bot.core.lookup import Candidate, best_matches, normalise, resolve
+from bot.core.lookup import Candidate, _normalise_any, best_matches, normalise, resolve
 
 PEOPLE = [
     Candidate("fan-xianrong", "Fan Xianrong"),
@@ -82,6 +83,16 @@ def test_unusable_input_is_invalid_with_a_reason(typed: str, reason: str) -> Non
 
 def test_normalise_folds_case_accents_and_punctuation() -> None:
     assert normalise("  Ürümqi—CITY's ") == "urumqi city s"
+
+
+def test_normalise_of_ascii_text_is_the_same_as_for_any_text() -> None:
+    """ASCII text skips the decomposition (a shortcut): every printable and control character,
+    in random strings, normalises as the full path does."""
+    chars = [chr(c) for c in range(128)]
+    rnd = random.Random(7)
+    texts = ["".join(rnd.choices(chars, k=rnd.randint(0, 40))) for _ in range(3000)]
+    texts += ["SCO_Summit 2024", "Fan Xianrong's  WORDS", "a\tb\nc", "___", ""]
+    assert all(normalise(text) == _normalise_any(text) for text in texts)
 
 
 def test_best_matches_prefers_prefixes_and_dedupes_keys() -> None:
