@@ -79,6 +79,9 @@ class Row:
     p99: float
     rss_mb: float
     peak_mb: float
+    fake_cpu_ms: float = 0.0  # this process's (the fake's and the load's) CPU per interaction
+    lag_p99: float = 0.0  # ms this process's event loop was late, p99 over the sustained run
+    gc_max: float = 0.0  # ms, the bot's longest garbage collection over both runs
 
 
 def label_of(command: str, options: dict[str, Any]) -> str:
@@ -105,17 +108,66 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
 
 
+def gc_pauses(path: Path, start: float, end: float) -> list[tuple[int, float]]:
+    """(generation, ms) of the bot's collections of 1 ms or more between ``start`` and ``end``
+    (``time.perf_counter()``), as ``bench.gc_probe`` wrote them."""
+    found = []
+    with contextlib.suppress(OSError):
+        for line in path.read_text().splitlines():
+            when, generation, ms = json.loads(line)
+            if start <= when <= end:
+                found.append((int(generation), float(ms)))
+    return found
+
+
+def own_cpu_seconds() -> float:
+    """CPU time this process (the fake Discord and the load generator) has used so far."""
+    times = os.times()
+    return times.user + times.system
+
+
+class LoopLag:
+    """How late this process's event loop runs a callback asked for 1 ms ahead, sampled while
+    a run lasts: the fake's and the load generator's own delay, which every latency the fake
+    measures includes (an event it is slow to send, a callback it is slow to read)."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _sample(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            asked = loop.time()
+            await asyncio.sleep(0.001)
+            self.lags.append((loop.time() - asked - 0.001) * 1000)
+
+    def __enter__(self) -> LoopLag:
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def p99(self) -> float:
+        lags = sorted(self.lags)
+        return lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else 0.0
+
+
 # --- the load -------------------------------------------------------------------------------
 
 
 class Load:
     """The load generator: each interaction from the next member of a pool of fake users."""
 
-    def __init__(self, fake: FakeDiscord, users: int) -> None:
+    def __init__(self, fake: FakeDiscord, users: int, gc_file: Path) -> None:
         self.fake = fake
+        self.gc_file = gc_file  # the bots' collections (bench.gc_probe)
         self.users = [fake.add_user(f"member{i}") for i in range(users)]
         self.next = 0
         self.timeouts = 0
+        self.lag = LoopLag()
 
     def user(self) -> FakeUser:
         user = self.users[self.next % len(self.users)]
@@ -166,17 +218,16 @@ class Load:
     async def sustained(
         self, command: str, options: dict[str, Any], rate: float, seconds: float
     ) -> tuple[float, float, float]:
-        """Send at ``rate``/s for ``seconds``; (achieved rate, p50 ms, p99 ms)."""
+        """Send at ``rate``/s for ``seconds``; (achieved rate, p50 ms, p99 ms). ``self.lag``
+        samples this process's loop over the run."""
         loop = asyncio.get_running_loop()
         total = int(rate * seconds)
         start = loop.time()
-        tasks = []
-        for i in range(total):
-            delay = start + i / rate - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(self.one(command, options)))
-        sent = loop.time() - start
+        self.lag = LoopLag()
+        with self.lag:
+            tasks = await self._send(command, options, rate, total, start)
+            sent = loop.time() - start
+            await asyncio.wait(tasks)
         replies = [r for r in await asyncio.gather(*tasks) if r is not None]
         await self.deferred_done(replies)
         self.index_edits()
@@ -184,6 +235,19 @@ class Load:
         latencies += [float("inf")] * (total - len(replies))
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         return total / sent, statistics.median(latencies), p99
+
+    async def _send(
+        self, command: str, options: dict[str, Any], rate: float, total: int, start: float
+    ) -> list[asyncio.Task[Reply | None]]:
+        """Start ``total`` interactions at ``rate``/s from ``start``."""
+        loop = asyncio.get_running_loop()
+        tasks = []
+        for i in range(total):
+            delay = start + i / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self.one(command, options)))
+        return tasks
 
     def forget(self) -> None:
         """Drop what the fake kept of the last run (its growing lists slow it down)."""
@@ -254,7 +318,7 @@ async def measure(
         await load.burst(command, options, 20)  # warm: first answers, caches, connections
         load.forget()
         gc.disable()  # the fake's own collector pauses are not the bot's latency
-        cpu = cpu_seconds(pid)
+        cpu, own, began = cpu_seconds(pid), own_cpu_seconds(), time.perf_counter()
         try:
             burst = await load.burst(command, options, args.burst)
             load.forget()
@@ -264,9 +328,37 @@ async def measure(
             gc.enable()
         count = args.burst + int(args.rate * args.seconds)
         cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / count
+        fake_ms = (own_cpu_seconds() - own) * 1000 / count
+        ended = time.perf_counter()
+        await asyncio.sleep(0.3)  # the probe writes every 0.2 s
+        pauses = gc_pauses(load.gc_file, began, ended)
         rss, peak = memory_mb(pid)
-        row = Row(label_of(command, options), cpu_ms, burst, rate, p50, p99, rss, peak)
+        row = Row(
+            label_of(command, options),
+            cpu_ms,
+            burst,
+            rate,
+            p50,
+            p99,
+            rss,
+            peak,
+            fake_ms,
+            load.lag.p99(),
+            max((ms for _, ms in pauses), default=0.0),
+        )
         print(format_row(row, None), flush=True)
+        by_generation = {
+            g: [ms for gen, ms in pauses if gen == g] for g in sorted({g for g, _ in pauses})
+        }
+        if by_generation:
+            print(
+                "    the bot's collections of 1 ms or more: "
+                + "; ".join(
+                    f"generation {g}: {len(ms)}, {sum(ms):.0f} ms in all, longest {max(ms):.1f}"
+                    for g, ms in by_generation.items()
+                ),
+                flush=True,
+            )
         rows.append(row)
     return rows
 
@@ -276,15 +368,20 @@ def format_row(row: Row, null: Row | None) -> str:
     cpu_ratio = f"{null.cpu_ms / row.cpu_ms:8.2f}" if null and row.cpu_ms else " " * 8
     return (
         f"{row.label:<22}{row.cpu_ms:8.2f}{cpu_ratio}{row.burst:8.0f}{ratio}{row.rate:7.0f}"
-        f"{row.p50:9.1f}{row.p99:9.1f}{row.rss_mb:7.0f}{row.peak_mb:7.0f}"
+        f"{row.p50:9.1f}{row.p99:9.1f}{row.rss_mb:7.0f}{row.peak_mb:8.0f}"
+        f"{row.fake_cpu_ms:9.2f}{row.lag_p99:9.1f}{row.gc_max:8.1f}"
     )
 
 
 # "cpu ms": the bot's CPU time per interaction; "x null" after it: the null bot's over this
-# one, the throughput ratio the bot would reach with the CPU to itself.
+# one, the throughput ratio the bot would reach with the CPU to itself. "fake ms": this
+# process's CPU per interaction (the fake Discord and the load); "lag p99": how late its loop
+# ran (ms, p99 over the sustained run), a delay inside every latency it measures; "gc max":
+# the bot's longest garbage collection over the command's runs (``bench.gc_probe``).
 HEADER = (
     f"{'command':<22}{'cpu ms':>8}{'x null':>8}{'burst/s':>8}{'x null':>8}{'rate/s':>7}"
-    f"{'p50 ms':>9}{'p99 ms':>9}{'RSS MB':>7}{'peak MB':>7}"
+    f"{'p50 ms':>9}{'p99 ms':>9}{'RSS MB':>7}{'peak MB':>8}{'fake ms':>9}{'lag p99':>9}"
+    f"{'gc max':>8}"
 )
 
 
@@ -338,7 +435,10 @@ async def main(args: argparse.Namespace) -> None:
         tmp = Path(tmp_name)
         data_dir = await asyncio.to_thread(write_data_dir, tmp / "data", args.facts)
         log = tmp / "bots.log"
-        bot_env: dict[str, str] = {}
+        probe = tmp / "probe"  # bench.gc_probe as each bot's sitecustomize
+        probe.mkdir()
+        shutil.copyfile(ROOT / "bench" / "gc_probe.py", probe / "sitecustomize.py")
+        paths = [str(probe), str(ROOT)]
         if args.no_speed:  # the bots import none of discord.py's speed extra
             blocked = tmp / "no-speed"
             blocked.mkdir()
@@ -346,7 +446,8 @@ async def main(args: argparse.Namespace) -> None:
                 (blocked / f"{name}.py").write_text(
                     f"raise ModuleNotFoundError('{name}: --no-speed')\n"
                 )
-            bot_env["PYTHONPATH"] = f"{blocked}{os.pathsep}{ROOT}"
+            paths.insert(0, str(blocked))
+        bot_env = {"PYTHONPATH": os.pathsep.join(paths), "BENCH_GC_PAUSES": str(tmp / "gc")}
         async with (
             database(args.url, tmp) as url,
             FakeDiscord.running(check_clean=False, callback_deadline=ANSWER_TIMEOUT) as fake,
@@ -354,7 +455,7 @@ async def main(args: argparse.Namespace) -> None:
             fake.add_guild(name="bench")
             if not args.validate:
                 fake.check = lambda kind, body, request: []  # type: ignore[method-assign]
-            load = Load(fake, users)
+            load = Load(fake, users, tmp / "gc")
             print(
                 f"store: {url.split('?')[0].split('@')[-1]}, curated + {args.facts} facts; "
                 f"speed extra {'off' if args.no_speed else 'on'}; "
