@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,32 @@ async def test_stop_finishes_in_flight_interactions_then_closes(tmp_path: Path) 
         await asyncio.wait_for(serving, 5)
         assert reply.type == 4 and reply.embeds[0]["title"] == "SCO Fact Bot"
         assert bot.is_closed()
+
+
+async def test_while_serving_the_start_is_frozen_and_collections_are_rarer(
+    tmp_path: Path,
+) -> None:
+    """What the start made, and what discord.py made until it was ready, is frozen (a full
+    collection no longer walks it), with fewer collections of the youngest objects while
+    serving; all as it was once the bot stops."""
+    settings = _settings(tmp_path)
+    before = gc.get_threshold()
+    async with FakeDiscord.running() as fake, build_app(settings) as app:
+        fake.add_guild(name="g")
+        bot = FactBot(app, guild_ready_timeout=0.05)
+        async with runner._collector_set_for_serving(bot):
+            frozen_at_start = gc.get_freeze_count()
+            assert frozen_at_start > 0
+            assert gc.get_threshold() == runner.GC_THRESHOLDS
+            stop = asyncio.Event()
+            serving = asyncio.create_task(runner.serve(bot, fake.token, stop))
+            await fake.wait_for(bot.is_ready, "the bot to be ready")
+            await fake.wait_for(
+                lambda: gc.get_freeze_count() > frozen_at_start, "what the login made frozen"
+            )
+            reply = await fake.invoke("about")
+            assert reply.type == 4
+            stop.set()
+            await asyncio.wait_for(serving, 5)
+        assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == before
