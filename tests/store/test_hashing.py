@@ -1,6 +1,7 @@
 """What the curated load hashes: each document's content hash, which databases written by any
 version of the bot hold and compare with, and the dataset's checksum the load makes as it
-passes (``CachedStore.sync_curated``), which must equal the one streamed from the snapshot."""
+passes (``CachedStore.sync_curated``), which must equal the one streamed from the snapshot; and
+how the backends' sync reads the stored hashes back."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import pytest
 
 from bot.core.dataset import checksum, entry_line
 from bot.core.models import Document, Kind, link
-from bot.store import cached, open_cached_store
+from bot.core.ports import Store
+from bot.store import cached, documents, open_cached_store
 from bot.store.common import content_hash, hash_and_line
 from tests.conftest import curated_documents
+from tests.store.test_store import fact
 
 
 def _hash_as_defined(doc: Document) -> str:
@@ -78,3 +81,19 @@ async def test_the_loads_checksum_equals_the_streamed_one(
         assert len(streamed) == (0 if held else 1)
     finally:
         await store.close()
+
+
+async def test_the_stored_hashes_are_read_page_by_page_and_an_odd_one_is_a_change(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sync_hashed`` reads the stored hashes ``EXISTING_PAGE`` at a time, and a stored hash
+    that is not one (none of this version's) makes its document written again."""
+    monkeypatch.setattr(documents, "EXISTING_PAGE", 2)  # 5 documents: 3 pages
+    docs = [fact(f"f{n}", f"Fact number {n}.") for n in range(5)]
+    assert (await store.sync_curated(docs)).added == 5
+    async with store.write() as conn:  # type: ignore[attr-defined]
+        await conn.execute("UPDATE documents SET content_hash = $1 WHERE key = $2", "odd", "f1")
+    report = await store.sync_curated(docs[:4])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 1, 3)
+    again = await store.sync_curated(docs[:4])
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 4)
