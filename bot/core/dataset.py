@@ -11,19 +11,42 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.models import Document
 
-__all__ = ["UNVERSIONED", "DatasetVersion", "checksum", "checksum_in_order", "entry_line", "order"]
+__all__ = [
+    "UNVERSIONED",
+    "DatasetVersion",
+    "canonical_json",
+    "checksum",
+    "checksum_in_order",
+    "checksum_of_lines",
+    "entry_line",
+    "line_of",
+    "order",
+]
 
 UNVERSIONED = "unversioned"
+
+canonical_json: Callable[[Any], str] = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":")
+).encode
+"""``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``: the
+canonical JSON of a document's data, in the checksum and in the store's content hash. One
+encoder made once: ``json.dumps`` with arguments makes a new one on every call."""
 
 
 def entry_line(doc: Document) -> bytes:
     """The line ``doc`` adds to the checksum: kind, key and canonical JSON of its data."""
-    data = json.dumps(doc.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return line_of(doc, canonical_json(doc.data))
+
+
+def line_of(doc: Document, data: str) -> bytes:
+    """``entry_line(doc)`` given ``data``, the canonical JSON of ``doc.data`` already made
+    (the store's content hash makes it too: ``bot.store.common.hash_and_line``)."""
     return f"{doc.kind.value}\t{doc.key}\t{data}\n".encode()
 
 
@@ -45,14 +68,26 @@ def checksum_in_order(documents: Iterable[Document]) -> str:
     neither the documents nor their lines are kept, so a 100,000-fact store is checksummed
     without a second copy of it in memory. Documents out of order (or twice) are refused:
     they would give another checksum, silently."""
-    digest = hashlib.sha256()
+    return checksum_of_lines(entry_line(doc) for doc in _in_order(documents))
+
+
+def _in_order(documents: Iterable[Document]) -> Iterator[Document]:
     last: tuple[str, str] | None = None
     for doc in documents:
         place = order(doc)
         if last is not None and place <= last:
             raise ValueError(f"checksum: {place} comes after {last}, not in order")
         last = place
-        digest.update(entry_line(doc))
+        yield doc
+
+
+def checksum_of_lines(lines: Iterable[bytes]) -> str:
+    """The checksum of the entry lines (``entry_line``) given in the checksum's order: for a
+    caller that made them as the documents passed (``bot.store.cached``) and sorted them by
+    kind and key itself."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line)
     return digest.hexdigest()
 
 

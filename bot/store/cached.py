@@ -21,21 +21,25 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
-from bot.core.dataset import checksum_in_order
+from bot.core.dataset import checksum_in_order, checksum_of_lines
 from bot.core.models import Document, Kind
 from bot.core.ports import SearchPage, Store, SyncReport
 from bot.core.ports_digest import DigestStore
 from bot.core.ports_moderation import ModerationStore
 from bot.core.ports_usage import UsageStore
 from bot.store.cached_moderation import EVERYTHING, VersionedModeration
-from bot.store.common import Curated, check_seed, curated_rows, scope
-from bot.store.snapshot import LinkRef, Snapshot, View
+from bot.store.common import Curated, check_curated, check_seed, hash_and_line, scope
+from bot.store.snapshot import Ident, LinkRef, Snapshot, View
 
 __all__ = ["EVERYTHING", "Backend", "CachedStore"]
 
 log = logging.getLogger(__name__)
 CURATED = 0
 ECHO_WAIT = 1.0
+LINES_HELD = 4 << 20
+"""Bytes of checksum lines ``sync_curated`` keeps while it loads (``data/`` as shipped: some
+330 KB). A larger load drops them, and its checksum is read back from the snapshot instead
+(``curated_checksum``): at 100,000 facts the lines would be some 100 MB."""
 
 
 class Backend(Store, Protocol):
@@ -66,8 +70,9 @@ class Backend(Store, Protocol):
 
 def _as_stored(doc: Document) -> Document:
     """``doc`` as a backend reads it back: each link once, in order."""
-    links = tuple(dict.fromkeys(doc.links))
-    return doc if len(links) == len(doc.links) else doc.model_copy(update={"links": links})
+    if len({(link.kind, link.key) for link in doc.links}) == len(doc.links):
+        return doc  # (pairs: hashing a tuple is cheaper than hashing a model)
+    return doc.model_copy(update={"links": tuple(dict.fromkeys(doc.links))})
 
 
 class CachedStore:
@@ -78,7 +83,8 @@ class CachedStore:
         self._token = uuid.uuid4().hex
         self._epoch = 0  # bumped for "everything changed" (a notice lost, a copy, an import)
         self._versions: dict[int, int] = {}
-        self._snapshot: tuple[tuple[int, int], Snapshot, View] | None = None
+        # (curated version, snapshot, its plain view, its checksum when the load made it)
+        self._snapshot: tuple[tuple[int, int], Snapshot, View, str | None] | None = None
         self._views: dict[int, tuple[tuple[int, int, int], View]] = {}
         self._lock = asyncio.Lock()
         self._unsubscribe: Callable[[], Awaitable[None]] | None = None
@@ -171,7 +177,7 @@ class CachedStore:
             if held is not None and held[0] == wanted:
                 return held[1], held[2]
             snapshot = Snapshot.build(await self.backend.scope_documents(CURATED))
-            self._snapshot = (wanted, snapshot, View(snapshot))
+            self._snapshot = (wanted, snapshot, View(snapshot), None)
             return snapshot, self._snapshot[2]
 
     async def view(self, guild_id: int | None) -> View:
@@ -218,15 +224,38 @@ class CachedStore:
         (``bot.store.curated.iter_documents``) the models of every document never exist at
         once, so the memory they took is freed whole rather than in holes between the
         snapshot's lasting parts (at 100,000 facts, hundreds of megabytes the process would
-        otherwise keep)."""
-        digests: dict[tuple[Kind, str], bytes] = {}
+        otherwise keep).
+
+        The dataset's checksum is made here too, from each document's line (its data's
+        canonical JSON, which its hash holds as well), kept up to ``LINES_HELD`` bytes and
+        hashed in the checksum's order once the snapshot has sorted the keys: the same value
+        ``checksum_in_order`` gives, without reading every document back from the
+        snapshot."""
+        digests: dict[Ident, bytes] = {}
+        lines: dict[Ident, bytes] | None = {}
+        held = 0
 
         def hashed(docs: Iterable[Document]) -> Iterator[Document]:
-            for row in curated_rows(_as_stored(doc) for doc in docs):
-                digests[(row.kind, row.key)] = bytes.fromhex(row.digest)
-                yield row.make()
+            nonlocal lines, held
+            for given in docs:
+                doc = _as_stored(given)
+                check_curated(doc)
+                digest, line = hash_and_line(doc)
+                ident = (doc.kind, doc.key)
+                digests[ident] = bytes.fromhex(digest)
+                if lines is not None:
+                    held += len(line)
+                    if held <= LINES_HELD:
+                        lines[ident] = line
+                    else:
+                        lines = None  # too large a load to hold: curated_checksum streams
+                yield doc
 
         snapshot = Snapshot.build(hashed(docs))
+        checksum = None
+        if lines is not None:
+            checksum = checksum_of_lines(map(lines.__getitem__, snapshot.idents_in_order()))
+        del lines
         # Each document's hash, taken while the snapshot had it in hand: the backend compares
         # it with the stored one and makes a document from the snapshot only to write it.
         # (The digests, 32 bytes each, live only as long as this call.)
@@ -238,7 +267,7 @@ class CachedStore:
         if report.added or report.updated or report.removed:
             await self.changed(CURATED)
         async with self._lock:
-            self._snapshot = (self.version(None)[:2], snapshot, View(snapshot))
+            self._snapshot = (self.version(None)[:2], snapshot, View(snapshot), checksum)
         return report
 
     def curated_documents(self) -> Sequence[Document]:
@@ -247,10 +276,14 @@ class CachedStore:
         return held[1].documents() if held is not None else []
 
     def curated_checksum(self) -> str:
-        """The checksum of the curated documents the snapshot holds (``bot.core.dataset``),
-        streamed: one document in memory at a time, besides the snapshot itself."""
+        """The checksum of the curated documents the snapshot holds (``bot.core.dataset``):
+        the one ``sync_curated`` made, or else streamed, one document in memory at a time,
+        besides the snapshot itself."""
         held = self._snapshot
-        return checksum_in_order(held[1].in_order() if held is not None else ())
+        if held is None:
+            return checksum_in_order(())
+        made = held[3]
+        return made if made is not None else checksum_in_order(held[1].in_order())
 
     async def put(self, doc: Document) -> None:
         await self.backend.put(doc)

@@ -4,13 +4,14 @@ of the uniform random pick. Backends differ in SQL, not in these rules."""
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 
+from bot.core.dataset import canonical_json, line_of
 from bot.core.lookup import normalise
 from bot.core.models import Document, Kind
 
@@ -18,9 +19,11 @@ __all__ = [
     "SEARCH_COUNT_CAP",
     "TITLE_WEIGHT",
     "Curated",
+    "check_curated",
     "check_seed",
     "content_hash",
     "curated_rows",
+    "hash_and_line",
     "normalise_name",
     "nth_unshadowed",
     "scope",
@@ -35,22 +38,33 @@ TITLE_WEIGHT = 5.0
 # The store indexes names exactly as lookup compares them.
 normalise_name = normalise
 
+_string: Callable[[str], str] = encode_basestring
+"""A string as ``json.dumps(..., ensure_ascii=False)`` writes it, alone or inside a list."""
+
 
 def content_hash(doc: Document) -> str:
     """sha256 of the canonical JSON of what a document says (not where it is stored)."""
-    canonical = json.dumps(
-        {
-            "data": doc.data,
-            "title": doc.title,
-            "body": doc.body,
-            "links": [[link.kind, link.key] for link in doc.links],
-            "names": list(doc.names),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    return hash_and_line(doc)[0]
+
+
+def hash_and_line(doc: Document) -> tuple[str, bytes]:
+    """``doc``'s ``content_hash`` and its line in the dataset's checksum
+    (``bot.core.dataset.entry_line``), which both hold the canonical JSON of its data: made
+    once for the two (most of either's cost).
+
+    The hash is sha256 of ``json.dumps({"data": ..., "title": ..., "body": ..., "links":
+    [[kind, key], ...], "names": [...]}, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)``, written out here in that order (body, data, links, names,
+    title) with the same string encoder: the same bytes, so databases written before still
+    compare equal (``tests/store/test_hashing.py`` holds it to that definition)."""
+    data = canonical_json(doc.data)
+    links = ",".join(f"[{_string(link.kind)},{_string(link.key)}]" for link in doc.links)
+    names = ",".join(map(_string, doc.names))
+    canonical = (
+        f'{{"body":{_string(doc.body)},"data":{data},"links":[{links}],'
+        f'"names":[{names}],"title":{_string(doc.title)}}}'
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest(), line_of(doc, data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +82,14 @@ class Curated:
 def curated_rows(docs: Iterable[Document]) -> Iterator[Curated]:
     """``docs`` as ``Curated`` rows, each hashed as it comes (curated documents only)."""
     for doc in docs:
-        if doc.guild_id != 0:
-            raise ValueError(f"sync_curated takes curated documents only: {doc.kind}/{doc.key}")
+        check_curated(doc)
         yield Curated(doc.kind, doc.key, content_hash(doc), _made(doc))
+
+
+def check_curated(doc: Document) -> None:
+    """Refuse a server's document where only curated ones belong (``sync_curated``)."""
+    if doc.guild_id != 0:
+        raise ValueError(f"sync_curated takes curated documents only: {doc.kind}/{doc.key}")
 
 
 def _made(doc: Document) -> Callable[[], Document]:

@@ -143,10 +143,13 @@ class Snapshot:
     def in_order(self) -> Iterator[Document]:
         """Every document by kind (its value), then key: the checksum's order
         (``bot.core.dataset.checksum_in_order``), each made when read and not kept."""
-        docs = self.docs
+        return map(self.docs.__getitem__, self.idents_in_order())
+
+    def idents_in_order(self) -> Iterator[Ident]:
+        """The (kind, key) of every document in ``in_order``'s order."""
         for kind in sorted(self.keys, key=lambda kind: kind.value):
             for key in self.keys[kind]:
-                yield docs[(kind, key)]
+                yield (kind, key)
 
     def scope_keys(self, kind: Kind, link: LinkRef) -> Keys:
         """Sorted keys of the curated documents of ``kind`` (linked to ``link``)."""
