@@ -64,6 +64,7 @@ from bot.store.sqlite import SqliteStore
 from tests.pgschemas import SchemaPool, template_rows
 
 TESTS = Path(__file__).resolve().parent
+pytest_plugins = ["tests.xdist_order"]  # the longest test files are handed out first
 T = TypeVar("T")
 
 BACKENDS = [
