@@ -9,7 +9,11 @@ documents, half of them shadowing curated facts) plus curated entries the server
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +24,14 @@ from bot.core.models import Citation, Fact, Kind
 from bot.core.ports import Store
 from bot.core.records import Actor, AuditRecord, HiddenEntry
 from bot.store import CachedStore, moderation_store, open_cached_store, open_store
-from tests.conftest import backend_url
+from tests.conftest import (
+    _copy_postgres_schema,
+    _drop_schema,
+    _postgres_down,
+    _run_apart,
+    _schema_url,
+    backend_url,
+)
 from tests.store.test_backends_agree import GUILD, OTHER, SEEDS, generated, load
 
 HIDDEN = [(Kind.FACT, "gen-00002"), (Kind.FACT, "gen-00005"), (Kind.COUNTRY, "india")]
@@ -44,21 +55,79 @@ async def _hide(store: Store, guild: int, kind: Kind, key: str) -> None:
     await moderation_store(store).hide(entry, audit)
 
 
+async def _fill(store: Store) -> None:
+    """The module's world: ``test_backends_agree``'s, then the entries the server hid."""
+    await load(store)
+    for kind, key in HIDDEN:
+        await _hide(store, GUILD, kind, key)
+
+
+@pytest.fixture(scope="module")
+def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The world in a SQLite file (rollback-journal mode, one file), built once for the
+    module and copied for each test: loading it was most of a test's setup."""
+    path = tmp_path_factory.mktemp("world") / "world.db"
+
+    async def build() -> None:
+        opened = await open_store(f"sqlite:///{path}")
+        try:
+            await _fill(opened)
+        finally:
+            await opened.close()
+
+    _run_apart(build())
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def postgres_world() -> Iterator[str]:
+    """The world in a schema of the test server, built once for the module (each test gets
+    a copy of its rows: ``tests/conftest.py`` ``_copy_postgres_schema``); "" without one."""
+    schema = f"world_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+    async def build() -> bool:
+        if await _postgres_down() is not None:
+            return False
+        opened = await open_store(_schema_url(schema))
+        try:
+            await _fill(opened)
+        finally:
+            await opened.close()
+        return True
+
+    built = _run_apart(build())
+    yield schema if built else ""
+    if built:
+        _run_apart(_drop_schema(schema))
+
+
 @pytest.fixture
-async def pair(backend: str, tmp_path: Path) -> AsyncIterator[tuple[Store, CachedStore]]:
-    """(the backend, the cached store over another connection to the same database)."""
+async def pair(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[Store, CachedStore]]:
+    """(the backend holding a copy of the world, the cached store over another connection to
+    the same database)."""
     if backend == "sqlite-memory":
         pytest.skip("one in-memory database cannot be opened twice")
     async with backend_url(backend, tmp_path) as url:
+        if backend == "sqlite-file":
+            shutil.copyfile(request.getfixturevalue("sqlite_world"), tmp_path / "store.db")
         plain = await open_store(url)
-        await load(plain)
-        for kind, key in HIDDEN:
-            await _hide(plain, GUILD, kind, key)
-        cached = await open_cached_store(url)
+        if backend == "postgres":
+            await _copy_postgres_schema(plain, request.getfixturevalue("postgres_world"))
         try:
-            yield plain, cached
+            # The world is there (a read of an empty copy would agree with anything).
+            assert await plain.count(Kind.FACT, GUILD) > 1500
+            assert await plain.get(Kind.FACT, HIDDEN[0][1], GUILD) is None
+            cached = await open_cached_store(url)
+            try:
+                yield plain, cached
+            finally:
+                await cached.close()
         finally:
-            await cached.close()
             await plain.close()
 
 

@@ -4,6 +4,7 @@ skipped by claim, through ``DigestService`` with a fake clock and a fake channel
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -17,7 +18,6 @@ from bot.core.permissions import Permissions
 from bot.core.ports import Store
 from bot.core.ports_digest import DeliveryFailed
 from bot.store import digest_store, moderation_store, open_store
-from bot.store.curated import load_curated
 from tests.core.digest.test_service import DUE, GUILD, START, FakeChannelPoster, subscribe
 from tests.fakeclock import FakeClock
 
@@ -31,10 +31,10 @@ class DigestCounts(NullMetrics):
 
 
 @pytest.fixture
-async def shared(tmp_path: Path) -> AsyncIterator[tuple[Store, Store]]:
+async def shared(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[tuple[Store, Store]]:
+    shutil.copyfile(sqlite_template, tmp_path / "shared.db")  # the curated data, loaded
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     first, second = await open_store(url), await open_store(url)
-    await load_curated(first)
     yield first, second
     await first.close()
     await second.close()

@@ -4,6 +4,7 @@ happens (restarts, crashes between claim and send, failures, several processes).
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from bot.core.ports import Store
 from bot.core.ports_digest import DeliveryFailed, DigestStore
 from bot.core.render.state import parse_custom_id
 from bot.store import digest_store, moderation_store, open_store
-from bot.store.curated import load_curated
+from bot.store.sqlite import SqliteStore
 from tests.fakeclock import FakeClock
 from tests.limits import assert_page_within_limits
 
@@ -75,9 +76,12 @@ class FakeChannelPoster:
 
 
 @pytest.fixture
-async def store() -> AsyncIterator[Store]:
+async def store(sqlite_template: Path) -> AsyncIterator[Store]:
+    """An in-memory store holding the curated data: a copy of the session's template
+    (``tests/conftest.py``), as ``load_curated`` would load it without parsing the YAML again."""
     opened = await open_store("sqlite://:memory:")
-    await load_curated(opened)
+    assert isinstance(opened, SqliteStore)
+    await opened.copy_from(sqlite_template)
     yield opened
     await opened.close()
 
@@ -344,12 +348,12 @@ async def test_an_unreadable_channel_when_settling_pauses(
 
 
 async def test_two_processes_at_the_same_moment_post_once(
-    tmp_path: Path, clock: FakeClock, poster: FakeChannelPoster
+    tmp_path: Path, sqlite_template: Path, clock: FakeClock, poster: FakeChannelPoster
 ) -> None:
+    shutil.copyfile(sqlite_template, tmp_path / "shared.db")  # the curated data, loaded
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     first, second = await open_store(url), await open_store(url)
     try:
-        await load_curated(first)
         services = [
             DigestService(digest_store(s), s, clock, permissions=Permissions(moderation_store(s)))
             for s in (first, second)

@@ -62,7 +62,10 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord.running() as running:
-        running.add_guild(name="SCO fans", channels=["general", "digest"])
+        # A fixed id: the digest's fact (and whether a related quote comes with it) follows
+        # the server's id, and a fake's new id is made from the clock, so the post's content
+        # changed from run to run (without a quote, no "— " line: a failure now and then).
+        running.add_guild(guild_id=1001, name="SCO fans", channels=["general", "digest"])
         yield running
 
 
