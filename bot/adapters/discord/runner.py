@@ -83,16 +83,17 @@ def _database_problem(exc: Exception) -> str | None:
     return f"the database (DATABASE_URL) cannot be used: {text}{hint}."
 
 
-GC_THRESHOLDS = (20_000, 10, 10)
+GC_THRESHOLDS = (5_000, 20, 100)
 """The cyclic collector's thresholds while the bot serves (Python's default: 700, 10, 10).
 
-A collection of the youngest objects runs each time ``GC_THRESHOLDS[0]`` more container
-objects exist than at the last one. At 700, with hundreds of interactions in flight, each
-collection finds most of the objects of the answers being made still alive and moves them
-up a generation; a full collection (every hundred of these) then walks them all: 50-100 ms
-pauses in the bot, in the p99 of every answer in flight (``bench.discord_bench``'s "gc max").
-At 20,000 most of an answer's objects are freed by reference counting before a collection
-looks at them: fewer collections, and fewer objects promoted."""
+With the defaults, under load, each young collection finds the objects of the answers in
+flight still alive and promotes them; a full collection then walks every one of them
+(``bench.discord_bench``'s "gc max": 25-100 ms, 30,000-99,000 objects, in the p99 of every
+answer in flight). Here the youngest generation is collected every 5,000 new objects (most of
+an answer's are freed by reference counting before one looks at them; at 20,000 a young
+collection itself took 12-30 ms), the middle one every 20 of those, and a full collection is
+considered after 100 middle ones rather than 10. The cost: cyclic garbage that lived through
+two collections waits longer to be freed."""
 
 
 def _freeze_what_the_start_made() -> None:
