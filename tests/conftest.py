@@ -47,7 +47,7 @@ import shutil
 import sqlite3
 import sys
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -389,12 +389,21 @@ def _run_apart(coro: Coroutine[Any, Any, T]) -> T:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file holding the curated data (in rollback-journal mode, one file)."""
-    path = tmp_path_factory.mktemp("template") / "curated.db"
+
+    async def fill(store: Store) -> None:
+        await store.sync_curated(curated_documents())
+
+    return sqlite_file_of(tmp_path_factory.mktemp("template") / "curated.db", fill)
+
+
+def sqlite_file_of(path: Path, fill: Callable[[Store], Awaitable[Any]]) -> Path:
+    """A new SQLite store at ``path``, migrated and given its rows by ``fill``, left in
+    rollback-journal mode (one file, which tests copy as it is)."""
 
     async def build() -> None:
         opened = await open_store(f"sqlite:///{path}")
         try:
-            await opened.sync_curated(curated_documents())
+            await fill(opened)
         finally:
             await opened.close()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from tests.conftest import (
     _run_apart,
     _schema_url,
     backend_url,
+    sqlite_file_of,
 )
 from tests.store.test_backends_agree import GUILD, OTHER, SEEDS, generated, load
 
@@ -66,20 +66,7 @@ async def _fill(store: Store) -> None:
 def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The world in a SQLite file (rollback-journal mode, one file), built once for the
     module and copied for each test: loading it was most of a test's setup."""
-    path = tmp_path_factory.mktemp("world") / "world.db"
-
-    async def build() -> None:
-        opened = await open_store(f"sqlite:///{path}")
-        try:
-            await _fill(opened)
-        finally:
-            await opened.close()
-
-    _run_apart(build())
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA journal_mode = DELETE")
-    conn.close()
-    return path
+    return sqlite_file_of(tmp_path_factory.mktemp("world") / "world.db", _fill)
 
 
 @pytest.fixture(scope="module")
