@@ -128,8 +128,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     cyclic collector would otherwise walk on every full collection. As the running bot does
     (``bot.adapters.discord.runner``); frozen objects are still freed by reference counting.
     And a young collection every 10,000 allocations rather than 700: the tests allocate
-    freely, and every tenth young collection of a young one is a full one. Measured over the
-    suite (``gc.callbacks``, both workers): 9.1 s of collection before, 3.6 s after."""
+    freely, every tenth young collection is a middle one and every tenth of those a full
+    one. Measured over the suite (``gc.callbacks``, both workers): 9.1 s of collection
+    before, 3.6 s after."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)

@@ -1,10 +1,10 @@
-"""The order pytest-xdist hands test files to its workers (``-n 2 --dist loadfile``, as
-``python3 manage.py test`` runs): the longest first.
+"""The order pytest-xdist hands test files to its workers (``--dist loadfile``, as
+``python3 manage.py test`` runs, with one worker more than the cores): the longest first.
 
 xdist hands out whole files, by default the file with the most tests first. Some of the
 longest files have few tests (``test_backends_agree``: 5 tests, 11 s), so they came last, and
-the other worker sat idle while the last one finished them. Handing out the longest first
-(the classic longest-processing-time rule) leaves only short files for the end, where the two
+the other workers sat idle while the last one finished them. Handing out the longest first
+(the classic longest-processing-time rule) leaves only short files for the end, where the
 workers even out. Only the order changes: every test still runs, once, in its file's worker.
 
 ``SECONDS`` is a small maintained list: each file's setup + call + teardown, summed from
