@@ -419,22 +419,33 @@ def sqlite_file_of(path: Path, fill: Callable[[Store], Awaitable[Any]]) -> Path:
 def postgres_template() -> Iterator[str]:
     """A schema of the test server holding the curated data, dropped at the end of the session
     (one per process, so pytest-xdist workers never share one)."""
-    schema = f"template_{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
-    async def build() -> str | None:
+    async def fill(store: Store) -> None:
+        await store.sync_curated(curated_documents())
+
+    yield from postgres_schema_of("template", fill)
+
+
+def postgres_schema_of(prefix: str, fill: Callable[[Store], Awaitable[Any]]) -> Iterator[str]:
+    """For a fixture to ``yield from``: a new schema of the test server (named after
+    ``prefix`` and this process), migrated and given its rows by ``fill``, dropped after; ""
+    without a server."""
+    schema = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+    async def build() -> bool:
         if await _postgres_down() is not None:
-            return None
+            return False
         opened = await open_store(_schema_url(schema))
         try:
-            await opened.sync_curated(curated_documents())
+            await fill(opened)
         finally:
             await opened.close()
-        return schema
+        return True
 
     built = _run_apart(build())
-    yield built or ""
+    yield schema if built else ""
     if built:
-        _run_apart(_drop_schema(built))
+        _run_apart(_drop_schema(schema))
 
 
 _copy_scripts: dict[str, str] = {}

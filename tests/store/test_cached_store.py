@@ -9,9 +9,7 @@ documents, half of them shadowing curated facts) plus curated entries the server
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +23,8 @@ from bot.core.records import Actor, AuditRecord, HiddenEntry
 from bot.store import CachedStore, moderation_store, open_cached_store, open_store
 from tests.conftest import (
     _copy_postgres_schema,
-    _drop_schema,
-    _postgres_down,
-    _run_apart,
-    _schema_url,
     backend_url,
+    postgres_schema_of,
     sqlite_file_of,
 )
 from tests.store.test_backends_agree import GUILD, OTHER, SEEDS, generated, load
@@ -73,22 +68,7 @@ def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_world() -> Iterator[str]:
     """The world in a schema of the test server, built once for the module (each test gets
     a copy of its rows: ``tests/conftest.py`` ``_copy_postgres_schema``); "" without one."""
-    schema = f"world_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-
-    async def build() -> bool:
-        if await _postgres_down() is not None:
-            return False
-        opened = await open_store(_schema_url(schema))
-        try:
-            await _fill(opened)
-        finally:
-            await opened.close()
-        return True
-
-    built = _run_apart(build())
-    yield schema if built else ""
-    if built:
-        _run_apart(_drop_schema(schema))
+    yield from postgres_schema_of("world", _fill)
 
 
 @pytest.fixture
