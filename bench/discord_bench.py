@@ -10,7 +10,8 @@ command answering a constant embed, what discord.py itself costs), then the bot 
 ``python -m bot run``. For each command, each interaction from a different member (so per-user
 cooldowns do not shape the figures):
 
-- burst: ``--burst`` interactions sent back to back, answered per second;
+- burst: ``--burst`` interactions sent back to back, answered per second (after an unmeasured
+  burst of the same size: every figure is the bot warmed up, as it runs once it has served);
 - sustained: ``--rate`` interactions per second for ``--seconds``; p50/p99 of the time from the
   INTERACTION_CREATE event sent to the request carrying the answer (the callback, or the edit
   completing a deferred response);
@@ -315,7 +316,13 @@ async def measure(
     rows = []
     for command, options in commands:
         load.forget()
-        await load.burst(command, options, 20)  # warm: first answers, caches, connections
+        # Warm up with a whole burst, unmeasured: a bot's first burst of 600 opens its HTTP
+        # connections (discord.py's connector has no limit: one per answer in flight) and
+        # first-time allocations, and runs at about half the pace of the next (measured:
+        # /fact first 492/s, after /about 852/s; /about first 502/s, after /fact 948/s).
+        # Without it the first command listed, and the null bot with its one command, were
+        # measured cold and the others warm.
+        await load.burst(command, options, args.burst)
         load.forget()
         gc.disable()  # the fake's own collector pauses are not the bot's latency
         cpu, own, began = cpu_seconds(pid), own_cpu_seconds(), time.perf_counter()
