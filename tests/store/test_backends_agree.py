@@ -141,7 +141,7 @@ def guild_documents() -> list[Document]:
 async def load(store: Store) -> Store:
     await store.sync_curated([*load_catalog().documents(), *generated(1500)])
     for doc in guild_documents():
-        await store.put(doc)  # type: ignore[attr-defined]
+        await store.put(doc)
     return store
 
 
@@ -209,8 +209,8 @@ async def test_links_names_and_link_keys_agree(both: tuple[Store, Store]) -> Non
                         f"linked({kind}, {link_kind}, {key}, {guild})",
                     )
                 same(
-                    await sqlite.count_linked(link_kind, key, guild),  # type: ignore[attr-defined]
-                    await postgres.count_linked(link_kind, key, guild),  # type: ignore[attr-defined]
+                    await sqlite.count_linked(link_kind, key, guild),
+                    await postgres.count_linked(link_kind, key, guild),
                     f"count_linked({link_kind}, {key}, {guild})",
                 )
         for kind in (Kind.COUNTRY, Kind.PERSON, Kind.SUMMIT, Kind.SOURCE):

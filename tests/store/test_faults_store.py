@@ -119,7 +119,7 @@ async def test_copying_an_old_nul_row_to_postgres_says_one_line(
     source = f"sqlite:///{tmp_path / 'old.db'}"
     store = await open_store(source)  # as the bot stored it before NUL was refused
     fact = Fact(id="s7", text="Zebra\x00 council.", topics=["t"], citations=CITE)
-    await store.put(to_document(fact, GUILD))  # type: ignore[attr-defined]
+    await store.put(to_document(fact, GUILD))
     await store.close()
     argv = ["store", "copy", "--from", source, "--to", postgres_url]
     assert await asyncio.to_thread(main, argv) == 1

@@ -205,7 +205,7 @@ async def test_counts_stay_true_under_concurrent_writers(store: Store) -> None:
         assert await store.count(Kind.FACT, guild) == len(listed)
         for topic in ("t1", "t9"):
             linked = await store.linked(Kind.FACT, "topic", topic, guild, limit=10_000)
-            assert await store.count_linked("topic", topic, guild) == len(linked)  # type: ignore[attr-defined]
+            assert await store.count_linked("topic", topic, guild) == len(linked)
 
 
 async def test_without_unaccent_search_still_works(admin: asyncpg.Connection) -> None:

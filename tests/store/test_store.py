@@ -52,7 +52,7 @@ def person(slug: str, name: str, role: str, guild: int = 0) -> Document:
 
 
 async def put(store: Store, doc: Document) -> None:
-    await store.put(doc)  # type: ignore[attr-defined]
+    await store.put(doc)
 
 
 def keys(docs: list[Document]) -> list[str]:
@@ -264,8 +264,8 @@ async def test_guild_documents_can_be_replaced_and_deleted(store: Store) -> None
     assert await store.count(Kind.FACT, GUILD) == 1
     assert await store.link_keys("topic", GUILD) == ["two"]
     assert keys((await store.search(["edited"], GUILD)).hits) == ["z"]
-    assert await store.delete(Kind.FACT, "z", GUILD) is True  # type: ignore[attr-defined]
-    assert await store.delete(Kind.FACT, "z", GUILD) is False  # type: ignore[attr-defined]
+    assert await store.delete(Kind.FACT, "z", GUILD) is True
+    assert await store.delete(Kind.FACT, "z", GUILD) is False
     assert await store.count(Kind.FACT, GUILD) == 0
     assert await store.link_keys("topic", GUILD) == []
     assert (await store.search(["zeta"], GUILD)).total == 0
@@ -326,9 +326,9 @@ async def test_linked(world: Store) -> None:
     assert keys(await world.linked(Kind.FACT, "topic", "trade", GUILD)) == ["f3"]
     assert await world.linked(Kind.FACT, "country", "atlantis") == []
     assert await world.linked(Kind.PERSON, "country", "china") == []
-    assert await world.count_linked("topic", "trade") == 2  # type: ignore[attr-defined]
-    assert await world.count_linked("topic", "trade", GUILD) == 1  # type: ignore[attr-defined]
-    assert await world.count_linked("source", "test-source") == 7  # type: ignore[attr-defined]
+    assert await world.count_linked("topic", "trade") == 2
+    assert await world.count_linked("topic", "trade", GUILD) == 1
+    assert await world.count_linked("source", "test-source") == 7
 
 
 async def test_names_and_link_keys(world: Store) -> None:
@@ -607,7 +607,7 @@ async def test_scope_keys_read_one_scope_through_the_cache_too(store: Store) -> 
     """The keys the digest's rotation goes through: one scope exactly, never merged."""
     curated = [to_document(Fact(id=f"c{i}", text=f"curated {i}", citations=CITE)) for i in range(3)]
     await store.sync_curated(curated)
-    await store.put(to_document(Fact(id="s1", text="own", citations=CITE), GUILD))  # type: ignore[attr-defined]
+    await store.put(to_document(Fact(id="s1", text="own", citations=CITE), GUILD))
     cached = CachedStore(store)  # type: ignore[arg-type]
     for reader in (store, cached):
         assert await reader.scope_keys(Kind.FACT, 0) == ["c0", "c1", "c2"]

@@ -210,7 +210,7 @@ async def test_search_syntax_is_just_words(
     """Operators, quotes and SQL in a query are words (or nothing): the search finds exactly
     the entries holding every word, no more, no fewer."""
     for doc in server_facts():
-        await curated_store.put(doc)  # type: ignore[attr-defined]
+        await curated_store.put(doc)
     expected = expected_hits([*curated_documents(), *server_facts()], query)
     assert 0 < len(expected) <= 25, expected  # a query this test can see all the answers of
     answer = await facts.search(query, GUILD)
