@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import bot.core.documents as documents_module
 from bot.core.models import Citation, Document, Fact
 from bot.store.curated import (
     DEFAULT_DATA_DIR,
@@ -25,14 +26,19 @@ from bot.store.curated import (
     load_catalog,
     load_documents,
 )
+from bot.store.packed import DICTIONARY_ROWS
 from bot.store.snapshot import Snapshot
 
 GENERATED = 2000
 # A generated fact's document (links to curated countries, topics, people and a source)
 # measured 8.1 KB while each document had Link objects of its own, 2.9 KB since.
 BYTES_PER_DOCUMENT = 4000
-# The same held by the snapshot as JSON: 1.2 KB (2.9 KB as models).
-SNAPSHOT_BYTES_PER_DOCUMENT = 2000
+# The same held by the snapshot: 1.7 KB with each document's JSON as it is (2.9 KB as
+# models), 0.4 KB with each compressed against the snapshot's dictionary (bot.store.snapshot).
+SNAPSHOT_BYTES_PER_DOCUMENT = 700
+# The build's peak over the load's documents: 1.9 KB a document while the snapshot held every
+# document's JSON before compressing it, 1.1 KB with only the first DICTIONARY_ROWS held so.
+SNAPSHOT_BUILD_PEAK_PER_DOCUMENT = 1400
 
 
 def test_the_documents_are_the_catalogs() -> None:
@@ -124,7 +130,8 @@ class Measured:
     held: int  # bytes held once the documents are loaded
     peak: int  # bytes at the load's peak
     snapshot: Snapshot  # built from the documents
-    snapshot_held: int  # bytes held once only the snapshot is left
+    snapshot_held: int  # bytes held once only the snapshot is left (but interned strings)
+    build_peak: int  # bytes at the snapshot's build's peak, over what the load held
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +146,20 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> Measured:
         gc.collect()
         held, peak = tracemalloc.get_traced_memory()
         count, last = len(documents), documents[-1]
+        tracemalloc.reset_peak()
         snapshot = Snapshot.build(documents)
+        build_peak = tracemalloc.get_traced_memory()[1] - held
         del documents
         gc.collect()
-        snapshot_held = tracemalloc.get_traced_memory()[0]
+        # Less what bot.core.documents still holds: the interpreter's table of interned
+        # strings (the slugs it interns), shared by the whole process, which doubles when it
+        # fills, in whichever load of the session that happens (1.9 MB, when it is this one).
+        interning = tracemalloc.Filter(False, documents_module.__file__)
+        traces = tracemalloc.take_snapshot().filter_traces([interning])
+        snapshot_held = sum(stat.size for stat in traces.statistics("filename"))
     finally:
         tracemalloc.stop()
-    return Measured(count, last, held, peak, snapshot, snapshot_held)
+    return Measured(count, last, held, peak, snapshot, snapshot_held, build_peak)
 
 
 def test_a_large_data_directory_costs_its_documents_and_little_more(measured: Measured) -> None:
@@ -163,3 +177,28 @@ def test_the_snapshot_holds_a_document_in_less_than_its_model(measured: Measured
     held, count = measured.snapshot_held, measured.count
     assert measured.snapshot.docs[(measured.last.kind, measured.last.key)] == measured.last
     assert held / count < SNAPSHOT_BYTES_PER_DOCUMENT, f"{held / count:.0f} bytes a document"
+
+
+def test_the_snapshot_never_holds_every_documents_json_at_once(measured: Measured) -> None:
+    """Past the first documents, which make the compression's dictionary, each document's
+    JSON is compressed as it comes (``bot.store.packed.Packer``)."""
+    peak, count = measured.build_peak, measured.count
+    assert count > DICTIONARY_ROWS
+    assert peak / count < SNAPSHOT_BUILD_PEAK_PER_DOCUMENT, f"{peak / count:.0f} bytes a document"
+
+
+def test_the_snapshot_gives_back_every_document_it_was_given(measured: Measured) -> None:
+    """Compressed against one dictionary, each document still reads back as it was, on its
+    own and in the order the load gave them."""
+    documents = load_catalog().documents()
+    snapshot = Snapshot.build(documents)
+    assert list(snapshot.documents()) == documents
+    assert all(snapshot.docs[(doc.kind, doc.key)] == doc for doc in reversed(documents))
+    generated = measured.snapshot.docs
+    assert generated[(measured.last.kind, measured.last.key)] == measured.last
+    assert generated.get((measured.last.kind, "no such key")) is None
+
+
+def test_an_empty_snapshot_holds_nothing() -> None:
+    snapshot = Snapshot.build([])
+    assert len(snapshot.docs) == 0 and list(snapshot.documents()) == []

@@ -1,62 +1,31 @@
 """The curated store in memory, and what one server sees of it.
 
 ``Snapshot`` is built once from the curated documents (validated once, when read) and never
-changes: documents by (kind, key), sorted keys per kind, per link and per kind, names, and the
-distinct keys of each link kind. ``View`` answers the ``Store`` protocol's reads for one scope:
-the snapshot alone (curated reads, and every server that added and hid nothing: one shared
-view), or the snapshot under one server's overlay, its own documents and hidden curated
-entries, as the backends define visibility: a server's document shadows the curated one of
-the same (kind, key), a hidden one shows nothing in its place, pages are in key order, and
-random picks number the server's own documents first, then the curated ones it still sees.
-Keys sort by code point, as the backends' byte-order keys (BINARY, ``COLLATE "C"``) do.
+changes: documents by (kind, key) (compressed: ``bot.store.packed``), sorted keys per kind, per
+link and per kind, names, and the distinct keys of each link kind. ``View`` answers the
+``Store`` protocol's reads for one scope: the snapshot alone (curated reads, and every server
+that added and hid nothing: one shared view), or the snapshot under one server's overlay, its
+own documents and hidden curated entries, as the backends define visibility: a server's
+document shadows the curated one of the same (kind, key), a hidden one shows nothing in its
+place, pages are in key order, and random picks number the server's own documents first, then
+the curated ones it still sees. Keys sort by code point, as the backends' byte-order keys
+(BINARY, ``COLLATE "C"``) do.
 """
 
 from __future__ import annotations
 
 import builtins
-import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
 from bot.core.models import Document, Kind
+from bot.store.packed import Ident, Packed, Packer
 
 __all__ = ["Documents", "Ident", "LinkRef", "Packed", "Snapshot", "View"]
 
-Ident = tuple[Kind, str]
 LinkRef = tuple[str, str] | None
 Keys = list[str]
-
-
-class Packed(Mapping[Ident, Document]):
-    """Documents by (kind, key), each held as its JSON and validated again when read.
-
-    A ``Document`` in memory is some 3 KB (a pydantic model, its dicts and lists, the data
-    and the search body); its JSON is half that. At 100,000 facts that is the difference
-    between a snapshot of 300 MB and one of 150 MB. Reading one back costs some
-    microseconds, and the reads answers make are kept by the answer cache. Each read gives
-    a new, equal object."""
-
-    __slots__ = ("_rows",)
-
-    def __init__(self, rows: dict[Ident, bytes]) -> None:
-        self._rows = rows
-
-    def __getitem__(self, ident: Ident) -> Document:
-        return _load(self._rows[ident])
-
-    def get(self, ident: Ident, default: None = None) -> Document | None:  # type: ignore[override]
-        row = self._rows.get(ident)
-        return None if row is None else _load(row)
-
-    def __contains__(self, ident: object) -> bool:
-        return ident in self._rows
-
-    def __iter__(self) -> Iterator[Ident]:
-        return iter(self._rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
 
 
 class Documents(Sequence[Document]):
@@ -87,10 +56,6 @@ class Documents(Sequence[Document]):
         return (packed[ident] for ident in self._idents)
 
 
-_load = Document.model_validate_json
-_dump = Document.__pydantic_serializer__.to_json
-
-
 @dataclass(frozen=True, eq=False)
 class Snapshot:
     """Every curated document and its indexes; immutable once built."""
@@ -106,15 +71,15 @@ class Snapshot:
         """The snapshot of ``documents``, each read once and not kept: made one at a time
         (``bot.store.curated.iter_documents``), they are never all in memory as models.
         Two with one kind and key are refused, as the backends' ``sync_curated`` does."""
-        rows: dict[Ident, bytes] = {}
+        packer = Packer()
         keys: dict[Kind, Keys] = {}
         linked: dict[tuple[str, str], dict[Kind, Keys]] = {}
         names_of: dict[Ident, tuple[str, ...]] = {}
         for doc in documents:
-            kind, key = doc.kind, sys.intern(doc.key)
-            if (kind, key) in rows:
+            kind, key = doc.kind, doc.key
+            if (kind, key) in packer:
                 raise ValueError(f"duplicate curated document {kind}/{key}")
-            rows[(kind, key)] = _dump(doc)
+            packer.add(doc)
             keys.setdefault(kind, []).append(key)
             for ref in dict.fromkeys((link.kind, link.key) for link in doc.links):
                 linked.setdefault(ref, {}).setdefault(kind, []).append(key)
@@ -134,7 +99,7 @@ class Snapshot:
             link_keys.setdefault(link_kind, []).append(link_key)
         for values in link_keys.values():
             values.sort()
-        return cls(Packed(rows), keys, linked, names, link_keys)
+        return cls(packer.packed(), keys, linked, names, link_keys)
 
     def documents(self) -> Documents:
         """Every document, in the order they came, each made when read."""

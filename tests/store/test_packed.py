@@ -1,0 +1,44 @@
+"""``bot.store.packed``: the snapshot's documents, compressed, read back as they were given."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.models import Kind
+from bot.store import packed
+from bot.store.curated import load_documents
+from bot.store.packed import Packer
+
+
+@pytest.mark.parametrize("first", [1, 3, 10_000])  # the dictionary made early, or at the end
+def test_every_document_reads_back_as_it_was_added(
+    monkeypatch: pytest.MonkeyPatch, first: int
+) -> None:
+    monkeypatch.setattr(packed, "DICTIONARY_ROWS", first)
+    documents = load_documents()[:40]
+    packer = Packer()
+    for doc in documents:
+        packer.add(doc)
+    held = packer.packed()
+    assert list(held) == [(doc.kind, doc.key) for doc in documents]
+    assert len(held) == len(documents)
+    assert [held[(doc.kind, doc.key)] for doc in documents] == documents
+    assert held.get((documents[-1].kind, documents[-1].key)) == documents[-1]
+    assert held.get((Kind.FACT, "no such key")) is None
+    assert (Kind.FACT, "no such key") not in held
+
+
+def test_documents_are_held_in_less_than_their_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(packed, "DICTIONARY_ROWS", 5)
+    documents = load_documents()
+    packer = Packer()
+    for doc in documents:
+        packer.add(doc)
+    rows = packer.packed()._rows
+    json = sum(len(doc.model_dump_json()) for doc in documents)
+    assert sum(map(len, rows.values())) < json / 3
+
+
+def test_nothing_packs_to_nothing() -> None:
+    held = Packer().packed()
+    assert len(held) == 0 and list(held) == []
