@@ -10,6 +10,11 @@ copy. Measured at 100,000 facts (``bench.discord_bench --facts 100000``): a docu
 1.35 KB on average, 0.15 KB compressed (0.5 KB without the dictionary); the bot's resident
 memory after the start went from 289 MB to 150 MB. Reading one back costs 3-5 us of CPU more
 (validating it costs 13), and the reads answers make are kept by the answer cache.
+
+A store of fewer than ``DICTIONARY_ROWS`` documents is held as plain JSON: the repository's
+curated store (about 340 documents, 0.6 MB of JSON) would save half a megabyte compressed, and
+pay for it with 20 ms at every start (the dictionary, then each document compressed) and a
+read twice as dear.
 """
 
 from __future__ import annotations
@@ -44,15 +49,18 @@ _dump = Document.__pydantic_serializer__.to_json
 
 class Packed(Mapping[Ident, Document]):
     """Documents by (kind, key), each validated again when read (a new, equal object each
-    time). Made by a ``Packer``; never changed."""
+    time). Made by a ``Packer``; never changed. ``dictionary`` None: the rows are plain
+    JSON."""
 
     __slots__ = ("_dictionary", "_rows")
 
-    def __init__(self, rows: dict[Ident, bytes], dictionary: bytes) -> None:
+    def __init__(self, rows: dict[Ident, bytes], dictionary: bytes | None) -> None:
         self._rows = rows
         self._dictionary = dictionary
 
     def _read(self, row: bytes) -> Document:
+        if self._dictionary is None:
+            return _load(row)
         inflate = zlib.decompressobj(-zlib.MAX_WBITS, zdict=self._dictionary)
         return _load(inflate.decompress(row))
 
@@ -76,7 +84,7 @@ class Packed(Mapping[Ident, Document]):
 class Packer:
     """Documents added one at a time, then ``packed()``: the first ``DICTIONARY_ROWS`` held as
     JSON until they make the dictionary, then compressed, and every later one compressed as it
-    is added."""
+    is added. Fewer than that are packed as they are, JSON."""
 
     def __init__(self) -> None:
         self._rows: dict[Ident, bytes] = {}
@@ -98,10 +106,7 @@ class Packer:
             self._rows[ident] = self._compressed(_dump(doc))
 
     def packed(self) -> Packed:
-        if self._primed is None:
-            self._start()
-        assert self._dictionary is not None
-        return Packed(self._rows, self._dictionary)
+        return Packed(self._rows, self._dictionary)  # no dictionary yet: a small store
 
     def _start(self) -> None:
         """Make the dictionary from the documents held as JSON, then compress them."""

@@ -10,7 +10,8 @@ from bot.store.curated import load_documents
 from bot.store.packed import Packer
 
 
-@pytest.mark.parametrize("first", [1, 3, 10_000])  # the dictionary made early, or at the end
+# The dictionary made at the first document, at the third, or never (a small store: JSON).
+@pytest.mark.parametrize("first", [1, 3, 10_000])
 def test_every_document_reads_back_as_it_was_added(
     monkeypatch: pytest.MonkeyPatch, first: int
 ) -> None:
@@ -37,6 +38,26 @@ def test_documents_are_held_in_less_than_their_json(monkeypatch: pytest.MonkeyPa
     rows = packer.packed()._rows
     json = sum(len(doc.model_dump_json()) for doc in documents)
     assert sum(map(len, rows.values())) < json / 3
+
+
+def test_a_store_smaller_than_the_dictionarys_sample_is_held_as_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    documents = load_documents()
+    monkeypatch.setattr(packed, "DICTIONARY_ROWS", len(documents) + 1)
+    packer = Packer()
+    for doc in documents:
+        packer.add(doc)
+    rows = packer.packed()._rows
+    assert [rows[(doc.kind, doc.key)] for doc in documents] == [
+        doc.model_dump_json().encode() for doc in documents
+    ]
+    monkeypatch.setattr(packed, "DICTIONARY_ROWS", len(documents))  # as many: compressed
+    packer = Packer()
+    for doc in documents:
+        packer.add(doc)
+    rows = packer.packed()._rows
+    assert sum(map(len, rows.values())) < sum(len(doc.model_dump_json()) for doc in documents)
 
 
 def test_nothing_packs_to_nothing() -> None:
