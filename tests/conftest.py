@@ -21,7 +21,7 @@ Tiers (markers registered in pyproject.toml; select with ``-m unit``, ``-m backe
 
 Speed: the curated ``data/`` is read and validated once per session (``load_catalog`` is
 cached by the files' sizes and times; each caller gets lists of its own holding the same
-frozen entries, and their documents are described once), and loaded once per session per
+frozen entries, and their documents are described and hashed once), and loaded once per session per
 backend into a template: a SQLite file, copied for each test (``sqlite-file``) or copied into
 the test's in-memory database (``sqlite-memory``), and a PostgreSQL schema whose rows are
 copied into the test's new schema (by one script, worked out once per template). Each test
@@ -55,6 +55,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+import bot.store.cached as cached_store
 import bot.store.curated as curated
 from bot.app import App, build_app
 from bot.core.models import Document
@@ -201,10 +202,30 @@ def _cached_to_document(entry: Any, guild_id: int = 0) -> Document:
     if cached is None or cached[0] is not entry:
         cached = (entry, _to_document(entry))
         _described[id(entry)] = cached
+        _hashed[id(cached[1])] = (cached[1], None)
     return cached[1]
 
 
 curated.to_document = _cached_to_document  # type: ignore[attr-defined]
+
+_hash_and_line = cached_store.hash_and_line
+_hashed: dict[int, tuple[Document, tuple[str, bytes] | None]] = {}  # the described documents'
+
+
+def _cached_hash_and_line(doc: Document) -> tuple[str, bytes]:
+    """``hash_and_line`` for the app's curated load, made once per document the session's
+    catalog describes (frozen, kept alive here): hashing them was a third of every app's
+    start. Any other document is hashed afresh."""
+    held = _hashed.get(id(doc))
+    if held is None or held[0] is not doc:
+        return _hash_and_line(doc)
+    if held[1] is None:
+        held = _hashed[id(doc)] = (doc, _hash_and_line(doc))
+    assert held[1] is not None
+    return held[1]
+
+
+cached_store.hash_and_line = _cached_hash_and_line  # type: ignore[attr-defined]
 
 _read_documents = curated.iter_documents
 
