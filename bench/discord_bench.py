@@ -473,6 +473,8 @@ async def main(args: argparse.Namespace) -> None:
             rows: list[Row] = []
             if not args.skip_null:
                 argv = [sys.executable, "-m", "bench.null_bot"]
+                if args.profile:
+                    argv[1:1] = ["-m", "cProfile", "-o", f"{args.profile}.null"]
                 async with bot_process(fake, argv, bot_env, log) as pid:
                     rows += await measure(load, pid, [NULL], args)
             env = {
@@ -514,7 +516,9 @@ if __name__ == "__main__":
     parser.add_argument("--only", help="commands to run, comma-separated (e.g. about,member)")
     parser.add_argument("--skip-null", action="store_true", help="leave out the null bot")
     parser.add_argument("--validate", action="store_true", help="let the fake check payloads")
-    parser.add_argument("--profile", metavar="FILE", help="cProfile the bot into FILE")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile the bot into FILE (the null bot into FILE.null)"
+    )
     parser.add_argument(
         "--no-speed", action="store_true", help="run the bots without discord.py's speed extra"
     )
