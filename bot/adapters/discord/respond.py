@@ -2,8 +2,8 @@
 
 ``NO_PINGS`` and ``to_embeds`` live in ``payload`` (imported by ``views`` too, which this
 module imports: no cycle); they are re-exported here for the callers that send replies. An
-answer's components are built by ``state_items.view_of``, which names none of the item classes
-whose callbacks answer through this module."""
+answer's components go out through ``state_items.view_of``, which names none of the item
+classes whose callbacks answer through this module."""
 
 from __future__ import annotations
 
