@@ -328,6 +328,7 @@ async def test_constant_embed(fake: FakeDiscord, bot: commands.Bot, guild: FakeG
     assert fake.channel_messages[general] == [reply.message]
     callback = fake.requests_to("POST", r"/interactions/\d+/.+/callback")[0]
     assert callback.query == {"with_response": "1"}
+    assert callback.response["resource"]["message"]["id"] == reply.message["id"]
 
 
 async def test_options_are_typed_and_validated(fake: FakeDiscord, bot: commands.Bot) -> None:

