@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import uuid
@@ -241,8 +242,11 @@ class FactTree(app_commands.CommandTree[Any]):
             self._finish(interaction, trace, failed=failed)
 
     def _finish(self, interaction: discord.Interaction[Any], trace: Trace, *, failed: bool) -> None:
-        if self.observer.finish(trace, interaction, failed=failed) and self.observer.usage:
-            self._spawn(self._flush_usage(self.observer.usage))
+        try:
+            if self.observer.finish(trace, interaction, failed=failed) and self.observer.usage:
+                self._spawn(self._flush_usage(self.observer.usage))
+        finally:
+            _release(interaction)
 
     @staticmethod
     async def _flush_usage(usage: Usage) -> None:
@@ -286,3 +290,20 @@ class FactTree(app_commands.CommandTree[Any]):
             self.observer.ended(Outcome.USER_ERROR)
         else:
             self.observer.ended(Outcome.INTERNAL_ERROR, error_id=error_id)
+
+
+def _release(interaction: discord.Interaction[Any]) -> None:
+    """Break the reference cycle between a finished interaction and its response.
+
+    discord.py keeps ``interaction.response`` on the interaction, and the response points
+    back at it, so an answered interaction (with its member, user, namespace and payload,
+    some 30 objects) is freed only by a full run of the cyclic collector. Under load each one
+    outlives a few young collections while it is answered, so they pile up in the oldest
+    generation: measured at 100,000 facts (``bench.discord_bench``), 8,000 of them, 224,000
+    objects, made one full collection take 265 ms. Dropping the cached response once the
+    task has ended (nothing asks for it after; a ``delete_after`` task holds its own) lets
+    reference counting free the interaction at once. The slot is discord.py's own
+    (``Interaction._cs_response``); if a later version renames it, nothing breaks and the
+    interactions wait for the collector again."""
+    with contextlib.suppress(AttributeError):
+        delattr(interaction, "_cs_response")
