@@ -63,3 +63,22 @@ def test_a_store_smaller_than_the_dictionarys_sample_is_held_as_json(
 def test_nothing_packs_to_nothing() -> None:
     held = Packer().packed()
     assert len(held) == 0 and list(held) == []
+
+
+def test_the_documents_read_last_are_kept_and_no_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(packed, "RECENT_KEPT", 3)
+    documents = load_documents()[:10]
+    packer = Packer()
+    for doc in documents:
+        packer.add(doc)
+    held = packer.packed()
+    first = (documents[0].kind, documents[0].key)
+    kept = held[first]
+    assert held[first] is kept and held.get(first) is kept  # validated once
+    for doc in documents[2:4]:
+        held[(doc.kind, doc.key)]
+    assert held[first] is kept  # read again just now: the most recent
+    for doc in (documents[1], *documents[5:7]):
+        held[(doc.kind, doc.key)]
+    again = held[first]  # three others read since: it was let go, and read anew
+    assert again is not kept and again == kept
