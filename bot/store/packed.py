@@ -48,9 +48,10 @@ _dump = Document.__pydantic_serializer__.to_json
 
 
 RECENT_KEPT = 1024
-"""Documents kept as read, the most recent first out when full: what most answers read
-besides their own document (a fact's source, its countries) is then validated once, not on
-every random ``/fact``; at 100,000 facts a ``/fact`` read three documents. Some 3 MB."""
+"""Documents kept as read, the least recently read let go first when full. A random ``/fact``
+read three: the fact drawn, the same fact again for its answer, and its source; with these
+kept, at 100,000 facts it validates one (the sources and people many answers cite stay
+kept). Some 3 MB."""
 
 
 class Packed(Mapping[Ident, Document]):
