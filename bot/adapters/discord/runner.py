@@ -9,12 +9,14 @@ import logging
 import signal
 import sqlite3
 import sys
+import time
 from collections.abc import AsyncIterator
 
 import discord
 import yarl
 
 from bot.adapters.discord.client import FactBot, make_bot
+from bot.adapters.discord.tree import FactTree
 from bot.app import build_app
 from bot.core.errors import as_unavailable
 from bot.settings import Settings
@@ -83,18 +85,36 @@ def _database_problem(exc: Exception) -> str | None:
     return f"the database (DATABASE_URL) cannot be used: {text}{hint}."
 
 
-GC_THRESHOLDS = (2_000, 5, 100)
+GC_THRESHOLDS = (2_000, 5, 1_000)
 """The cyclic collector's thresholds while the bot serves (Python's default: 700, 10, 10).
 
 With the defaults, under load, each young collection finds the objects of the answers in
 flight still alive and promotes them, and full collections then walked 30,000-99,000 of them,
 25-160 ms each (``bench.discord_bench``'s "gc max"), a pause in the p99 of every answer in
-flight. Here a full collection is considered only after 100 collections of the middle
-generation rather than 10, and the middle one is collected every 5 young ones, so it never
-holds more than some 10,000 objects: measured on the curated store, the longest collection
-of a command's runs went from 35-90 ms to 5-13 ms (with (5,000, 20, 100) the middle
-collections took 43-74 ms; with (20,000, 10, 10) the young ones alone 12-30 ms). The cost:
-cyclic garbage that lived through two collections waits longer to be freed."""
+flight. Here the middle generation is collected every 5 young collections, so it never holds
+more than some 10,000 objects: measured on the curated store, the longest collection of a
+command's runs went from 35-90 ms to 5-13 ms (with (5,000, 20, 100) the middle collections
+took 43-74 ms; with (20,000, 10, 10) the young ones alone 12-30 ms). Full collections are left
+to quiet moments (``_collect_when_quiet``); one comes on its own only after 1,000 middle
+collections (some ten million allocations), for a bot that is never quiet. With 100 there,
+a full collection still landed in the middle of a burst and walked the 600 answers in flight
+and the HTTP connections they opened: 47-161 ms."""
+
+QUIET = 0.25
+"""Seconds with no command or autocomplete in flight after which a full collection may run."""
+
+
+async def _collect_when_quiet(tree: FactTree) -> None:
+    """Run a full collection once nothing has been in flight for ``QUIET`` seconds, if any
+    middle collection happened since the last one (else there is nothing new to walk). The
+    pause then delays no answer in flight, and what it walks is what lives on (caches, open
+    connections), not the objects of answers being made. Buttons and forms are not counted in
+    flight: one pressed during the pause waits for it."""
+    while True:
+        await asyncio.sleep(QUIET)
+        quiet = tree.in_flight == 0 and time.monotonic() - tree.idle_since >= QUIET
+        if quiet and gc.get_count()[2] > 0:
+            gc.collect()
 
 
 def _freeze_what_the_start_made() -> None:
@@ -112,7 +132,8 @@ def _freeze_what_the_start_made() -> None:
 @contextlib.asynccontextmanager
 async def _collector_set_for_serving(bot: FactBot) -> AsyncIterator[None]:
     """While ``bot`` serves: what the start made frozen (now, and again once discord.py is
-    ready) and the collector's ``GC_THRESHOLDS``; as they were again after."""
+    ready), the collector's ``GC_THRESHOLDS`` and full collections in quiet moments; as they
+    were again after."""
     previous = gc.get_threshold()
     _freeze_what_the_start_made()
     gc.set_threshold(*GC_THRESHOLDS)
@@ -121,9 +142,11 @@ async def _collector_set_for_serving(bot: FactBot) -> AsyncIterator[None]:
         _freeze_what_the_start_made()
 
     bot.add_listener(on_ready)
+    collecting = asyncio.create_task(_collect_when_quiet(bot.fact_tree))
     try:
         yield
     finally:
+        collecting.cancel()
         bot.remove_listener(on_ready)
         gc.set_threshold(*previous)
         gc.unfreeze()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 import uuid
 from collections.abc import Coroutine
 from typing import Any
@@ -158,6 +159,7 @@ class FactTree(app_commands.CommandTree[Any]):
         self.accepting = True
         self.idle = asyncio.Event()
         self.idle.set()
+        self.idle_since = time.monotonic()  # when the last interaction in flight ended
         self.observer = InteractionObserver()  # FactBot gives it the app's metrics
         self.cooldowns: Cooldowns | None = None  # FactBot sets the one policy from settings
 
@@ -198,6 +200,7 @@ class FactTree(app_commands.CommandTree[Any]):
         self.in_flight -= 1
         if not self.in_flight:
             self.idle.set()
+            self.idle_since = time.monotonic()
 
     def _ended(
         self,

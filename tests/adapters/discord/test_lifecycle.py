@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,43 @@ async def test_while_serving_the_start_is_frozen_and_collections_are_rarer(
             await asyncio.wait_for(serving, 5)
         assert gc.get_freeze_count() == 0
         assert gc.get_threshold() == before
+
+
+async def test_full_collections_wait_for_a_quiet_moment(tmp_path: Path) -> None:
+    """A full collection runs once nothing has been in flight for a while, never while a
+    command is (a pause then would delay its answer)."""
+    full: list[float] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full.append(time.monotonic())
+
+    settings = _settings(tmp_path)
+    gc.callbacks.append(seen)
+    try:
+        async with FakeDiscord.running() as fake, build_app(settings) as app:
+            fake.add_guild(name="g")
+            bot = FactBot(app, guild_ready_timeout=0.05)
+            async with runner._collector_set_for_serving(bot):
+                frozen_at_start = gc.get_freeze_count()
+                stop = asyncio.Event()
+                serving = asyncio.create_task(runner.serve(bot, fake.token, stop))
+                await fake.wait_for(bot.is_ready, "the bot to be ready")
+                await fake.wait_for(
+                    lambda: gc.get_freeze_count() > frozen_at_start, "the freeze once ready"
+                )
+                assert (await fake.invoke("about")).type == 4
+                tree = bot.fact_tree
+                tree._enter()  # a command in flight
+                full.clear()
+                gc.collect(1)  # something new in the oldest generation
+                await asyncio.sleep(runner.QUIET * 3)
+                assert full == []
+                tree._leave()  # it ended
+                ended = time.monotonic()
+                await fake.wait_for(lambda: bool(full), "a full collection", 5)
+                assert full[0] - ended >= runner.QUIET
+                stop.set()
+                await asyncio.wait_for(serving, 5)
+    finally:
+        gc.callbacks.remove(seen)
