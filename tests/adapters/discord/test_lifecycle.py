@@ -109,9 +109,13 @@ async def test_while_serving_the_start_is_frozen_and_collections_are_rarer(
         assert gc.get_threshold() == before
 
 
-async def test_full_collections_wait_for_a_quiet_moment(tmp_path: Path) -> None:
+async def test_full_collections_wait_for_a_quiet_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A full collection runs once nothing has been in flight for a while, never while a
     command is (a pause then would delay its answer)."""
+    monkeypatch.setattr(runner, "QUIET", 0.3)
+    monkeypatch.setattr(runner, "QUIET_CHECK", 0.05)
     full: list[float] = []
 
     def seen(phase: str, info: dict[str, int]) -> None:
