@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,17 +13,7 @@ from bot.adapters.console.answer import Console
 from bot.adapters.discord.client import FactBot
 from bot.adapters.discord.state_items import view_of
 from bot.app import App
-from bot.settings import Settings
 from tests.fakediscord import FakeDiscord
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        discord_token="fake-token",
-        database_url="sqlite:///:memory:",
-        command_hash_file=tmp_path / "command-hash",
-    )
 
 
 @pytest.fixture
