@@ -104,7 +104,7 @@ QUIET = 1.0
 """Seconds with no command or autocomplete in flight after which a full collection may run.
 At 100,000 facts one takes some 100 ms (the answer cache and the open connections live in the
 oldest generation); after a quarter of a second of quiet, one landed as a burst began and
-made its p99 23-29 ms."""
+made its p99 23-44 ms."""
 QUIET_CHECK = 0.25  # seconds between looks
 
 
