@@ -34,7 +34,7 @@ GENERATED = 2000
 # measured 8.1 KB while each document had Link objects of its own, 2.9 KB since.
 BYTES_PER_DOCUMENT = 4000
 # The same held by the snapshot: 1.7 KB with each document's JSON as it is (2.9 KB as
-# models), 0.4 KB with each compressed against the snapshot's dictionary (bot.store.snapshot).
+# models), 0.4 KB with each compressed against the snapshot's dictionary (bot.store.packed).
 SNAPSHOT_BYTES_PER_DOCUMENT = 700
 # The build's peak over the load's documents: 1.9 KB a document while the snapshot held every
 # document's JSON before compressing it, 1.1 KB with only the first DICTIONARY_ROWS held so.

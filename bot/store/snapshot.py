@@ -1,15 +1,15 @@
 """The curated store in memory, and what one server sees of it.
 
 ``Snapshot`` is built once from the curated documents (validated once, when read) and never
-changes: documents by (kind, key) (compressed: ``bot.store.packed``), sorted keys per kind, per
-link and per kind, names, and the distinct keys of each link kind. ``View`` answers the
-``Store`` protocol's reads for one scope: the snapshot alone (curated reads, and every server
-that added and hid nothing: one shared view), or the snapshot under one server's overlay, its
-own documents and hidden curated entries, as the backends define visibility: a server's
-document shadows the curated one of the same (kind, key), a hidden one shows nothing in its
-place, pages are in key order, and random picks number the server's own documents first, then
-the curated ones it still sees. Keys sort by code point, as the backends' byte-order keys
-(BINARY, ``COLLATE "C"``) do.
+changes: documents by (kind, key) (their JSON, compressed past 1,000: ``bot.store.packed``),
+sorted keys per kind, per link and per kind, names, and the distinct keys of each link kind.
+``View`` answers the ``Store`` protocol's reads for one scope: the snapshot alone (curated
+reads, and every server that added and hid nothing: one shared view), or the snapshot under
+one server's overlay, its own documents and hidden curated entries, as the backends define
+visibility: a server's document shadows the curated one of the same (kind, key), a hidden one
+shows nothing in its place, pages are in key order, and random picks number the server's own
+documents first, then the curated ones it still sees. Keys sort by code point, as the
+backends' byte-order keys (BINARY, ``COLLATE "C"``) do.
 """
 
 from __future__ import annotations

@@ -102,9 +102,5 @@ def view_of(components: list[dict[str, Any]]) -> discord.ui.View | None:
             and _kind(state, spec["custom_id"]) is not None
         ]
         if kept:
-            rows.append(
-                {**action_row, "components": kept}
-                if len(kept) < len(action_row["components"])
-                else action_row
-            )
+            rows.append({**action_row, "components": kept})
     return AnswerComponents(rows) if rows else None
